@@ -1,0 +1,135 @@
+"""Bearer tokens → Principal; the dependencies that routers use to require a role.
+
+Tokens are 256-bit random values. Only their SHA-256 is stored: a token is looked up by
+its hash through a unique index, and the stored hash is then compared in constant time
+(``hmac.compare_digest``), as is the bootstrap admin token from the settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+from app.models import ApiKey
+
+Role = Literal["admin", "organization", "association", "integration", "volunteer", "anonymous"]
+KEY_TOKEN_PREFIX = "kmk_"  # noqa: S105 (a public prefix, not a secret)
+VOLUNTEER_TOKEN_PREFIX = "kmv_"  # noqa: S105
+
+_bearer = HTTPBearer(auto_error=False, description="An API key, or a volunteer's access token.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a role and the one organisation, association or volunteer it is bound to."""
+
+    role: Role
+    key_id: str | None = None
+    organization_id: str | None = None
+    association_id: str | None = None
+    volunteer_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the caller may do everything."""
+        return self.role == "admin"
+
+    def acts_for_organization(self, organization_id: str) -> bool:
+        """Whether the caller is the admin or that organisation's key."""
+        return self.is_admin or (
+            self.role == "organization" and self.organization_id == organization_id
+        )
+
+    def acts_for_association(self, association_id: str) -> bool:
+        """Whether the caller is the admin or that association's key."""
+        return self.is_admin or (
+            self.role == "association" and self.association_id == association_id
+        )
+
+    def acts_for_volunteer(self, volunteer_id: str) -> bool:
+        """Whether the caller is the admin or that volunteer's own token."""
+        return self.is_admin or (self.role == "volunteer" and self.volunteer_id == volunteer_id)
+
+
+ANONYMOUS = Principal(role="anonymous")
+
+
+def generate_token(prefix: str) -> str:
+    """A new random bearer token (256 bits of entropy)."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _key_principal(session: Session, token: str) -> Principal | None:
+    digest = hash_token(token)
+    key = session.scalars(select(ApiKey).where(ApiKey.token_hash == digest)).one_or_none()
+    if key is None or key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(key.token_hash, digest):
+        return None
+    return Principal(
+        role=key.role,  # type: ignore[arg-type]
+        key_id=key.id,
+        organization_id=key.organization_id,
+        association_id=getattr(key, "association_id", None),
+    )
+
+
+def resolve_token(session: Session, settings: Settings, token: str) -> Principal | None:
+    """The principal a bearer token stands for, or None when it is unknown or revoked."""
+    if settings.admin_token and hmac.compare_digest(token.encode(), settings.admin_token.encode()):
+        return Principal(role="admin", key_id="bootstrap")
+    if token.startswith(KEY_TOKEN_PREFIX):
+        return _key_principal(session, token)
+    return None
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller; anonymous without credentials, 401 for credentials that are not valid."""
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise Unauthorized("Use `Authorization: Bearer <token>`.")
+        return ANONYMOUS
+    principal = resolve_token(session, request.app.state.settings, credentials.credentials)
+    if principal is None:
+        raise Unauthorized("The token is unknown or revoked.")
+    request.state.principal = principal
+    return principal
+
+
+def require_authenticated(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """Any authenticated caller."""
+    if principal.role == "anonymous":
+        raise Unauthorized("This endpoint needs a bearer token.")
+    return principal
+
+
+def require_admin(principal: Annotated[Principal, Depends(require_authenticated)]) -> Principal:
+    """The admin only; other authenticated callers get 403."""
+    if not principal.is_admin:
+        raise Forbidden("Only the admin may do this.")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+AuthenticatedPrincipal = Annotated[Principal, Depends(require_authenticated)]
+AdminPrincipal = Annotated[Principal, Depends(require_admin)]

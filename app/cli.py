@@ -1,0 +1,132 @@
+"""The `klusmakelaar` command: serve, migrate, create-key, demo-data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from app.config import Settings, get_settings
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"KLUSMAKELAAR_{'_'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
+            for item in error.errors()
+        )
+        print(f"klusmakelaar: invalid configuration: {problems}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if settings.demo_data:
+        _demo_data(settings, _args)
+
+    print(
+        f"Klusmakelaar on http://{settings.host}:{settings.port} — docs at /docs. "
+        "Admin token: set KLUSMAKELAAR_ADMIN_TOKEN, or run "
+        "`klusmakelaar create-key --role admin --name me`.",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    from app.migrate import upgrade_to_head
+
+    upgrade_to_head(settings.database_url)
+    print("database migrated to the head revision", file=sys.stderr)
+    return 0
+
+
+def _create_key(settings: Settings, args: argparse.Namespace) -> int:
+    from app.db import Database
+    from app.errors import AppError
+    from app.schemas.api_key import ApiKeyCreate
+    from app.services import api_keys
+
+    database = Database(settings.database_url)
+    try:
+        key_in = ApiKeyCreate(
+            name=args.name,
+            role=args.role,
+            organization_id=args.organization,
+            association_id=args.association,
+        )
+        with database.writer() as session, session.begin():
+            key, token = api_keys.create(session=session, key_in=key_in)
+    except (AppError, ValidationError) as error:
+        print(f"klusmakelaar: {error}", file=sys.stderr)
+        return 2
+    finally:
+        database.dispose()
+    print(f"created {key.role} key {key.id}; the token is shown only this once:", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def _demo_data(settings: Settings, _args: argparse.Namespace) -> int:
+    from app.db import Database
+    from app.services.demo_data import load_demo_data
+
+    database = Database(settings.database_url)
+    try:
+        loaded = load_demo_data(database)
+    finally:
+        database.dispose()
+    print(
+        "demo data loaded" if loaded else "the database is not empty: demo data not loaded",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="klusmakelaar", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the API (KLUSMAKELAAR_HOST, _PORT, _WORKERS)")
+    commands.add_parser("migrate", help="apply the database migrations")
+    key = commands.add_parser("create-key", help="issue an API key and print its token once")
+    key.add_argument(
+        "--role", required=True, choices=["admin", "organization", "association", "integration"]
+    )
+    key.add_argument("--name", required=True)
+    bound = key.add_mutually_exclusive_group()
+    bound.add_argument("--organization", metavar="ID")
+    bound.add_argument("--association", metavar="ID")
+    commands.add_parser("demo-data", help="load the demo data set into an empty database")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `klusmakelaar` command."""
+    args = build_parser().parse_args(argv)
+    settings = _settings_or_exit()
+    handlers = {
+        "serve": _serve,
+        "migrate": _migrate,
+        "create-key": _create_key,
+        "demo-data": _demo_data,
+    }
+    return handlers[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""Settings: environment variables with the prefix KLUSMAKELAAR_, validated at start-up."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+API_PREFIX = "/api/v1"
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+_PERIOD_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+class Settings(BaseSettings):
+    """All configuration of the service; see the README for the table."""
+
+    model_config = SettingsConfigDict(env_prefix="KLUSMAKELAAR_", extra="ignore")
+
+    database_url: str = "sqlite:///./klusmakelaar.db"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    admin_token: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
+    waha_hmac_key: str | None = None
+    demo_data: bool = False
+    registration_rate: str = "20/minute"
+    webhook_allow_insecure: bool = False
+    hourly_rate_eur: Annotated[float, Field(ge=0)] = 11.0
+    log_level: str = "INFO"
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite://, postgresql:// or postgresql+psycopg://")
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_admin_token(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 24:
+            raise ValueError("must be at least 24 characters (use `openssl rand -hex 32`)")
+        return value or None
+
+    @field_validator("registration_rate")
+    @classmethod
+    def _rate_format(cls, value: str) -> str:
+        if not _RATE.match(value):
+            raise ValueError("must look like '20/minute' (second, minute, hour or day)")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @property
+    def registration_limit(self) -> tuple[int, int]:
+        """The registration rate as (allowed requests, window in seconds)."""
+        match = _RATE.match(self.registration_rate)
+        assert match is not None
+        return int(match.group(1)), _PERIOD_SECONDS[match.group(2)]
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the configured database is SQLite."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

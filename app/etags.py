@@ -1,0 +1,23 @@
+"""Strong ETags for single resources and the If-Match precondition."""
+
+from __future__ import annotations
+
+import hashlib
+
+from app.errors import PreconditionFailed
+
+
+def etag_for(resource_id: str, version: int) -> str:
+    """The quoted ETag of one version of a resource."""
+    digest = hashlib.sha256(f"{resource_id}:{version}".encode()).hexdigest()[:20]
+    return f'"{digest}"'
+
+
+def check_if_match(if_match: str | None, current: str) -> None:
+    """412 unless `If-Match` is absent, `*`, or lists the current ETag (strong comparison)."""
+    if if_match is None:
+        return
+    candidates = [part.strip() for part in if_match.split(",")]
+    if "*" in candidates or current in candidates:
+        return
+    raise PreconditionFailed("The resource changed since you read it; GET it again.")

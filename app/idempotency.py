@@ -1,0 +1,267 @@
+"""The Idempotency-Key mechanism for every POST under /api/v1.
+
+The first request with a key claims it by inserting a row (unique per caller and key)
+in its own short transaction, runs, and stores its response when that response is a
+2xx; any other outcome releases the key so that the client can retry. A later request
+with the same key replays the stored status, body and Location; the same key with a
+different method, path or body is 422; a retry while the first still runs is 409.
+The caller is a hash of the Authorization header (a client address when anonymous), so
+keys of different callers never meet. Records are kept for 48 hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db import Database
+from app.errors import (
+    AppError,
+    BadRequest,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    problem_response,
+)
+from app.models import IdempotencyRecord
+from app.models.base import utcnow
+
+RETENTION = timedelta(hours=48)
+# A claim this old belongs to a request that died; a retry may take it over.
+STALE_CLAIM = timedelta(minutes=5)
+PURGE_INTERVAL_SECONDS = 600.0
+# Visible ASCII except the double quote, 1–255 characters, optionally in double quotes.
+KEY_PATTERN = re.compile(r'"([!#-~]{1,255})"|([!#-~]{1,255})')
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """A finished response to replay."""
+
+    status_code: int
+    content_type: str | None
+    location: str | None
+    body: bytes
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def parse_key(raw: str) -> str:
+    """The key from the header, accepted quoted or bare."""
+    match = KEY_PATTERN.fullmatch(raw.strip())
+    if match is None:
+        raise BadRequest("Idempotency-Key must be 1–255 visible ASCII characters, quoted or bare.")
+    return match.group(1) or match.group(2)
+
+
+class IdempotencyStore:
+    """Claims, finishes and releases keys in the database."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._last_purge = 0.0
+
+    def claim(self, caller: str, key: str, request_hash: str) -> StoredResponse | None:
+        """Claim the key (None), or the response to replay; raises 409/422 as the contract says."""
+        self._purge_now_and_then()
+        with self.database.writer() as session, session.begin():
+            existing = session.scalars(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
+                )
+            ).one_or_none()
+            if existing is None:
+                try:
+                    with session.begin_nested():
+                        session.add(
+                            IdempotencyRecord(
+                                caller=caller,
+                                key=key,
+                                request_hash=request_hash,
+                                created_at=utcnow(),
+                            )
+                        )
+                except IntegrityError:
+                    raise IdempotencyInProgress(
+                        "The first request with this key is running."
+                    ) from None
+                return None
+            if existing.request_hash != request_hash:
+                raise IdempotencyKeyReused("Use a new key for a different request.")
+            if existing.status_code is None:
+                if utcnow() - existing.created_at < STALE_CLAIM:
+                    raise IdempotencyInProgress("The first request with this key is running.")
+                existing.created_at = utcnow()
+                return None
+            assert existing.body is not None
+            return StoredResponse(
+                existing.status_code, existing.content_type, existing.location, existing.body
+            )
+
+    def finish(self, caller: str, key: str, response: StoredResponse) -> None:
+        """Store the response of a successful request."""
+        with self.database.writer() as session, session.begin():
+            record = session.scalars(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
+                )
+            ).one()
+            record.status_code = response.status_code
+            record.content_type = response.content_type
+            record.location = response.location
+            record.body = response.body
+
+    def release(self, caller: str, key: str) -> None:
+        """Forget a claim whose request did not succeed."""
+        with self.database.writer() as session, session.begin():
+            session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.caller == caller,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.status_code.is_(None),
+                )
+            )
+
+    def _purge_now_and_then(self) -> None:
+        now = time.monotonic()
+        if now - self._last_purge < PURGE_INTERVAL_SECONDS:
+            return
+        self._last_purge = now
+        with self.database.writer() as session, session.begin():
+            session.execute(
+                delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)
+            )
+
+
+class IdempotencyMiddleware:
+    """Applies the mechanism to every POST under the API prefix that sends the header."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/api/v1") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw_key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
+        if (
+            raw_key is None
+            or scope["method"] != "POST"
+            or not str(scope["path"]).startswith(self.prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            key = parse_key(raw_key)
+        except AppError as error:
+            await _problem(error, scope, receive, send)
+            return
+        body = await _read_body(receive)
+        client = scope.get("client") or ("unknown", 0)
+        caller = caller_identity(_header(scope, b"authorization"), str(client[0]))
+        request_hash = request_fingerprint(
+            scope["method"], scope["path"], scope.get("query_string", b""), body
+        )
+        store: IdempotencyStore = scope["app"].state.idempotency
+        try:
+            stored = await run_in_threadpool(store.claim, caller, key, request_hash)
+        except AppError as error:
+            await _problem(error, scope, receive, send)
+            return
+        if stored is not None:
+            await _replay(stored, scope, receive, send)
+            return
+        await self._run_and_store(scope, body, send, store, caller, key)
+
+    async def _run_and_store(
+        self, scope: Scope, body: bytes, send: Send, store: IdempotencyStore, caller: str, key: str
+    ) -> None:
+        start: Message | None = None
+        chunks: list[bytes] = []
+        delivered = False
+
+        async def replay_receive() -> Message:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture_send(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        succeeded = False
+        try:
+            await self.app(scope, replay_receive, capture_send)
+            if start is not None and 200 <= start["status"] < 300:
+                headers = {
+                    k.decode("latin-1").lower(): v.decode("latin-1")
+                    for k, v in start.get("headers", [])
+                }
+                response = StoredResponse(
+                    start["status"],
+                    headers.get("content-type"),
+                    headers.get("location"),
+                    b"".join(chunks),
+                )
+                await run_in_threadpool(store.finish, caller, key, response)
+                succeeded = True
+        finally:
+            if not succeeded:
+                await run_in_threadpool(store.release, caller, key)
+
+
+def caller_identity(authorization: str | None, client_host: str) -> str:
+    """Whom a key belongs to: a hash of the credentials, or of the client address."""
+    identity = f"bearer:{authorization}" if authorization else f"anonymous:{client_host}"
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
+    """What makes two requests "the same" for a key: method, path, query and body."""
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), query, body])).hexdigest()
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _problem(error: AppError, scope: Scope, receive: Receive, send: Send) -> None:
+    response = problem_response(
+        error.status, error.type, error.title, error.detail, headers=error.headers
+    )
+    await response(scope, receive, send)
+
+
+async def _replay(stored: StoredResponse, scope: Scope, receive: Receive, send: Send) -> None:
+    headers = {"Idempotent-Replayed": "true"}
+    if stored.location:
+        headers["Location"] = stored.location
+    response = Response(
+        stored.body, status_code=stored.status_code, headers=headers, media_type=stored.content_type
+    )
+    await response(scope, receive, send)

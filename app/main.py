@@ -1,0 +1,67 @@
+"""create_app(): settings, lifespan, middleware, routers and error handlers; nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
+
+from app.config import Settings, get_settings
+from app.db import Database
+from app.errors import install_error_handlers
+from app.idempotency import IdempotencyMiddleware, IdempotencyStore
+from app.logging_setup import configure_logging
+from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.migrate import head_revision
+from app.openapi import install_openapi
+from app.routers import api_keys, operations, organizations
+from app.routers.operations import SWAGGER_ASSETS
+
+DESCRIPTION = """\
+Klusmakelaar brokers short, flexible volunteer tasks ("gigs") in Groningen.
+
+Errors are RFC 9457 `application/problem+json`. Lists use keyset cursors
+(`limit` 1–200, `cursor` = the previous page's `next_cursor`). Every `POST` honours
+`Idempotency-Key`. Authenticate with `Authorization: Bearer <token>`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ASGI application for ``settings`` (by default, from the environment)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    database = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="Klusmakelaar API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.head_revision = head_revision()
+    app.state.idempotency = IdempotencyStore(database)
+    app.state.metrics_registry = CollectorRegistry()
+
+    for module in (operations, organizations, api_keys):
+        app.include_router(module.router)
+    app.mount("/docs-assets", StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
+
+    install_error_handlers(app)
+    install_openapi(app)
+    # Outermost last: the request id wraps everything, the body limit wraps idempotency.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, registry=app.state.metrics_registry)
+    return app

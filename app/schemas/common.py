@@ -1,0 +1,74 @@
+"""Building blocks of every request and response model."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Self
+
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+DEFAULT_PHONE_REGION = "NL"
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown and read-only fields are rejected, so typos never pass."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    """A response body, built from ORM rows or plain values."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+def normalize_phone(value: str) -> str:
+    """E.164 form of a phone number; national numbers are read as Dutch."""
+    try:
+        number = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+PhoneNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=32),
+    AfterValidator(normalize_phone),
+    Field(examples=["+31612345678"], description="E.164; `06 12345678` is read as Dutch."),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=5000)]
+WebsiteUrl = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=2000, pattern=r"^https?://[^\s/$.?#][^\s]*$"
+    ),
+]
+
+
+class PatchModel(RequestModel):
+    """A partial update: only the fields sent change; `null` clears only optional fields."""
+
+    not_nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> Self:
+        for name in self.not_nullable & self.model_fields_set:
+            if getattr(self, name) is None:
+                raise PydanticCustomError("not_nullable", f"`{name}` cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields that were sent, with their new values."""
+        return {name: getattr(self, name) for name in self.model_fields_set}

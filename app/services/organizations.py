@@ -1,0 +1,91 @@
+"""Organisations: create, read, list and update."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.errors import Conflict, NotFound
+from app.etags import check_if_match, etag_for
+from app.models import Organization, OrganizationWhatsappNumber
+from app.models.base import utcnow
+from app.pagination import decode_cursor, split_page
+from app.schemas.organization import OrganizationCreate, OrganizationUpdate
+
+
+def _set_whatsapp_numbers(session: Session, organization: Organization, numbers: list[str]) -> None:
+    unique = list(dict.fromkeys(numbers))
+    taken = session.scalars(
+        select(OrganizationWhatsappNumber).where(
+            OrganizationWhatsappNumber.number.in_(unique),
+            OrganizationWhatsappNumber.organization_id != organization.id,
+        )
+    ).first()
+    if taken is not None:
+        raise Conflict(f"{taken.number} already belongs to another organisation.")
+    organization.whatsapp_numbers = [
+        OrganizationWhatsappNumber(number=number, position=index)
+        for index, number in enumerate(unique)
+    ]
+
+
+def create(*, session: Session, organization_in: OrganizationCreate) -> Organization:
+    """Create an organisation."""
+    fields = organization_in.model_dump(exclude={"whatsapp_numbers"})
+    organization = Organization(**fields)
+    organization.whatsapp_numbers = []
+    session.add(organization)
+    _set_whatsapp_numbers(session, organization, organization_in.whatsapp_numbers)
+    session.flush()
+    return organization
+
+
+def get(*, session: Session, organization_id: str, for_update: bool = False) -> Organization:
+    """One organisation, or 404."""
+    query = (
+        select(Organization)
+        .where(Organization.id == organization_id)
+        .options(selectinload(Organization.whatsapp_numbers))
+    )
+    if for_update:
+        query = query.with_for_update()
+    organization = session.scalars(query).one_or_none()
+    if organization is None:
+        raise NotFound("No such organisation.")
+    return organization
+
+
+def list_page(
+    *, session: Session, limit: int, cursor: str | None
+) -> tuple[list[Organization], str | None]:
+    """Organisations in creation order (ids sort by creation time)."""
+    query = select(Organization).options(selectinload(Organization.whatsapp_numbers))
+    if cursor is not None:
+        (after_id,) = decode_cursor(cursor, [str])
+        query = query.where(Organization.id > after_id)
+    rows = session.scalars(query.order_by(Organization.id).limit(limit + 1)).all()
+    return split_page(rows, limit, lambda organization: [organization.id])
+
+
+def update(
+    *,
+    session: Session,
+    organization_id: str,
+    organization_in: OrganizationUpdate,
+    if_match: str | None,
+) -> Organization:
+    """Apply a partial update, if the caller's `If-Match` still holds."""
+    organization = get(session=session, organization_id=organization_id, for_update=True)
+    check_if_match(if_match, etag_for(organization.id, organization.version))
+    changes = organization_in.changes()
+    numbers = changes.pop("whatsapp_numbers", None)
+    for field, value in changes.items():
+        setattr(organization, field, value)
+    if numbers is not None:
+        _set_whatsapp_numbers(session, organization, numbers)
+        session.flush()
+    if numbers is not None or changes:
+        # Also for a change of numbers only: the row's version (and so its ETag) moves on.
+        organization.updated_at = utcnow()
+        session.flush()
+    return organization
