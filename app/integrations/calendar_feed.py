@@ -1,0 +1,338 @@
+"""iCalendar (RFC 5545 / RFC 7986) feeds of gigs, rendered with the `icalendar` library.
+
+Pure: no database and no web framework. The service queries the gigs (within
+`feed_window(now)`, at most `MAX_FEED_EVENTS`), turns each into a `FeedEvent` and calls
+`render_feed`; the router sends the bytes with `feed_etag` and answers 304 when
+`not_modified` says so.
+
+Determinism is the point of most choices here: the same gigs give the same bytes, so an
+unchanged feed keeps its ETag. Nothing reads the clock: `DTSTAMP` and `LAST-MODIFIED`
+come from the gig's `updated_at`, events are sorted, and the `VTIMEZONE` covers only the
+years the events span.
+
+Times are written as local Europe/Amsterdam time with `TZID=Europe/Amsterdam` and a
+`VTIMEZONE` generated from the zoneinfo database, because people read these calendars
+and some clients show the raw text of an event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final, Literal
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vDuration, vText
+from icalendar.enums import STATUS, TRANSP
+
+Language = Literal["nl", "en"]
+GigStatus = Literal["open", "cancelled", "completed"]
+
+CONTENT_TYPE: Final = "text/calendar; charset=utf-8"
+AMSTERDAM: Final = ZoneInfo("Europe/Amsterdam")
+
+#: Most events one feed holds; the service passes it as the query's LIMIT (ordered by
+#: `starts_at`). `render_feed` itself does not enforce it, so benchmarks can go beyond.
+MAX_FEED_EVENTS: Final = 1000
+#: How far back a feed reaches, so a gig that just happened (or was just cancelled)
+#: stays visible for a week instead of vanishing from subscribers' calendars.
+FEED_PAST: Final = timedelta(days=7)
+#: How far ahead a feed reaches: a year covers an association's academic-year planning.
+FEED_FUTURE: Final = timedelta(days=365)
+
+#: Gig fields whose change bumps `SEQUENCE` (RFC 5545 §3.8.7.4: a significant revision).
+#: `location` is there for callers that pass the nested API object instead of its parts.
+TIME_PLACE_FIELDS: Final = (
+    "starts_at",
+    "ends_at",
+    "location",
+    "address",
+    "postcode",
+    "area",
+    "lat",
+    "lon",
+    "online",
+)
+
+CATEGORY_LABELS: Final[Mapping[Language, Mapping[str, str]]] = {
+    "nl": {
+        "board": "Bestuur",
+        "information_advice": "Informatie en advies",
+        "visiting": "Bezoek",
+        "training": "Training en les",
+        "advocacy": "Belangenbehartiging",
+        "office": "Kantoorwerk",
+        "odd_jobs": "Klussen",
+        "personal_advice": "Persoonlijk advies",
+        "transport": "Vervoer",
+        "fundraising": "Fondsenwerving",
+        "care": "Zorg",
+        "other": "Overig",
+    },
+    "en": {
+        "board": "Board",
+        "information_advice": "Information and advice",
+        "visiting": "Visiting",
+        "training": "Training and teaching",
+        "advocacy": "Advocacy",
+        "office": "Office work",
+        "odd_jobs": "Odd jobs",
+        "personal_advice": "Personal advice",
+        "transport": "Transport",
+        "fundraising": "Fundraising",
+        "care": "Care",
+        "other": "Other",
+    },
+}
+
+_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
+    "nl": {
+        "signed_up": "✔ Aangemeld: {title}",
+        "cancelled": "Geannuleerd: {title}",
+        "organization": "Organisatie: {name}",
+        "category": "Soort klus: {label}",
+        "spots_left": "Plekken vrij: {count}",
+        "full": "Plekken vrij: 0 (vol)",
+        "signup_size": "Jullie aanmelding: {count} personen",
+        "status_cancelled": "Deze klus gaat niet door.",
+        "link": "Meer informatie en aanmelden: {url}",
+    },
+    "en": {
+        "signed_up": "✔ Signed up: {title}",
+        "cancelled": "Cancelled: {title}",
+        "organization": "Organisation: {name}",
+        "category": "Kind of task: {label}",
+        "spots_left": "Spots left: {count}",
+        "full": "Spots left: 0 (full)",
+        "signup_size": "Your sign-up: {count} people",
+        "status_cancelled": "This task has been cancelled.",
+        "link": "More information and sign-up: {url}",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """One gig as it appears in a feed; built by the service from a gig row."""
+
+    gig_id: int
+    title: str
+    description: str | None
+    organization_name: str
+    starts_at: datetime
+    ends_at: datetime
+    updated_at: datetime
+    address: str | None
+    area: str | None
+    postcode: str | None
+    lat: float | None
+    lon: float | None
+    url: str
+    category: str
+    spots_left: int
+    #: Owned by the service: +1 whenever `time_or_place_changed` (see `next_sequence`).
+    sequence: int
+    status: GigStatus
+    #: The feed's association signed up for this gig (association feeds only).
+    signed_up: bool = False
+    #: People in that association's sign-up, when known.
+    signup_size: int | None = None
+
+    def __post_init__(self) -> None:
+        for field_name in ("starts_at", "ends_at", "updated_at"):
+            moment: datetime = getattr(self, field_name)
+            if moment.utcoffset() is None:
+                raise ValueError(f"FeedEvent.{field_name} must be timezone-aware")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("FeedEvent.ends_at must be after starts_at")
+        if self.sequence < 0:
+            raise ValueError("FeedEvent.sequence must not be negative")
+
+
+def render_feed(
+    *,
+    name: str,
+    events: Sequence[FeedEvent],
+    host: str,
+    refresh_minutes: int = 60,
+    lang: Language = "nl",
+) -> bytes:
+    """Render the gigs as one iCalendar feed: same input (in any order) gives same bytes."""
+    if lang not in _TEXTS:
+        raise ValueError(f"unsupported language: {lang!r}")
+    if refresh_minutes < 1:
+        raise ValueError("refresh_minutes must be at least 1")
+    gig_ids = [event.gig_id for event in events]
+    if len(set(gig_ids)) != len(gig_ids):
+        raise ValueError("each gig may appear only once in a feed (its UID must be unique)")
+
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", f"-//Klusmakelaar//Klusmakelaar gig feed//{lang.upper()}")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    # NAME (RFC 7986) and X-WR-CALNAME (Apple, Google). icalendar 7.3 writes both raw, as
+    # unknown properties, so the value is wrapped in vText to get TEXT escaping (`,` `;`).
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
+    refresh = timedelta(minutes=refresh_minutes)
+    # RFC 7986 requires the VALUE parameter; the `refresh_interval` setter leaves it out.
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(refresh))  # older Microsoft and Apple clients
+    feed_modified = last_modified(events)
+    if feed_modified is not None:
+        calendar.add("last-modified", feed_modified)
+
+    # Keys in UTC: a tuple compares its items with == first, and an ambiguous local time
+    # is never == to another zone's time (PEP 495), which would make the order unstable.
+    ordered = sorted(events, key=lambda event: (event.starts_at.astimezone(UTC), event.gig_id))
+    for event in ordered:
+        calendar.add_component(_vevent(event, host=host, lang=lang))
+
+    if ordered:
+        # Bounded by the events, not by today, so the VTIMEZONE is as deterministic as
+        # the rest and stays a few observances long instead of spanning 1970-2038.
+        first_year = min(event.starts_at.astimezone(AMSTERDAM).year for event in ordered)
+        last_year = max(event.ends_at.astimezone(AMSTERDAM).year for event in ordered)
+        calendar.add_missing_timezones(
+            first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+        )
+    body: bytes = calendar.to_ical()  # typed as Any in icalendar
+    return body
+
+
+def _vevent(event: FeedEvent, *, host: str, lang: Language) -> Event:
+    texts = _TEXTS[lang]
+    label = category_label(event.category, lang=lang)
+    if event.status == "cancelled":
+        summary = texts["cancelled"].format(title=event.title)
+    elif event.signed_up:
+        summary = texts["signed_up"].format(title=event.title)
+    else:
+        summary = event.title
+    # Seconds only: iCalendar has no fractions, and DTSTAMP must equal LAST-MODIFIED.
+    updated_at = event.updated_at.astimezone(UTC).replace(microsecond=0)
+    vevent = Event.new(
+        uid=f"gig-{event.gig_id}@{host}",
+        stamp=updated_at,
+        last_modified=updated_at,
+        start=_local_or_utc(event.starts_at),
+        end=_local_or_utc(event.ends_at),
+        summary=summary,
+        description=_description(event, label=label, lang=lang),
+        location=_location(event),
+        url=event.url,
+        categories=[event.category, label] if label != event.category else [event.category],
+        sequence=event.sequence,
+        # A completed gig did take place, so CONFIRMED; only cancellations differ.
+        status=STATUS.CANCELLED if event.status == "cancelled" else STATUS.CONFIRMED,
+        # Only gigs the association committed to make its members look busy.
+        transparency=(
+            TRANSP.OPAQUE if event.signed_up and event.status != "cancelled" else TRANSP.TRANSPARENT
+        ),
+    )
+    if event.lat is not None and event.lon is not None:
+        vevent.add("geo", (event.lat, event.lon))
+    return vevent
+
+
+def _local_or_utc(moment: datetime) -> datetime:
+    # When clocks go back, 02:00-03:00 happens twice and a TZID time means the first
+    # (RFC 5545 §3.3.5); an instant in the second hour is written in UTC to stay exact.
+    local = moment.astimezone(AMSTERDAM)
+    if local.replace(fold=0).astimezone(UTC) != moment.astimezone(UTC):
+        return moment.astimezone(UTC)
+    return local
+
+
+def _description(event: FeedEvent, *, label: str, lang: Language) -> str:
+    texts = _TEXTS[lang]
+    lines: list[str] = []
+    if event.description:
+        lines += [event.description.strip(), ""]
+    lines.append(texts["organization"].format(name=event.organization_name))
+    lines.append(texts["category"].format(label=label))
+    if event.status == "cancelled":
+        lines.append(texts["status_cancelled"])
+    elif event.spots_left > 0:
+        lines.append(texts["spots_left"].format(count=event.spots_left))
+    else:
+        lines.append(texts["full"])
+    if event.signed_up and event.signup_size is not None:
+        lines.append(texts["signup_size"].format(count=event.signup_size))
+    lines.append(texts["link"].format(url=event.url))
+    return "\n".join(lines)
+
+
+def _location(event: FeedEvent) -> str | None:
+    parts = [part.strip() for part in (event.address, event.postcode, event.area) if part]
+    unique_parts = [part for index, part in enumerate(parts) if part not in parts[:index]]
+    return ", ".join(unique_parts) or None
+
+
+def category_label(category: str, *, lang: Language = "nl") -> str:
+    """Return the human label of a gig category, or the code itself when unknown."""
+    return CATEGORY_LABELS[lang].get(category, category)
+
+
+def feed_window(now: datetime) -> tuple[datetime, datetime]:
+    """Return the (start, end) of the gigs a feed shows: a week back to a year ahead."""
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    return now - FEED_PAST, now + FEED_FUTURE
+
+
+def feed_etag(body: bytes) -> str:
+    """Return a strong ETag for a rendered feed: a quoted sha256 hex prefix."""
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def not_modified(if_none_match: str | None, etag: str) -> bool:
+    """Tell whether an If-None-Match header matches the ETag, so the answer is 304."""
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    # RFC 9110 §13.1.2: If-None-Match uses the weak comparison, so W/ is ignored.
+    opaque = etag.removeprefix("W/")
+    return any(
+        candidate.strip().removeprefix("W/") == opaque for candidate in if_none_match.split(",")
+    )
+
+
+def last_modified(events: Sequence[FeedEvent]) -> datetime | None:
+    """Return the latest `updated_at` in UTC, whole seconds (for Last-Modified), or None."""
+    if not events:
+        return None
+    latest = max(event.updated_at.astimezone(UTC) for event in events)
+    return latest.astimezone(UTC).replace(microsecond=0)
+
+
+def time_or_place_changed(before: Mapping[str, object], after: Mapping[str, object]) -> bool:
+    """Tell whether a gig's time or place differs between two snapshots of its fields.
+
+    Both are complete snapshots (a missing key counts as None); only `TIME_PLACE_FIELDS`
+    are compared, so a new title or capacity does not reschedule anyone's calendar.
+    Aware datetimes compare as instants, so a change of time zone alone is no change.
+    """
+    return any(
+        _as_instant(before.get(field)) != _as_instant(after.get(field))
+        for field in TIME_PLACE_FIELDS
+    )
+
+
+def _as_instant(value: object) -> object:
+    # Python never calls an ambiguous local time (the repeated autumn hour) equal to a
+    # time in another zone (PEP 495), so datetimes are compared in UTC.
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        return value.astimezone(UTC)
+    return value
+
+
+def next_sequence(
+    old_sequence: int, *, before: Mapping[str, object], after: Mapping[str, object]
+) -> int:
+    """Return the gig's next SEQUENCE: one higher when its time or place changed."""
+    return old_sequence + 1 if time_or_place_changed(before, after) else old_sequence
