@@ -1,0 +1,155 @@
+"""Vectorised factors and hard constraints of one gig against a whole volunteer pool."""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.matching import weights as w
+from app.matching.pool import VolunteerPool
+from app.matching.profiles import CATEGORY_INDEX, GigProfile, normalise_tag, postcode_digits
+from app.matching.timeslots import gig_slot_weights
+
+EARTH_RADIUS_KM: Final = 6371.0088
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GigScoring:
+    """Scores of every pool volunteer for one gig; ``scores`` is -inf where excluded."""
+
+    gig: GigProfile
+    factors: dict[str, FloatArray]
+    excluded: BoolArray
+    scores: FloatArray
+    distance_km: FloatArray
+    """Great-circle distance, NaN when either side has no coordinates."""
+    skills: tuple[tuple[str, str], ...]
+    """The gig's skills as (normalised, as the gig wrote it), without duplicates."""
+    languages: tuple[str, ...]
+    """The gig's normalised languages (empty: any)."""
+
+
+def unique_tags(tags: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(normalised, original) pairs of a tag list, first spelling wins, empties dropped."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        key = normalise_tag(tag)
+        if key and key not in seen:
+            seen[key] = tag.strip()
+    return tuple(seen.items())
+
+
+def haversine_km(lat: float, lon: float, lats: FloatArray, lons: FloatArray) -> FloatArray:
+    """Great-circle distance from one point to many, in kilometres (NaN stays NaN)."""
+    phi1 = math.radians(lat)
+    phi2 = np.radians(lats)
+    half_dphi = (phi2 - phi1) / 2.0
+    half_dlambda = (np.radians(lons) - math.radians(lon)) / 2.0
+    a = np.sin(half_dphi) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(half_dlambda) ** 2
+    result: FloatArray = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return result
+
+
+def _tag_counts(index_members: list[NDArray[np.intp]], n: int) -> FloatArray:
+    counts = np.zeros(n, dtype=np.float64)
+    for rows in index_members:
+        counts[rows] += 1.0
+    return counts
+
+
+def _distance(gig: GigProfile, pool: VolunteerPool) -> tuple[FloatArray, FloatArray]:
+    n = pool.size
+    distance = np.full(n, np.nan)
+    postcode = postcode_digits(gig.postcode)
+    has_coordinates = gig.lat is not None and gig.lon is not None
+    if not (has_coordinates or postcode or gig.area):
+        return np.full(n, w.GIG_WITHOUT_LOCATION), distance
+    factor = np.full(n, w.LOCATION_UNKNOWN)
+    area = pool.area_code(gig.area)
+    if area >= 0:
+        factor[pool.area_codes == area] = w.SAME_AREA
+    if postcode:
+        factor[pool.postcodes == postcode] = w.SAME_POSTCODE
+    if gig.lat is not None and gig.lon is not None:
+        distance = haversine_km(gig.lat, gig.lon, pool.lat, pool.lon)
+        known = ~np.isnan(distance)
+        factor[known] = np.exp(-distance[known] / w.DISTANCE_DECAY_KM)
+    return factor, distance
+
+
+def _availability(gig: GigProfile, pool: VolunteerPool) -> FloatArray:
+    slots, seconds = gig_slot_weights(gig.starts_at, gig.ends_at)
+    byte_rows = np.unique(slots >> 3)
+    # Unpack only the bytes the gig touches: (8 * rows, n) bits, weighted by seconds.
+    bits = np.unpackbits(pool.availability[byte_rows], axis=0, bitorder="little")
+    row_of = {int(row): i for i, row in enumerate(byte_rows)}
+    slot_weights = np.zeros(bits.shape[0], dtype=np.float64)
+    for slot, second in zip(slots.tolist(), seconds.tolist(), strict=True):
+        slot_weights[row_of[slot >> 3] * 8 + (slot & 7)] += second
+    covered: FloatArray = (slot_weights @ bits) / float(seconds.sum())
+    return np.where(pool.availability_known, covered, w.NEUTRAL)
+
+
+def _clashes(gig: GigProfile, pool: VolunteerPool) -> BoolArray:
+    """Volunteers with a confirmed sign-up overlapping the gig (touching ends do not)."""
+    clash = np.zeros(pool.size, dtype=np.bool_)
+    start, end = gig.starts_at.timestamp(), gig.ends_at.timestamp()
+    before_end = int(np.searchsorted(pool.busy_start, end, side="left"))
+    overlapping = pool.busy_end[:before_end] > start
+    clash[pool.busy_owner[:before_end][overlapping]] = True
+    return clash
+
+
+def score_volunteers(gig: GigProfile, pool: VolunteerPool, now: datetime) -> GigScoring:
+    """Factors, exclusions and weighted scores of all pool volunteers for ``gig``."""
+    n = pool.size
+    skills = unique_tags(gig.skills)
+    languages = tuple(key for key, _ in unique_tags(gig.languages))
+    if gig.kind != "one_off" or not gig.open_for_signup(now):
+        # Group gigs are for associations; closed gigs have no candidates.
+        empty = np.full(n, -np.inf)
+        return GigScoring(gig, {}, np.ones(n, np.bool_), empty, np.full(n, np.nan), skills, ())
+
+    if skills:
+        members = [pool.skills.members(key) for key, _ in skills]
+        skill_factor = _tag_counts(members, n) / len(skills)
+    else:
+        skill_factor = np.full(n, w.NO_SKILLS_REQUIRED)
+    common_languages = _tag_counts([pool.languages.members(k) for k in languages], n)
+    language_factor = common_languages / len(languages) if languages else np.ones(n)
+    bit = np.uint16(1 << CATEGORY_INDEX[gig.category])
+    interested = (pool.interests & bit) > 0
+    interest_factor = np.where(pool.interests == 0, w.NEUTRAL, interested.astype(np.float64))
+    distance_factor, distance = _distance(gig, pool)
+    booked = np.maximum(pool.hours_booked, 0.0)
+    factors = {
+        "skills": skill_factor,
+        "availability": _availability(gig, pool),
+        "distance": distance_factor,
+        "interests": interest_factor,
+        "languages": language_factor,
+        "fairness": 1.0 / (1.0 + booked / w.FAIRNESS_HALF_HOURS),
+    }
+
+    excluded = _clashes(gig, pool)
+    excluded[pool.signed_up.get(gig.id, np.zeros(0, np.intp))] = True
+    if not gig.accessible:
+        excluded |= pool.needs_accessible
+    if not gig.guidance_available:
+        excluded |= pool.needs_guidance
+    if languages:
+        excluded |= common_languages == 0
+    excluded |= booked + gig.duration_hours > pool.max_hours + 1e-9
+
+    total_weight = sum(w.VOLUNTEER_WEIGHTS.values())
+    weighted = np.zeros(n, dtype=np.float64)
+    for name, factor in factors.items():
+        weighted += w.VOLUNTEER_WEIGHTS[name] * factor
+    scores = np.where(excluded, -np.inf, weighted / total_weight)
+    return GigScoring(gig, factors, excluded, scores, distance, skills, languages)
