@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db import SessionDep
@@ -91,7 +92,18 @@ def _key_principal(session: Session, token: str) -> Principal | None:
 
 
 def resolve_token(session: Session, settings: Settings, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None when it is unknown or revoked."""
+    """The principal a bearer token stands for, or None when it is unknown or revoked.
+
+    The look-up's transaction ends here, so no pooled connection is held while the
+    request waits for the worker thread that runs its handler.
+    """
+    try:
+        return _resolve(session, settings, token)
+    finally:
+        session.commit()
+
+
+def _resolve(session: Session, settings: Settings, token: str) -> Principal | None:
     if settings.admin_token and hmac.compare_digest(token.encode(), settings.admin_token.encode()):
         return Principal(role="admin", key_id="bootstrap")
     if token.startswith(KEY_TOKEN_PREFIX):
@@ -99,31 +111,40 @@ def resolve_token(session: Session, settings: Settings, token: str) -> Principal
     return None
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller; anonymous without credentials, 401 for credentials that are not valid."""
+    """The caller; anonymous without credentials, 401 for credentials that are not valid.
+
+    Anonymous calls are answered on the event loop; only a token costs a worker thread.
+    """
     if credentials is None:
         if request.headers.get("authorization"):
             raise Unauthorized("Use `Authorization: Bearer <token>`.")
         return ANONYMOUS
-    principal = resolve_token(session, request.app.state.settings, credentials.credentials)
+    principal = await run_in_threadpool(
+        resolve_token, session, request.app.state.settings, credentials.credentials
+    )
     if principal is None:
         raise Unauthorized("The token is unknown or revoked.")
     request.state.principal = principal
     return principal
 
 
-def require_authenticated(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def require_authenticated(
+    principal: Annotated[Principal, Depends(get_principal)],
+) -> Principal:
     """Any authenticated caller."""
     if principal.role == "anonymous":
         raise Unauthorized("This endpoint needs a bearer token.")
     return principal
 
 
-def require_admin(principal: Annotated[Principal, Depends(require_authenticated)]) -> Principal:
+async def require_admin(
+    principal: Annotated[Principal, Depends(require_authenticated)],
+) -> Principal:
     """The admin only; other authenticated callers get 403."""
     if not principal.is_admin:
         raise Forbidden("Only the admin may do this.")

@@ -9,12 +9,16 @@ and no transaction has to upgrade a stale read snapshot (which SQLite refuses wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -45,7 +49,12 @@ def create_db_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGIN."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=20,
+        max_overflow=30,
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -72,12 +81,58 @@ def get_database(request: Request) -> Database:
     return database
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, else rolled back."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: one transaction, committed as the handler returns.
+
+    Creating a session does no I/O, so this runs on the event loop. The commit (or
+    rollback) happens in `TransactionalRoute`, in the handler's own worker thread; here
+    only a session that a failed request left open is closed.
+    """
     database = get_database(request)
     factory = database.writer if request.method in _WRITE_METHODS else database.reader
-    with factory() as session, session.begin():
+    session = factory()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def _finishing_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        sessions = [value for value in kwargs.values() if isinstance(value, Session)]
+        try:
+            result = endpoint(*args, **kwargs)
+            for session in sessions:
+                session.commit()
+        except BaseException:
+            for session in sessions:
+                session.rollback()
+            raise
+        finally:
+            for session in sessions:
+                session.close()
+        return result
+
+    return run
+
+
+class TransactionalRoute(APIRoute):
+    """Commits (or rolls back) and closes the request's session as the handler returns.
+
+    Done in the handler's worker thread, so the connection goes back to the pool before
+    the response is serialised. Otherwise a request would hold a pooled connection while
+    it waits for a worker thread to serialise its response, and with every worker blocked
+    waiting for a connection the server would deadlock under load.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _finishing_transaction(endpoint)
+        super().__init__(path, endpoint, **kwargs)

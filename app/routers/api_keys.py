@@ -6,12 +6,14 @@ from fastapi import APIRouter, Response
 
 from app.auth import AdminPrincipal
 from app.config import API_PREFIX
-from app.db import SessionDep
+from app.db import SessionDep, TransactionalRoute
 from app.pagination import Cursor, Limit, Page
 from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from app.services import api_keys
 
-router = APIRouter(prefix=f"{API_PREFIX}/api-keys", tags=["api keys"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/api-keys", tags=["api keys"], route_class=TransactionalRoute
+)
 
 
 @router.post("", status_code=201, summary="Issue a key; the token is shown once")

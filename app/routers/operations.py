@@ -11,15 +11,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from app.db import get_database
+from app.db import TransactionalRoute, get_database
 from app.migrate import is_at_head
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=TransactionalRoute)
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 
 @router.get("/healthz", summary="The process is alive")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Response
 
 from app.auth import AdminPrincipal, AuthenticatedPrincipal, CurrentPrincipal, Principal
 from app.config import API_PREFIX
-from app.db import SessionDep
+from app.db import SessionDep, TransactionalRoute
 from app.errors import Forbidden
 from app.etags import etag_for
 from app.models import Organization
@@ -16,7 +16,9 @@ from app.pagination import Cursor, Limit, Page
 from app.schemas.organization import OrganizationCreate, OrganizationRead, OrganizationUpdate
 from app.services import organizations
 
-router = APIRouter(prefix=f"{API_PREFIX}/organizations", tags=["organizations"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/organizations", tags=["organizations"], route_class=TransactionalRoute
+)
 
 
 def _read(organization: Organization, principal: Principal) -> OrganizationRead:
@@ -49,8 +51,12 @@ def create_organization(
 def list_organizations(
     principal: CurrentPrincipal, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[OrganizationRead]:
-    rows, next_cursor = organizations.list_page(session=session, limit=limit, cursor=cursor)
-    return Page(items=[_read(row, principal) for row in rows], next_cursor=next_cursor)
+    rows, next_cursor = organizations.list_page(
+        session=session, limit=limit, cursor=cursor, numbers_for=principal
+    )
+    return Page(
+        items=[OrganizationRead.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/{organization_id}", summary="One organisation (public)")

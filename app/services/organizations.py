@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.auth import Principal
 from app.errors import Conflict, NotFound
 from app.etags import check_if_match, etag_for
 from app.models import Organization, OrganizationWhatsappNumber
@@ -56,15 +59,35 @@ def get(*, session: Session, organization_id: str, for_update: bool = False) -> 
 
 
 def list_page(
-    *, session: Session, limit: int, cursor: str | None
-) -> tuple[list[Organization], str | None]:
-    """Organisations in creation order (ids sort by creation time)."""
-    query = select(Organization).options(selectinload(Organization.whatsapp_numbers))
+    *, session: Session, limit: int, cursor: str | None, numbers_for: Principal
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Organisations in creation order (ids sort by creation time), as plain rows.
+
+    A list is read with Core, not the ORM: several times faster for a page of rows.
+    `whatsapp_numbers` is filled in only for rows that ``numbers_for`` may see (else None).
+    """
+    query = select(*Organization.__table__.columns)
     if cursor is not None:
         (after_id,) = decode_cursor(cursor, [str])
         query = query.where(Organization.id > after_id)
-    rows = session.scalars(query.order_by(Organization.id).limit(limit + 1)).all()
-    return split_page(rows, limit, lambda organization: [organization.id])
+    rows = [
+        dict(row)
+        for row in session.execute(query.order_by(Organization.id).limit(limit + 1)).mappings()
+    ]
+    page, next_cursor = split_page(rows, limit, lambda row: [row["id"]])
+    visible = [row["id"] for row in page if numbers_for.acts_for_organization(row["id"])]
+    numbers: dict[str, list[str]] = {organization_id: [] for organization_id in visible}
+    if visible:
+        entries = session.execute(
+            select(OrganizationWhatsappNumber.organization_id, OrganizationWhatsappNumber.number)
+            .where(OrganizationWhatsappNumber.organization_id.in_(visible))
+            .order_by(OrganizationWhatsappNumber.position)
+        )
+        for organization_id, number in entries:
+            numbers[organization_id].append(number)
+    for row in page:
+        row["whatsapp_numbers"] = numbers.get(row["id"])
+    return page, next_cursor
 
 
 def update(

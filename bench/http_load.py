@@ -1,0 +1,124 @@
+"""Shared harness for HTTP benchmarks: a real uvicorn server and wrk as the load generator.
+
+The server is pinned to CPU 0 and wrk (compiled, one thread) to CPU 1, so the load
+generator never starves the server on a 2-core machine. Every figure is reported next
+to `/healthz` on the same server in the same run: ratios hold on a noisy machine.
+Needs `wrk` (Debian: `apt-get install wrk`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Throughput and latency of one wrk run."""
+
+    path: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _pinned(cpu: int, command: list[str]) -> list[str]:
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        return ["taskset", "-c", str(cpu), *command]
+    return command
+
+
+@contextmanager
+def running_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
+    """A uvicorn server on a free port for ``database_url``; yields its base URL."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KLUSMAKELAAR_DATABASE_URL": database_url,
+        "KLUSMAKELAAR_ADMIN_TOKEN": ADMIN_TOKEN,
+        "KLUSMAKELAAR_LOG_LEVEL": "WARNING",
+        "KLUSMAKELAAR_REGISTRATION_RATE": "1000000/second",
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    cpus = "0" if workers == 1 else ",".join(str(cpu) for cpu in range(os.cpu_count() or 1))
+    pinned = ["taskset", "-c", cpus, *command] if shutil.which("taskset") else command
+    process = subprocess.Popen(pinned, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("the server did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _to_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)?", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, None: 1000.0}[unit]
+
+
+def run_wrk(
+    base: str,
+    path: str,
+    *,
+    seconds: int = 10,
+    connections: int = 32,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
+    """Load ``path`` with wrk (one thread, pinned to CPU 1) and parse its report."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        _pinned(1, [*command, base + path]), capture_output=True, text=True, check=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _to_ms(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _to_ms(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return LoadResult(path, rate, p50, p99, int(errors.group(1)) if errors else 0)
+
+
+def print_table(results: list[LoadResult], baseline: LoadResult) -> None:
+    """Each result with its rate as a ratio to the baseline (`/healthz`)."""
+    print(f"{'path':<60} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x healthz':>10} {'non-2xx':>8}")
+    for result in [baseline, *results]:
+        ratio = result.requests_per_second / baseline.requests_per_second
+        print(
+            f"{result.path:<60} {result.requests_per_second:>9.0f} {result.p50_ms:>8.2f} "
+            f"{result.p99_ms:>8.2f} {ratio:>10.2f} {result.non_2xx:>8}"
+        )
