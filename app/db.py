@@ -49,11 +49,10 @@ def create_db_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGIN."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
+    pool_options = {} if in_memory else {"pool_size": 20, "max_overflow": 30}
     engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=20,
-        max_overflow=30,
+        url, connect_args={"check_same_thread": False, "timeout": 30}, **pool_options
     )
 
     @event.listens_for(engine, "connect")
