@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -22,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
-from app.models import ApiKey
+from app.models import ApiKey, Volunteer
 
 Role = Literal["admin", "organization", "association", "integration", "volunteer", "anonymous"]
 KEY_TOKEN_PREFIX = "kmk_"  # noqa: S105 (a public prefix, not a secret)
@@ -87,7 +88,7 @@ def _key_principal(session: Session, token: str) -> Principal | None:
         role=key.role,  # type: ignore[arg-type]
         key_id=key.id,
         organization_id=key.organization_id,
-        association_id=getattr(key, "association_id", None),
+        association_id=key.association_id,
     )
 
 
@@ -103,11 +104,25 @@ def resolve_token(session: Session, settings: Settings, token: str) -> Principal
         session.commit()
 
 
+def _volunteer_principal(session: Session, token: str) -> Principal | None:
+    digest = hash_token(token)
+    row = session.execute(
+        select(Volunteer.id, Volunteer.access_token_hash).where(
+            Volunteer.access_token_hash == digest
+        )
+    ).one_or_none()
+    if row is None or not hmac.compare_digest(row.access_token_hash, digest):
+        return None
+    return Principal(role="volunteer", volunteer_id=row.id)
+
+
 def _resolve(session: Session, settings: Settings, token: str) -> Principal | None:
     if settings.admin_token and hmac.compare_digest(token.encode(), settings.admin_token.encode()):
         return Principal(role="admin", key_id="bootstrap")
     if token.startswith(KEY_TOKEN_PREFIX):
         return _key_principal(session, token)
+    if token.startswith(VOLUNTEER_TOKEN_PREFIX):
+        return _volunteer_principal(session, token)
     return None
 
 
@@ -154,3 +169,20 @@ async def require_admin(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 AuthenticatedPrincipal = Annotated[Principal, Depends(require_authenticated)]
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
+
+
+def require_role(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """A dependency: the admin or a caller with one of ``roles``; others get 403."""
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(require_authenticated)],
+    ) -> Principal:
+        if not principal.is_admin and principal.role not in roles:
+            raise Forbidden(f"Needs the admin or a {' or '.join(roles)} token.")
+        return principal
+
+    return dependency
+
+
+OrganizationPrincipal = Annotated[Principal, Depends(require_role("organization"))]
+VolunteerPrincipal = Annotated[Principal, Depends(require_role("volunteer"))]

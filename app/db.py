@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
@@ -21,6 +22,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+EARTH_RADIUS_KM = 6371.0088
+
+
+def km_distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float | None:
+    """Great-circle (haversine) distance in km; SQLite calls this as `km_distance(...)`."""
+    if None in (lat1, lon1, lat2, lon2):
+        return None
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half_dphi = (phi2 - phi1) / 2
+    half_dlambda = math.radians(lon2 - lon1) / 2
+    h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -64,7 +79,10 @@ def create_db_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Erased personal data is overwritten, not left in free pages of the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+        dbapi_connection.create_function("km_distance", 4, km_distance, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:

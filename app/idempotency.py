@@ -12,6 +12,7 @@ keys of different callers never meet. Records are kept for 48 hours.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ from app.models import IdempotencyRecord
 from app.models.base import utcnow
 
 RETENTION = timedelta(hours=48)
+# Internal response headers a handler sets, read and removed here: the volunteer whose
+# personal data the body holds (erased with them), and top-level fields that hold
+# secrets shown once (stored as null, so a replay never reveals them again).
+SUBJECT_HEADER = "x-klusmakelaar-idempotency-subject"
+REDACT_HEADER = "x-klusmakelaar-idempotency-redact"
 # A claim this old belongs to a request that died; a retry may take it over.
 STALE_CLAIM = timedelta(minutes=5)
 PURGE_INTERVAL_SECONDS = 600.0
@@ -111,8 +117,10 @@ class IdempotencyStore:
                 existing.status_code, existing.content_type, existing.location, existing.body
             )
 
-    def finish(self, caller: str, key: str, response: StoredResponse) -> None:
-        """Store the response of a successful request."""
+    def finish(
+        self, caller: str, key: str, response: StoredResponse, subject: str | None = None
+    ) -> None:
+        """Store the response of a successful request (``subject``: the volunteer it is about)."""
         with self.database.writer() as session, session.begin():
             record = session.scalars(
                 select(IdempotencyRecord).where(
@@ -123,6 +131,7 @@ class IdempotencyStore:
             record.content_type = response.content_type
             record.location = response.location
             record.body = response.body
+            record.subject = subject
 
     def release(self, caller: str, key: str) -> None:
         """Forget a claim whose request did not succeed."""
@@ -202,6 +211,7 @@ class IdempotencyMiddleware:
             nonlocal start
             if message["type"] == "http.response.start":
                 start = message
+                message = {**message, "headers": _public_headers(message)}
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
@@ -218,13 +228,32 @@ class IdempotencyMiddleware:
                     start["status"],
                     headers.get("content-type"),
                     headers.get("location"),
-                    b"".join(chunks),
+                    _redacted(b"".join(chunks), headers.get(REDACT_HEADER)),
                 )
-                await run_in_threadpool(store.finish, caller, key, response)
+                subject = headers.get(SUBJECT_HEADER)
+                await run_in_threadpool(store.finish, caller, key, response, subject)
                 succeeded = True
         finally:
             if not succeeded:
                 await run_in_threadpool(store.release, caller, key)
+
+
+def _public_headers(start: Message) -> list[tuple[bytes, bytes]]:
+    internal = {SUBJECT_HEADER.encode(), REDACT_HEADER.encode()}
+    return [
+        (name, value) for name, value in start.get("headers", []) if name.lower() not in internal
+    ]
+
+
+def _redacted(body: bytes, fields: str | None) -> bytes:
+    """The body to store: secrets that are shown once are never kept for a replay."""
+    if not fields:
+        return body
+    document = json.loads(body)
+    for name in fields.split(","):
+        if name.strip() in document:
+            document[name.strip()] = None
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 def caller_identity(authorization: str | None, client_host: str) -> str:

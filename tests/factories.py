@@ -41,3 +41,54 @@ def organization_with_key(
     organization = make_organization(client, **fields)
     token = make_key(client, "organization", organization_id=organization["id"])
     return organization, bearer(token)
+
+
+def make_volunteer(client: TestClient, **fields: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """A registered volunteer and the headers of its own token."""
+    number = next(_counter)
+    body = {
+        "name": f"Vrijwilliger {number}",
+        "consent": True,
+        "email": f"v{number}@example.org",
+        **fields,
+    }
+    response = client.post("/api/v1/volunteers", json=body)
+    assert response.status_code == 201, response.text
+    volunteer = response.json()
+    return volunteer, bearer(volunteer["access_token"])
+
+
+def make_association(client: TestClient, **fields: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """An association and the headers of its own key."""
+    body = {"name": f"Studentenvereniging {next(_counter)}", **fields}
+    response = client.post("/api/v1/associations", json=body, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    association = response.json()
+    return association, bearer(make_key(client, "association", association_id=association["id"]))
+
+
+def gig_body(**fields: Any) -> dict[str, Any]:
+    """A valid one-off gig next week, overridable field by field."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(days=7)
+    body: dict[str, Any] = {
+        "title": "Tuin opknappen bij buurthuis",
+        "description": "Onkruid wieden en een border aanleggen.",
+        "category": "odd_jobs",
+        "kind": "one_off",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=3)).isoformat(),
+        "capacity": 4,
+        "location": {"address": "Oosterpoort", "postcode": "9724 AB", "area": "Oosterpoort",
+                     "lat": 53.2107, "lon": 6.5733},
+    }  # fmt: skip
+    body.update(fields)
+    return body
+
+
+def make_gig(client: TestClient, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+    """A gig posted with ``headers`` (an organisation key, or the admin with organization_id)."""
+    response = client.post("/api/v1/gigs", json=gig_body(**fields), headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]

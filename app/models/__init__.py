@@ -1,8 +1,26 @@
 """SQLAlchemy tables, one aggregate per module; importing this registers them all."""
 
 from app.models.api_key import ApiKey
+from app.models.association import Association, AssociationMember
 from app.models.base import Base
+from app.models.gig import Gig, GigSkill
 from app.models.idempotency import IdempotencyRecord
+from app.models.instance_secret import InstanceSecret
 from app.models.organization import Organization, OrganizationWhatsappNumber
+from app.models.rate_limit import RateLimitCounter
+from app.models.volunteer import Volunteer
 
-__all__ = ["ApiKey", "Base", "IdempotencyRecord", "Organization", "OrganizationWhatsappNumber"]
+__all__ = [
+    "ApiKey",
+    "Association",
+    "AssociationMember",
+    "Base",
+    "Gig",
+    "GigSkill",
+    "IdempotencyRecord",
+    "InstanceSecret",
+    "Organization",
+    "OrganizationWhatsappNumber",
+    "RateLimitCounter",
+    "Volunteer",
+]

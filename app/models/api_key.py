@@ -23,6 +23,9 @@ class ApiKey(Base):
     organization_id: Mapped[str | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
+    association_id: Mapped[str | None] = mapped_column(
+        ForeignKey("associations.id", ondelete="CASCADE"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

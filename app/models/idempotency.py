@@ -27,4 +27,6 @@ class IdempotencyRecord(Base):
     content_type: Mapped[str | None] = mapped_column(String(100))
     location: Mapped[str | None] = mapped_column(String(2000))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The volunteer whose personal data the stored body holds: erased with them.
+    subject: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

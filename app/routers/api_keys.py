@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from app.auth import AdminPrincipal
 from app.config import API_PREFIX
 from app.db import SessionDep, TransactionalRoute
+from app.idempotency import REDACT_HEADER
 from app.pagination import Cursor, Limit, Page
 from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from app.services import api_keys
@@ -23,6 +24,7 @@ def create_api_key(
     key, token = api_keys.create(session=session, key_in=body)
     response.headers["Location"] = f"/api/v1/api-keys/{key.id}"
     response.headers["Cache-Control"] = "no-store"
+    response.headers[REDACT_HEADER] = "token"
     return ApiKeyCreated.model_validate(
         {**ApiKeyRead.model_validate(key).model_dump(), "token": token}
     )

@@ -37,4 +37,6 @@ class ApiKeyRead(ResponseModel):
 class ApiKeyCreated(ApiKeyRead):
     """A key just created: the token is shown this once; only its hash is stored."""
 
-    token: str
+    token: str | None = Field(
+        description="The bearer token; null when an Idempotency-Key replays this response."
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Self
+import re
+import unicodedata
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import phonenumbers
 from pydantic import (
@@ -72,3 +74,50 @@ class PatchModel(RequestModel):
     def changes(self) -> dict[str, Any]:
         """The fields that were sent, with their new values."""
         return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+_POSTCODE = re.compile(r"^([1-9][0-9]{3})\s?([A-Za-z]{2})$")
+
+
+def normalize_postcode(value: str) -> str:
+    """A Dutch postcode as `9711 AB`; `9711ab` is accepted."""
+    match = _POSTCODE.match(value.strip())
+    if match is None or match.group(2).upper() in {"SA", "SD", "SS"}:
+        raise ValueError("not a Dutch postcode (e.g. 9711 AB)")
+    return f"{match.group(1)} {match.group(2).upper()}"
+
+
+def fold_text(value: str) -> str:
+    """Lower case without accents: `Één Café` → `een cafe` (for matching and search)."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+Postcode = Annotated[
+    str, AfterValidator(normalize_postcode), Field(examples=["9711 AB"], max_length=8)
+]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Skills = Annotated[list[Skill], Field(max_length=30)]
+LanguageCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-zA-Z]{2,3}$"),
+    Field(description="ISO 639 code, e.g. `nl`, `en`, `ar`."),
+]
+Languages = Annotated[list[LanguageCode], Field(max_length=20)]
+Category = Literal[
+    "board",
+    "information_advice",
+    "visiting",
+    "training",
+    "advocacy",
+    "office",
+    "odd_jobs",
+    "personal_advice",
+    "transport",
+    "fundraising",
+    "care",
+    "other",
+]

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import KEY_TOKEN_PREFIX, generate_token, hash_token
 from app.errors import NotFound, field_error
-from app.models import ApiKey, Organization
+from app.models import ApiKey, Association, Organization
 from app.models.base import utcnow
 from app.pagination import decode_cursor, split_page
 from app.schemas.api_key import ApiKeyCreate
@@ -22,8 +22,11 @@ def _check_binding(session: Session, key_in: ApiKeyCreate) -> None:
     elif key_in.organization_id is not None:
         raise field_error(["body", "organization_id"], "only for an organization key")
     if key_in.role == "association":
-        raise field_error(["body", "role"], "association keys need the associations resource")
-    if key_in.association_id is not None:
+        if key_in.association_id is None:
+            raise field_error(["body", "association_id"], "required for an association key")
+        if session.get(Association, key_in.association_id) is None:
+            raise field_error(["body", "association_id"], "no such association")
+    elif key_in.association_id is not None:
         raise field_error(["body", "association_id"], "only for an association key")
 
 
@@ -35,6 +38,7 @@ def create(*, session: Session, key_in: ApiKeyCreate) -> tuple[ApiKey, str]:
         name=key_in.name,
         role=key_in.role,
         organization_id=key_in.organization_id,
+        association_id=key_in.association_id,
         token_hash=hash_token(token),
         token_prefix=token[:12],
     )

@@ -1,0 +1,96 @@
+"""Gigs: short tasks that organisations post, with the counters sign-ups keep current."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime, new_id, utcnow
+
+GIG_CATEGORIES = (
+    "board",
+    "information_advice",
+    "visiting",
+    "training",
+    "advocacy",
+    "office",
+    "odd_jobs",
+    "personal_advice",
+    "transport",
+    "fundraising",
+    "care",
+    "other",
+)
+GIG_STATUSES = ("draft", "open", "cancelled", "completed")
+
+
+class Gig(Base):
+    """A task with a time, a place and a capacity in people.
+
+    `confirmed_people` and `waitlist_count` are kept by the sign-up service inside the
+    transaction that changes sign-ups; `spots_left` is `capacity - confirmed_people`.
+    `search_text` is the title and description folded to lower case without accents,
+    for `q`. `sequence` grows whenever the time or place changes (calendars).
+    """
+
+    __tablename__ = "gigs"
+    __table_args__ = (
+        Index("ix_gigs_status_starts_at", "status", "starts_at", "id"),
+        Index("ix_gigs_status_created_at", "status", "created_at", "id"),
+        Index("ix_gigs_status_category_starts_at", "status", "category", "starts_at"),
+        Index("ix_gigs_organization_starts_at", "organization_id", "starts_at"),
+        Index("ix_gigs_status_lat_lon", "status", "lat", "lon"),
+        Index("ix_gigs_area_status", "area", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("gig"))
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signup_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(7))
+    area: Mapped[str | None] = mapped_column(String(100))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int] = mapped_column(Integer)
+    group_size_min: Mapped[int | None] = mapped_column(Integer)
+    group_size_max: Mapped[int | None] = mapped_column(Integer)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    guidance_available: Mapped[bool] = mapped_column(Boolean, default=False)
+    repeatable: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10), default="api")
+    confirmed_people: Mapped[int] = mapped_column(Integer, default=0)
+    waitlist_count: Mapped[int] = mapped_column(Integer, default=0)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def spots_left(self) -> int:
+        """People who can still be confirmed."""
+        return max(self.capacity - self.confirmed_people, 0)
+
+
+class GigSkill(Base):
+    """One normalised skill of a gig, so that `?skill=` is an indexed look-up."""
+
+    __tablename__ = "gig_skills"
+    __table_args__ = (Index("ix_gig_skills_skill_gig_id", "skill", "gig_id"),)
+
+    gig_id: Mapped[str] = mapped_column(ForeignKey("gigs.id", ondelete="CASCADE"), primary_key=True)
+    skill: Mapped[str] = mapped_column(String(60), primary_key=True)

@@ -1,0 +1,41 @@
+"""Volunteers: the least the service needs to know about a person, and nothing once erased."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime, new_id, utcnow
+
+
+class Volunteer(Base):
+    """A registered volunteer; erasure deletes the row (sign-ups keep only counts and hours)."""
+
+    __tablename__ = "volunteers"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("vol"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    postcode: Mapped[str | None] = mapped_column(String(7))
+    area: Mapped[str | None] = mapped_column(String(100))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["nl"])
+    availability: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    max_hours_per_month: Mapped[float | None] = mapped_column(Float)
+    needs_guidance: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    about: Mapped[str | None] = mapped_column(Text)
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -1,0 +1,182 @@
+"""Volunteer request and response models: only `name`, `consent` and a contact are required."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import EmailStr, Field, field_validator, model_validator
+
+from app.schemas.common import (
+    Area,
+    Category,
+    Languages,
+    Latitude,
+    Longitude,
+    LongText,
+    Name,
+    PatchModel,
+    PhoneNumber,
+    Postcode,
+    RequestModel,
+    ResponseModel,
+    Skills,
+)
+
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
+
+
+class AvailabilityWindow(RequestModel):
+    """A weekly window in Europe/Amsterdam time; Monday is 0."""
+
+    weekday: Annotated[int, Field(ge=0, le=6)]
+    start: Annotated[str, Field(examples=["09:00"], description="HH:MM")]
+    end: Annotated[
+        str, Field(examples=["12:30"], description="HH:MM, after `start`; 24:00 allowed")
+    ]
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError("must be HH:MM between 00:00 and 24:00")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.start >= self.end:
+            raise ValueError("`start` must be before `end`")
+        return self
+
+
+Availability = Annotated[list[AvailabilityWindow], Field(max_length=50)]
+Interests = Annotated[list[Category], Field(max_length=12)]
+MaxHours = Annotated[float, Field(gt=0, le=744)]
+
+
+class _VolunteerFields(RequestModel):
+    postcode: Postcode | None = None
+    area: Area | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    skills: Skills = Field(default_factory=list)
+    interests: Interests = Field(default_factory=list)
+    languages: Languages = Field(default_factory=lambda: ["nl"])
+    availability: Availability = Field(default_factory=list)
+    max_hours_per_month: MaxHours | None = None
+    needs_guidance: bool = False
+    needs_accessible: bool = False
+    about: LongText | None = Field(default=None, description="Free text the volunteer adds.")
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> Self:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both `lat` and `lon`, or neither")
+        return self
+
+
+class VolunteerCreate(_VolunteerFields):
+    """Registration: `name`, `consent: true` and an e-mail or phone; the rest can wait."""
+
+    name: Name
+    consent: Literal[True] = Field(description="Must be true: consent to store these data.")
+    email: EmailStr | None = None
+    phone: PhoneNumber | None = None
+
+    @model_validator(mode="after")
+    def _one_contact(self) -> Self:
+        if self.email is None and self.phone is None:
+            raise ValueError("give an `email` or a `phone`")
+        return self
+
+
+class VolunteerUpdate(PatchModel):
+    """A partial update; at least one contact must remain."""
+
+    not_nullable = frozenset(
+        {
+            "name",
+            "skills",
+            "interests",
+            "languages",
+            "availability",
+            "needs_guidance",
+            "needs_accessible",
+        }
+    )
+
+    name: Name | None = None
+    email: EmailStr | None = None
+    phone: PhoneNumber | None = None
+    postcode: Postcode | None = None
+    area: Area | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    skills: Skills | None = None
+    interests: Interests | None = None
+    languages: Languages | None = None
+    availability: Availability | None = None
+    max_hours_per_month: MaxHours | None = None
+    needs_guidance: bool | None = None
+    needs_accessible: bool | None = None
+    about: LongText | None = None
+
+
+class AvailabilityRead(ResponseModel):
+    """A weekly window."""
+
+    weekday: int
+    start: str
+    end: str
+
+
+class VolunteerRead(ResponseModel):
+    """A volunteer's profile, as the volunteer and the admin see it."""
+
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+    postcode: str | None
+    area: str | None
+    lat: float | None
+    lon: float | None
+    skills: list[str]
+    interests: list[str]
+    languages: list[str]
+    availability: list[AvailabilityRead]
+    max_hours_per_month: float | None
+    needs_guidance: bool
+    needs_accessible: bool
+    about: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class VolunteerCreated(VolunteerRead):
+    """A new registration: the access token is shown this once."""
+
+    access_token: str | None = Field(
+        description=(
+            "Bearer token of this volunteer; only a hash is kept. Null when an "
+            "Idempotency-Key replays this response: the token is shown once."
+        )
+    )
+
+
+class MembershipRead(ResponseModel):
+    """An association the volunteer is a member of."""
+
+    association_id: str
+    name: str
+    joined_at: datetime
+
+
+class VolunteerExport(ResponseModel):
+    """Every personal datum held about the volunteer."""
+
+    profile: VolunteerRead
+    consent_at: datetime
+    memberships: list[MembershipRead]
+    signups: list[dict[str, object]]

@@ -1,0 +1,40 @@
+"""Great-circle distance in SQL, on SQLite and PostgreSQL, and the bounding box before it."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import Float
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
+
+from app.db import EARTH_RADIUS_KM
+
+KM_PER_DEGREE_LATITUDE = 111.32
+
+
+class km_distance(GenericFunction[float]):
+    """`km_distance(lat1, lon1, lat2, lon2)`: haversine distance in kilometres."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(km_distance, "postgresql")
+def _km_distance_postgresql(element: km_distance, compiler: SQLCompiler, **kw: Any) -> str:
+    lat1, lon1, lat2, lon2 = (compiler.process(arg, **kw) for arg in element.clauses)
+    h = (
+        f"power(sin(radians(({lat2}) - ({lat1})) / 2), 2) + cos(radians({lat1})) * "
+        f"cos(radians({lat2})) * power(sin(radians(({lon2}) - ({lon1})) / 2), 2)"
+    )
+    return f"(2 * {EARTH_RADIUS_KM} * asin(least(1.0, sqrt({h}))))"
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) that contains every point within the radius."""
+    delta_lat = radius_km / KM_PER_DEGREE_LATITUDE
+    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+    delta_lon = min(radius_km / (KM_PER_DEGREE_LATITUDE * cos_lat), 180.0)
+    return lat - delta_lat, lat + delta_lat, lon - delta_lon, lon + delta_lon

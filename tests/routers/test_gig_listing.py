@@ -1,0 +1,156 @@
+"""`GET /api/v1/gigs`: every filter, each sort, keyset pagination, query plans."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from app.auth import ANONYMOUS
+from app.db import km_distance
+from app.models import Gig
+from app.services.gig_listing import GigFilters, build_query
+from tests.factories import make_gig, organization_with_key
+
+PATH = "/api/v1/gigs"
+CENTRE = (53.2194, 6.5665)  # Grote Markt
+BASE = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+
+
+def _ids(client: TestClient, **params: Any) -> list[str]:
+    response = client.get(f"{PATH}?{urlencode(params, doseq=True)}")
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+def _at(hours: int) -> dict[str, str]:
+    start = BASE + timedelta(hours=hours)
+    return {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()}
+
+
+@pytest.fixture
+def catalogue(client: TestClient) -> dict[str, Any]:
+    """A handful of gigs that differ in every filterable way."""
+    organization, own = organization_with_key(client)
+    _, other_org = organization_with_key(client)
+    gigs = {
+        "garden": make_gig(client, own, title="Tuin opknappen", category="odd_jobs", skills=["Tuinieren"],
+                           accessible=True, **_at(1),
+                           location={"area": "Oosterpoort", "lat": 53.2107, "lon": 6.5733}),
+        "cafe": make_gig(client, own, title="Koffie schenken in het Café", description="Gezellig",
+                         category="visiting", skills=["Koken", "tuinieren"], **_at(2),
+                         location={"area": "Binnenstad", "lat": 53.2190, "lon": 6.5680}),
+        "group": make_gig(client, other_org, title="Buurtfeest opbouwen", kind="group", capacity=10,
+                          group_size_min=3, group_size_max=10, category="odd_jobs", **_at(3),
+                          location={"area": "Paddepoel", "lat": 53.2290, "lon": 6.5420}),
+        "far": make_gig(client, own, title="Boodschappen in Assen", category="transport", **_at(4),
+                        location={"area": "Assen", "lat": 52.9925, "lon": 6.5649}),
+        "online": make_gig(client, other_org, title="Website bijwerken", category="office", **_at(50),
+                           location={"online": True}),
+    }  # fmt: skip
+    return {"organization": organization, "own": own, "gigs": {k: v["id"] for k, v in gigs.items()}}
+
+
+def test_default_lists_open_gigs_by_start(client: TestClient, catalogue: dict[str, Any]) -> None:
+    ids = catalogue["gigs"]
+    assert _ids(client) == [ids["garden"], ids["cafe"], ids["group"], ids["far"], ids["online"]]
+
+
+def test_each_filter_narrows(app: FastAPI, client: TestClient, catalogue: dict[str, Any]) -> None:
+    ids = catalogue["gigs"]
+    assert _ids(client, kind="group") == [ids["group"]]
+    assert _ids(client, category=["visiting", "office"]) == [ids["cafe"], ids["online"]]
+    assert _ids(client, area="Binnenstad") == [ids["cafe"]]
+    assert _ids(client, organization_id=catalogue["organization"]["id"]) == [
+        ids["garden"], ids["cafe"], ids["far"]]  # fmt: skip
+    assert _ids(client, starts_after=(BASE + timedelta(hours=2)).isoformat(),
+                starts_before=(BASE + timedelta(hours=4)).isoformat()) == [ids["cafe"], ids["group"]]  # fmt: skip
+    assert _ids(client, q="cafe") == [ids["cafe"]]
+    assert _ids(client, q="KOFFIE café") == [ids["cafe"]]
+    assert _ids(client, q="koffie tuin") == []
+    assert _ids(client, skill="tuinieren") == [ids["garden"], ids["cafe"]]
+    assert _ids(client, skill=["Tuinieren", "koken"]) == [ids["cafe"]]
+    assert _ids(client, accessible="true") == [ids["garden"]]
+    with app.state.database.writer() as session, session.begin():
+        session.execute(update(Gig).where(Gig.id == ids["far"]).values(confirmed_people=4))
+    assert ids["far"] not in _ids(client, has_spots="true")
+    assert _ids(client, has_spots="false") == [ids["far"]]
+    assert _ids(client, category="odd_jobs", accessible="true", area="Oosterpoort") == [
+        ids["garden"]
+    ]
+
+
+def test_near_filters_by_great_circle_distance(
+    client: TestClient, catalogue: dict[str, Any]
+) -> None:
+    ids = catalogue["gigs"]
+    near = f"{CENTRE[0]},{CENTRE[1]}"
+    response = client.get(f"{PATH}?near={near}&radius_km=5&sort=distance").json()["items"]
+    assert [item["id"] for item in response] == [ids["cafe"], ids["garden"], ids["group"]]
+    expected = km_distance(*CENTRE, 53.2190, 6.5680)
+    assert expected is not None
+    assert response[0]["distance_km"] == pytest.approx(expected, abs=0.001)
+    assert _ids(client, near=near, radius_km=1.2) == [ids["garden"], ids["cafe"]]
+    assert ids["far"] in _ids(client, near=near, radius_km=30)
+    assert client.get(f"{PATH}?sort=distance").status_code == 422
+    assert client.get(f"{PATH}?near=53.2").status_code == 422
+    assert client.get(f"{PATH}?near=91,6").status_code == 422
+
+
+@pytest.mark.parametrize("sort", ["starts_at", "-created_at", "distance"])
+def test_keyset_pages_stay_correct_while_gigs_are_added(client: TestClient, sort: str) -> None:
+    _, own = organization_with_key(client)
+    for hour in range(7):
+        make_gig(client, own, **_at(hour), location={"lat": 53.2 + hour * 0.001, "lon": 6.56})
+    params: dict[str, Any] = {"sort": sort, "limit": 3}
+    if sort == "distance":
+        params.update(near="53.2,6.56", radius_km=10)
+    expected = _ids(client, **{**params, "limit": 200})
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = client.get(
+            f"{PATH}?{urlencode({**params, **({'cursor': cursor} if cursor else {})})}"
+        ).json()
+        seen += [item["id"] for item in page["items"]]
+        if not seen or len(seen) == 3:
+            # A gig added after the first page starts later, is newer and lies further away.
+            make_gig(client, own, **_at(100), location={"lat": 53.5, "lon": 6.56})
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    late = [gig for gig in seen if gig not in expected]
+    assert seen[: len(expected)] == expected or seen == expected + late
+    assert len(seen) == len(set(seen))
+
+
+def test_a_cursor_from_another_sort_or_tampered_is_400(
+    client: TestClient, catalogue: dict[str, Any]
+) -> None:
+    cursor = client.get(f"{PATH}?limit=1").json()["next_cursor"]
+    response = client.get(f"{PATH}?limit=1&sort=-created_at&cursor={cursor}")
+    assert response.status_code == 400
+    assert response.json()["type"] == "invalid-cursor"
+    assert client.get(f"{PATH}?cursor=WyJzdGFydHNfYXQiLDEsMl0").status_code == 400
+
+
+def test_sqlite_plan_uses_the_listing_index(app: FastAPI, catalogue: dict[str, Any]) -> None:
+    database = app.state.database
+    query = build_query(
+        filters=GigFilters(), principal=ANONYMOUS, sort="starts_at", cursor=None, limit=50
+    )
+    assert query is not None
+    with database.engine.connect() as connection:
+        compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
+        prefix = "EXPLAIN QUERY PLAN " if database.is_sqlite else "EXPLAIN "
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(prefix + str(compiled)))
+    if database.is_sqlite:
+        assert "ix_gigs_status_starts_at" in plan
+        assert "TEMP B-TREE" not in plan
+    else:
+        assert "gigs" in plan
