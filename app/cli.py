@@ -42,6 +42,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.workers,
         log_config=None,
+        access_log=False,
         proxy_headers=True,
     )
     return 0
