@@ -43,7 +43,7 @@ DEMO_ORGANIZATIONS = (
                        description="Dagbesteding, re-integratie en buurtwerk."),
 )  # fmt: skip
 
-CONTRACTUS = (
+CONTRACTUS: tuple[tuple[str, list[str], list[str]], ...] = (
     ("Albertus Magnus", ["odd_jobs", "fundraising"], ["Binnenstad"]),
     ("Bernlef", ["visiting", "care"], []),
     ("Cleopatra", ["training", "visiting"], ["Selwerd", "Paddepoel"]),
