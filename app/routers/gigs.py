@@ -53,6 +53,7 @@ def create_gig(
 
 @router.get(
     "",
+    response_model=Page[GigRead],
     summary="List gigs (public: open ones; `status=cancelled|completed` lists those)",
     description=(
         "Filters combine. `category` matches any of the given ones; `skill` needs all of "
@@ -80,7 +81,7 @@ def list_gigs(
     sort: Annotated[gig_listing.GigSort, Query()] = "starts_at",
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> Page[GigRead]:
+) -> Response:
     point = _parse_near(near)
     if sort == "distance" and point is None:
         raise field_error(["query", "sort"], "`sort=distance` needs `near`")
@@ -101,10 +102,10 @@ def list_gigs(
         near=point,
         radius_km=radius_km,
     )
-    items, next_cursor = gig_listing.list_page(
+    body = gig_listing.list_page(
         session=session, principal=principal, filters=filters, sort=sort, cursor=cursor, limit=limit
     )
-    return Page[GigRead].model_construct(items=items, next_cursor=next_cursor)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{gig_id}", summary="One gig (drafts: their organisation and the admin only)")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
-from app.schemas.common import Name, RequestModel, ResponseModel
+from app.schemas.common import Name, RequestModel, ResponseModel, Timestamp
 
 KeyRole = Literal["admin", "organization", "association", "integration"]
 
@@ -30,8 +29,8 @@ class ApiKeyRead(ResponseModel):
     organization_id: str | None
     association_id: str | None = None
     token_prefix: str = Field(description="The first characters of the token, to recognise it.")
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: Timestamp
+    revoked_at: Timestamp | None
 
 
 class ApiKeyCreated(ApiKeyRead):

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import EmailStr, Field, StringConstraints
 
-from app.schemas.common import Area, Category, Name, PatchModel, RequestModel, ResponseModel
+from app.schemas.common import (
+    Area,
+    Category,
+    Name,
+    PatchModel,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+)
 
 Slug = Annotated[
     str,
@@ -59,8 +66,8 @@ class AssociationRead(ResponseModel):
     calendar_url: str | None = Field(
         description="Secret feed address; null unless the caller is the association or the admin."
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class MemberAdd(RequestModel):
@@ -74,4 +81,4 @@ class MemberRead(ResponseModel):
 
     volunteer_id: str
     name: str
-    joined_at: datetime
+    joined_at: Timestamp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 import phonenumbers
@@ -12,12 +13,26 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 DEFAULT_PHONE_REGION = "NL"
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# Every timestamp in a response: UTC, always with microseconds, e.g. 2027-06-14T08:00:00.000000Z.
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class RequestModel(BaseModel):

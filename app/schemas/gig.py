@@ -20,6 +20,7 @@ from app.schemas.common import (
     RequestModel,
     ResponseModel,
     Skills,
+    Timestamp,
 )
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
@@ -156,9 +157,9 @@ class GigRead(ResponseModel):
     description: str | None
     category: Category
     kind: GigKind
-    starts_at: datetime
-    ends_at: datetime
-    signup_deadline: datetime | None
+    starts_at: Timestamp
+    ends_at: Timestamp
+    signup_deadline: Timestamp | None
     location: GigLocationRead
     capacity: int
     group_size_min: int | None
@@ -175,5 +176,5 @@ class GigRead(ResponseModel):
     distance_km: float | None = Field(
         default=None, description="Great-circle distance from `near`, when listing with `near`."
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field
@@ -14,6 +13,7 @@ from app.schemas.common import (
     PhoneNumber,
     RequestModel,
     ResponseModel,
+    Timestamp,
     WebsiteUrl,
 )
 
@@ -60,5 +60,5 @@ class OrganizationRead(ResponseModel):
     )
     website: str | None
     description: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

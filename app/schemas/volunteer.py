@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import EmailStr, Field, field_validator, model_validator
@@ -22,6 +21,7 @@ from app.schemas.common import (
     RequestModel,
     ResponseModel,
     Skills,
+    Timestamp,
 )
 
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
@@ -150,8 +150,8 @@ class VolunteerRead(ResponseModel):
     needs_guidance: bool
     needs_accessible: bool
     about: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class VolunteerCreated(VolunteerRead):
@@ -170,13 +170,13 @@ class MembershipRead(ResponseModel):
 
     association_id: str
     name: str
-    joined_at: datetime
+    joined_at: Timestamp
 
 
 class VolunteerExport(ResponseModel):
     """Every personal datum held about the volunteer."""
 
     profile: VolunteerRead
-    consent_at: datetime
+    consent_at: Timestamp
     memberships: list[MembershipRead]
     signups: list[dict[str, object]]
