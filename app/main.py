@@ -17,7 +17,15 @@ from app.logging_setup import configure_logging
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.migrate import head_revision
 from app.openapi import install_openapi
-from app.routers import api_keys, associations, gigs, operations, organizations, volunteers
+from app.routers import (
+    api_keys,
+    associations,
+    gigs,
+    operations,
+    organizations,
+    signups,
+    volunteers,
+)
 from app.routers.operations import SWAGGER_ASSETS
 
 DESCRIPTION = """\
@@ -54,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.idempotency = IdempotencyStore(database)
     app.state.metrics_registry = CollectorRegistry()
 
-    for module in (operations, organizations, api_keys, volunteers, associations, gigs):
+    for module in (operations, organizations, api_keys, volunteers, associations, gigs, signups):
         app.include_router(module.router)
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
 

@@ -8,6 +8,7 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.instance_secret import InstanceSecret
 from app.models.organization import Organization, OrganizationWhatsappNumber
 from app.models.rate_limit import RateLimitCounter
+from app.models.signup import Signup, SignupMember
 from app.models.volunteer import Volunteer
 
 __all__ = [
@@ -22,5 +23,7 @@ __all__ = [
     "Organization",
     "OrganizationWhatsappNumber",
     "RateLimitCounter",
+    "Signup",
+    "SignupMember",
     "Volunteer",
 ]

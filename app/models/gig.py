@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, new_id, utcnow
@@ -43,6 +53,12 @@ class Gig(Base):
         Index("ix_gigs_organization_starts_at", "organization_id", "starts_at"),
         Index("ix_gigs_status_lat_lon", "status", "lat", "lon"),
         Index("ix_gigs_area_status", "area", "status"),
+        # The capacity guarantee, held by the database itself: whatever the code does,
+        # a transaction that would confirm more people than the capacity fails.
+        CheckConstraint(
+            "confirmed_people >= 0 AND confirmed_people <= capacity AND waitlist_count >= 0",
+            name="capacity",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("gig"))
@@ -73,6 +89,7 @@ class Gig(Base):
     confirmed_people: Mapped[int] = mapped_column(Integer, default=0)
     waitlist_count: Mapped[int] = mapped_column(Integer, default=0)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    signup_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

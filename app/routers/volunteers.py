@@ -21,7 +21,7 @@ from app.schemas.volunteer import (
     VolunteerRead,
     VolunteerUpdate,
 )
-from app.services import rate_limits, volunteers
+from app.services import rate_limits, signup_reads, volunteers
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/volunteers", tags=["volunteers"], route_class=TransactionalRoute
@@ -136,5 +136,5 @@ def export_volunteer(
             MembershipRead.model_validate(row)
             for row in volunteers.memberships(session=session, volunteer_id=volunteer_id)
         ],
-        signups=volunteers.signup_history(session=session, volunteer_id=volunteer_id),
+        signups=signup_reads.history(session=session, volunteer_id=volunteer_id),
     )

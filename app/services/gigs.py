@@ -15,6 +15,7 @@ from app.models import Gig, GigSkill, Organization
 from app.models.base import utcnow
 from app.schemas.common import fold_text
 from app.schemas.gig import GigCreate, GigLocationRead, GigRead, GigUpdate, check_gig_rules
+from app.services import signups
 
 LOCATION_FIELDS = ("address", "postcode", "area", "lat", "lon", "online")
 TIME_PLACE_FIELDS = ("starts_at", "ends_at", *LOCATION_FIELDS)
@@ -128,7 +129,7 @@ def update(
               ("kind", "starts_at", "ends_at", "signup_deadline", "capacity",
                "group_size_min", "group_size_max")}  # fmt: skip
     check_gig_rules(**merged)
-    apply_capacity_change(session=session, gig=gig, new_capacity=changes.get("capacity"))
+    raised = apply_capacity_change(session=session, gig=gig, new_capacity=changes.get("capacity"))
     if "kind" in changes and changes["kind"] != gig.kind and has_signups(session=session, gig=gig):
         raise Conflict("The kind of a gig with sign-ups cannot change.")
     if any(
@@ -146,6 +147,8 @@ def update(
         gig.status = "open"
     gig.updated_at = utcnow()
     session.flush()
+    if raised and gig.status == "open":
+        signups.promote(session=session, gig=gig)
     return gig
 
 
@@ -154,15 +157,16 @@ def has_signups(*, session: Session, gig: Gig) -> bool:
     return gig.confirmed_people > 0 or gig.waitlist_count > 0
 
 
-def apply_capacity_change(*, session: Session, gig: Gig, new_capacity: int | None) -> None:
-    """Check a capacity change against the people already confirmed."""
+def apply_capacity_change(*, session: Session, gig: Gig, new_capacity: int | None) -> bool:
+    """Check a capacity change against the people confirmed; True when it grows."""
     if new_capacity is None or new_capacity == gig.capacity:
-        return
+        return False
     if new_capacity < gig.confirmed_people:
         raise Conflict(
             f"{gig.confirmed_people} people are confirmed; "
             "cancel sign-ups before lowering the capacity."
         )
+    return new_capacity > gig.capacity
 
 
 def cancel(*, session: Session, principal: Principal, gig_id: str) -> Gig:
@@ -171,6 +175,7 @@ def cancel(*, session: Session, principal: Principal, gig_id: str) -> Gig:
     if gig.status in ("cancelled", "completed"):
         raise InvalidTransition(f"The gig is already {gig.status}.")
     gig.status = "cancelled"
+    signups.cancel_all(session=session, gig=gig)
     gig.updated_at = utcnow()
     session.flush()
     return gig

@@ -131,8 +131,3 @@ def erase(*, session: Session, volunteer_id: str) -> None:
     session.execute(delete(AssociationMember).where(AssociationMember.volunteer_id == volunteer.id))
     session.delete(volunteer)
     session.flush()
-
-
-def signup_history(*, session: Session, volunteer_id: str) -> list[dict[str, Any]]:
-    """The volunteer's sign-ups, for the export (sign-ups arrive with the sign-up service)."""
-    return []
