@@ -16,12 +16,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
-from app.db import SessionDep
+from app.db import Database, get_database
 from app.errors import Forbidden, Unauthorized
 from app.models import ApiKey, Volunteer
 
@@ -77,36 +76,33 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _key_principal(session: Session, token: str) -> Principal | None:
+def _key_principal(connection: Connection, token: str) -> Principal | None:
     digest = hash_token(token)
-    key = session.scalars(select(ApiKey).where(ApiKey.token_hash == digest)).one_or_none()
+    key = connection.execute(
+        select(
+            ApiKey.id,
+            ApiKey.role,
+            ApiKey.organization_id,
+            ApiKey.association_id,
+            ApiKey.token_hash,
+            ApiKey.revoked_at,
+        ).where(ApiKey.token_hash == digest)
+    ).one_or_none()
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(key.token_hash, digest):
         return None
     return Principal(
-        role=key.role,  # type: ignore[arg-type]
+        role=key.role,
         key_id=key.id,
         organization_id=key.organization_id,
         association_id=key.association_id,
     )
 
 
-def resolve_token(session: Session, settings: Settings, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None when it is unknown or revoked.
-
-    The look-up's transaction ends here, so no pooled connection is held while the
-    request waits for the worker thread that runs its handler.
-    """
-    try:
-        return _resolve(session, settings, token)
-    finally:
-        session.commit()
-
-
-def _volunteer_principal(session: Session, token: str) -> Principal | None:
+def _volunteer_principal(connection: Connection, token: str) -> Principal | None:
     digest = hash_token(token)
-    row = session.execute(
+    row = connection.execute(
         select(Volunteer.id, Volunteer.access_token_hash).where(
             Volunteer.access_token_hash == digest
         )
@@ -116,19 +112,24 @@ def _volunteer_principal(session: Session, token: str) -> Principal | None:
     return Principal(role="volunteer", volunteer_id=row.id)
 
 
-def _resolve(session: Session, settings: Settings, token: str) -> Principal | None:
+def resolve_token(database: Database, settings: Settings, token: str) -> Principal | None:
+    """The principal a bearer token stands for, or None when it is unknown or revoked.
+
+    One read in autocommit mode on its own pooled connection: no transaction, and the
+    connection is back in the pool before the request waits for its handler's thread.
+    """
     if settings.admin_token and hmac.compare_digest(token.encode(), settings.admin_token.encode()):
         return Principal(role="admin", key_id="bootstrap")
-    if token.startswith(KEY_TOKEN_PREFIX):
-        return _key_principal(session, token)
-    if token.startswith(VOLUNTEER_TOKEN_PREFIX):
-        return _volunteer_principal(session, token)
-    return None
+    if not token.startswith((KEY_TOKEN_PREFIX, VOLUNTEER_TOKEN_PREFIX)):
+        return None
+    with database.autocommit_engine.connect() as connection:
+        if token.startswith(KEY_TOKEN_PREFIX):
+            return _key_principal(connection, token)
+        return _volunteer_principal(connection, token)
 
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller; anonymous without credentials, 401 for credentials that are not valid.
@@ -140,7 +141,7 @@ async def get_principal(
             raise Unauthorized("Use `Authorization: Bearer <token>`.")
         return ANONYMOUS
     principal = await run_in_threadpool(
-        resolve_token, session, request.app.state.settings, credentials.credentials
+        resolve_token, get_database(request), request.app.state.settings, credentials.credentials
     )
     if principal is None:
         raise Unauthorized("The token is unknown or revoked.")

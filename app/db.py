@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import threading
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -52,8 +54,18 @@ class Database:
             if self.is_sqlite
             else self.engine
         )
+        # Single reads outside any transaction (token look-ups).
+        self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.reader = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Writers of this process queue on this lock
+        # instead of polling the busy handler (which sleeps up to 100 ms between tries);
+        # other processes are still held off by the busy timeout.
+        self._write_lock = threading.Lock() if self.is_sqlite else None
         self.writer = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    def serialized_writes(self) -> AbstractContextManager[Any]:
+        """Hold while a write transaction runs (SQLite: one writer at a time; else no-op)."""
+        return self._write_lock if self._write_lock is not None else nullcontext()
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -63,7 +75,9 @@ class Database:
 def create_db_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGIN."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+        # No pre-ping (a round trip per checkout): a dropped connection is detected on
+        # use, the pool is invalidated and refilled, and only that request fails.
+        return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800)
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     pool_options = {} if in_memory else {"pool_size": 20, "max_overflow": 30}
     engine = create_engine(
@@ -86,8 +100,10 @@ def create_db_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
     return engine
 
@@ -108,6 +124,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     database = get_database(request)
     factory = database.writer if request.method in _WRITE_METHODS else database.reader
     session = factory()
+    if factory is database.writer:
+        session.info["serialized_writes"] = database.serialized_writes
     try:
         yield session
     finally:
@@ -124,17 +142,21 @@ def _finishing_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
         sessions = [value for value in kwargs.values() if isinstance(value, Session)]
-        try:
-            result = endpoint(*args, **kwargs)
-            for session in sessions:
-                session.commit()
-        except BaseException:
-            for session in sessions:
-                session.rollback()
-            raise
-        finally:
-            for session in sessions:
-                session.close()
+        serialized = next(
+            (s.info["serialized_writes"] for s in sessions if "serialized_writes" in s.info), None
+        )
+        with serialized() if serialized is not None else nullcontext():
+            try:
+                result = endpoint(*args, **kwargs)
+                for session in sessions:
+                    session.commit()
+            except BaseException:
+                for session in sessions:
+                    session.rollback()
+                raise
+            finally:
+                for session in sessions:
+                    session.close()
         return result
 
     return run

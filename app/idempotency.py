@@ -83,7 +83,7 @@ class IdempotencyStore:
     def claim(self, caller: str, key: str, request_hash: str) -> StoredResponse | None:
         """Claim the key (None), or the response to replay; raises 409/422 as the contract says."""
         self._purge_now_and_then()
-        with self.database.writer() as session, session.begin():
+        with self.database.serialized_writes(), self.database.writer() as session, session.begin():
             existing = session.scalars(
                 select(IdempotencyRecord).where(
                     IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
@@ -121,7 +121,7 @@ class IdempotencyStore:
         self, caller: str, key: str, response: StoredResponse, subject: str | None = None
     ) -> None:
         """Store the response of a successful request (``subject``: the volunteer it is about)."""
-        with self.database.writer() as session, session.begin():
+        with self.database.serialized_writes(), self.database.writer() as session, session.begin():
             record = session.scalars(
                 select(IdempotencyRecord).where(
                     IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
@@ -135,7 +135,7 @@ class IdempotencyStore:
 
     def release(self, caller: str, key: str) -> None:
         """Forget a claim whose request did not succeed."""
-        with self.database.writer() as session, session.begin():
+        with self.database.serialized_writes(), self.database.writer() as session, session.begin():
             session.execute(
                 delete(IdempotencyRecord).where(
                     IdempotencyRecord.caller == caller,
@@ -149,7 +149,7 @@ class IdempotencyStore:
         if now - self._last_purge < PURGE_INTERVAL_SECONDS:
             return
         self._last_purge = now
-        with self.database.writer() as session, session.begin():
+        with self.database.serialized_writes(), self.database.writer() as session, session.begin():
             session.execute(
                 delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)
             )

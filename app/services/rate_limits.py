@@ -31,7 +31,7 @@ def hit(database: Database, *, key: str, limit: int, period_seconds: int) -> Non
         )
         .returning(RateLimitCounter.count)
     )
-    with database.writer() as session, session.begin():
+    with database.serialized_writes(), database.writer() as session, session.begin():
         count = int(session.execute(statement).scalar_one())
         if window % 16 == 0:
             session.execute(delete(RateLimitCounter).where(RateLimitCounter.window < window - 1))
