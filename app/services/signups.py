@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import BindParameter, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.models import Association, AssociationMember, Gig, Signup, SignupMember, Volunteer
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, utcnow
 from app.schemas.signup import ATTENDANCE_MARGIN_HOURS, AttendanceRecord, SignupCreate
 from app.services import gigs
 
@@ -76,23 +76,46 @@ def _involves(volunteer_ids: list[str]) -> Any:
     )
 
 
+# Built once: these run on every sign-up, and building a statement costs more than running it.
+_PEOPLE: BindParameter[Any] = bindparam("people", expanding=True)
+_INVOLVES_PEOPLE = or_(
+    Signup.volunteer_id.in_(_PEOPLE),
+    exists().where(
+        and_(SignupMember.signup_id == Signup.id, SignupMember.volunteer_id.in_(_PEOPLE))
+    ),
+)
+_TIME_CONFLICT = (
+    select(Signup.id)
+    .join(Gig, Gig.id == Signup.gig_id)
+    .where(
+        Signup.status == "confirmed",
+        Gig.id != bindparam("gig_id"),
+        Gig.starts_at < bindparam("ends_at", type_=UTCDateTime()),  # back to back is no overlap
+        Gig.ends_at > bindparam("starts_at", type_=UTCDateTime()),
+        _INVOLVES_PEOPLE,
+    )
+    .limit(1)
+)
+_ACTIVE_ON_GIG = select(Signup.id).where(
+    Signup.gig_id == bindparam("gig_id"), Signup.status != "cancelled"
+)
+_ALREADY_PERSON = _ACTIVE_ON_GIG.where(_INVOLVES_PEOPLE).limit(1)
+_ALREADY_GROUP = _ACTIVE_ON_GIG.where(
+    or_(Signup.association_id == bindparam("association_id"), _INVOLVES_PEOPLE)
+).limit(1)
+
+
 def _has_time_conflict(session: Session, gig: Gig, volunteer_ids: list[str]) -> bool:
     """Whether any of the people is confirmed for another gig that overlaps this one."""
     if not volunteer_ids:
         return False
-    query = (
-        select(Signup.id)
-        .join(Gig, Gig.id == Signup.gig_id)
-        .where(
-            Signup.status == "confirmed",
-            Gig.id != gig.id,
-            Gig.starts_at < gig.ends_at,  # back to back is not an overlap
-            Gig.ends_at > gig.starts_at,
-            _involves(volunteer_ids),
-        )
-        .limit(1)
-    )
-    return session.execute(query).first() is not None
+    parameters = {
+        "gig_id": gig.id,
+        "starts_at": gig.starts_at,
+        "ends_at": gig.ends_at,
+        "people": volunteer_ids,
+    }
+    return session.execute(_TIME_CONFLICT, parameters).first() is not None
 
 
 def _people(session: Session, signup: Signup) -> list[str]:
@@ -164,13 +187,14 @@ def create(
         _check_group(session, gig, signup_in)
         people = list(signup_in.member_ids or [])
         size = int(signup_in.size or 1)
-    already = select(Signup.id).where(Signup.gig_id == gig.id, Signup.status != "cancelled")
-    owner = (
-        _involves(people)
-        if individual
-        else or_(Signup.association_id == signup_in.association_id, _involves(people))
-    )
-    if session.execute(already.where(owner).limit(1)).first() is not None:
+    if individual:
+        already = session.execute(_ALREADY_PERSON, {"gig_id": gig.id, "people": people})
+    else:
+        already = session.execute(
+            _ALREADY_GROUP,
+            {"gig_id": gig.id, "people": people, "association_id": signup_in.association_id},
+        )
+    if already.first() is not None:
         raise AlreadySignedUp("There is already a sign-up for this gig.")
     if _has_time_conflict(session, gig, people):
         raise TimeConflict("Someone in this sign-up is confirmed for a gig at the same time.")
