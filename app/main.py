@@ -21,6 +21,8 @@ from app.routers import (
     api_keys,
     associations,
     gigs,
+    integrations,
+    matching,
     operations,
     organizations,
     signups,
@@ -62,7 +64,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.idempotency = IdempotencyStore(database)
     app.state.metrics_registry = CollectorRegistry()
 
-    for module in (operations, organizations, api_keys, volunteers, associations, gigs, signups):
+    for module in (
+        operations,
+        organizations,
+        api_keys,
+        volunteers,
+        associations,
+        gigs,
+        signups,
+        matching,
+        integrations,
+    ):
         app.include_router(module.router)
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
 

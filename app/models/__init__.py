@@ -5,6 +5,7 @@ from app.models.association import Association, AssociationMember
 from app.models.base import Base
 from app.models.gig import Gig, GigSkill
 from app.models.idempotency import IdempotencyRecord
+from app.models.inbound_message import InboundMessage
 from app.models.instance_secret import InstanceSecret
 from app.models.organization import Organization, OrganizationWhatsappNumber
 from app.models.rate_limit import RateLimitCounter
@@ -19,6 +20,7 @@ __all__ = [
     "Gig",
     "GigSkill",
     "IdempotencyRecord",
+    "InboundMessage",
     "InstanceSecret",
     "Organization",
     "OrganizationWhatsappNumber",

@@ -1,0 +1,283 @@
+"""Inbound chat messages: store once, resolve the sender, read the text as a gig, reply.
+
+One path for the three channels (Cloud API, WAHA, bridge). A message is inserted first
+with ``INSERT ... ON CONFLICT DO NOTHING`` on (channel, message_id): a redelivery, even
+one running in parallel, finds the row taken (PostgreSQL waits for the first transaction
+to end, SQLite writers are serialised by ``BEGIN IMMEDIATE``) and changes nothing. Only
+the transaction that inserted the row goes on to create the gig, in the same commit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Final
+
+from pydantic import ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.auth import Principal
+from app.errors import AppError, RateLimited
+from app.integrations.inbound import InboundMessageIn, gig_link
+from app.integrations.message_parser import ParsedMessage, compose_reply, parse_message
+from app.integrations.message_reply import ReplyStatus
+from app.integrations.message_vocabulary import AMSTERDAM, Language
+from app.models import Gig, InboundMessage, OrganizationWhatsappNumber, RateLimitCounter
+from app.models.base import new_id, utcnow
+from app.pagination import decode_cursor, split_page
+from app.schemas.common import normalize_postcode
+from app.schemas.gig import GigCreate, GigLocation
+from app.services import gigs
+
+# Per sender, across channels. Over the limit, webhook messages are recorded as ignored
+# (still 200, so the sender's platform does not retry for ever); the bridge gets a 429.
+SENDER_LIMIT: Final = 30
+SENDER_PERIOD_SECONDS: Final = 60
+DRAFT_DURATION: Final = timedelta(hours=2)
+PLACEHOLDER_START: Final = time(10, 0)
+_DRAFT_TITLE: Final[dict[Language, str]] = {
+    "nl": "Klus via chatbericht (concept)",
+    "en": "Task from a chat message (draft)",
+}
+_UNKNOWN_SENDER: Final[dict[Language, str]] = {
+    "nl": (
+        "Dit nummer is niet bekend bij Klusmakelaar, dus er is geen klus van gemaakt. "
+        "Vraag Link050 om {sender} toe te voegen aan de WhatsApp-nummers van je organisatie."
+    ),
+    "en": (
+        "This number is not registered with Klusmakelaar, so no task was created. "
+        "Ask Link050 to add {sender} to your organisation's WhatsApp numbers."
+    ),
+}
+_FAILED: Final[dict[Language, str]] = {
+    "nl": "Sorry, je klus kon niet worden opgeslagen. Link050 kijkt ernaar.",
+    "en": "Sorry, your task could not be saved. Link050 will look into it.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one received message; ``duplicate`` when it was stored before."""
+
+    message: InboundMessage
+    gig: Gig | None
+    duplicate: bool
+
+
+def _insert(session: Session, message_in: InboundMessageIn, received_at: datetime) -> str | None:
+    """Store the message as pending; None when (channel, message_id) is already taken."""
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = (
+        insert(InboundMessage)
+        .values(
+            id=new_id("msg"),
+            channel=message_in.channel,
+            message_id=message_in.message_id,
+            message_type=message_in.message_type,
+            sender=message_in.sender,
+            text=message_in.text,
+            sent_at=message_in.sent_at,
+            received_at=received_at,
+            status="pending",
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+        .returning(InboundMessage.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def _retry_after(session: Session, sender: str, now: datetime) -> int | None:
+    """Count one message for the sender; the seconds to wait when over the limit, else None."""
+    window = int(now.timestamp() // SENDER_PERIOD_SECONDS)
+    key = f"whatsapp:{sender}"
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    count = session.execute(
+        insert(RateLimitCounter)
+        .values(key=key, window=window, count=1)
+        .on_conflict_do_update(
+            index_elements=["key", "window"], set_={"count": RateLimitCounter.count + 1}
+        )
+        .returning(RateLimitCounter.count)
+    ).scalar_one()
+    if count == 1:
+        session.execute(
+            delete(RateLimitCounter).where(
+                RateLimitCounter.key == key, RateLimitCounter.window < window
+            )
+        )
+    if count <= SENDER_LIMIT:
+        return None
+    return max(1, math.ceil((window + 1) * SENDER_PERIOD_SECONDS - now.timestamp()))
+
+
+def organization_for(session: Session, sender: str | None) -> str | None:
+    """The organisation that lists ``sender`` among its WhatsApp numbers, if any."""
+    if sender is None:
+        return None
+    return session.scalar(
+        select(OrganizationWhatsappNumber.organization_id).where(
+            OrganizationWhatsappNumber.number == sender
+        )
+    )
+
+
+def _placeholder_times(parsed: ParsedMessage, now: datetime) -> tuple[datetime, datetime]:
+    """A draft's times: what was understood, else 10:00 a week ahead (to be completed)."""
+    if parsed.starts_at is not None and parsed.ends_at is not None:
+        return parsed.starts_at, parsed.ends_at
+    local_now = now.astimezone(AMSTERDAM)
+    day = parsed.day or (local_now + timedelta(days=7)).date()
+    start = datetime.combine(day, parsed.start_time or PLACEHOLDER_START, AMSTERDAM)
+    end = start + DRAFT_DURATION
+    if parsed.end_time is not None:
+        candidate = datetime.combine(day, parsed.end_time, AMSTERDAM)
+        end = candidate if candidate > start else end
+    return start, end
+
+
+def gig_from_message(parsed: ParsedMessage, text: str, now: datetime) -> GigCreate:
+    """The one-off gig a message describes: `open` when complete, else a `draft`.
+
+    A draft keeps the whole message as its description and fills what is missing with
+    placeholders (a title, 10:00–12:00 a week ahead), so the organisation can complete it.
+    """
+    starts_at, ends_at = _placeholder_times(parsed, now)
+    postcode = None
+    if parsed.postcode:
+        try:
+            postcode = normalize_postcode(parsed.postcode)
+        except ValueError:
+            postcode = None
+    address = parsed.address[:300] if parsed.address else None
+    description = parsed.description if parsed.complete else text
+    return GigCreate(
+        title=parsed.title or _DRAFT_TITLE[parsed.language],
+        description=description[:5000] if description else None,
+        category="other",
+        kind="one_off",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=GigLocation(address=address, postcode=postcode),
+        capacity=min(max(parsed.capacity or 1, 1), 100_000),
+        status="open" if parsed.complete else "draft",
+    )
+
+
+def _create_gig(
+    session: Session, message: InboundMessage, parsed: ParsedMessage, organization_id: str
+) -> Gig | None:
+    source = "bridge" if message.channel == "bridge" else "whatsapp"
+    principal = Principal(role="organization", organization_id=organization_id)
+    try:
+        gig_in = gig_from_message(parsed, message.text or "", message.received_at)
+        with session.begin_nested():
+            return gigs.create(session=session, principal=principal, gig_in=gig_in, source=source)
+    except (AppError, ValidationError) as error:
+        message.status = "failed"
+        message.error = str(getattr(error, "detail", error))[:500]
+        message.reply = _FAILED[parsed.language]
+        return None
+
+
+def _process(
+    session: Session, message: InboundMessage, message_in: InboundMessageIn, public_base_url: str
+) -> Gig | None:
+    if message_in.sender is None:
+        message.status = "unknown_sender"
+        message.error = f"the sender id {message_in.sender_id[:80]!r} is not a phone number"
+        return None
+    written_at = min(message.sent_at or message.received_at, message.received_at)
+    parsed = parse_message(message.text or "", now=written_at)
+    message.language = parsed.language
+    organization_id = organization_for(session, message_in.sender)
+    if organization_id is None:
+        message.status = "unknown_sender"
+        message.reply = _UNKNOWN_SENDER[parsed.language].format(sender=message_in.sender)
+        return None
+    message.organization_id = organization_id
+    gig = _create_gig(session, message, parsed, organization_id)
+    if gig is None:
+        return None
+    status: ReplyStatus = "created" if gig.status == "open" else "draft"
+    message.status = status
+    message.gig_id = gig.id
+    message.reply = compose_reply(
+        parsed, gig_url=gig_link(public_base_url, gig.id), status=status, lang=parsed.language
+    )
+    return gig
+
+
+def receive(
+    *,
+    session: Session,
+    message_in: InboundMessageIn,
+    public_base_url: str,
+    refuse_over_limit: bool = False,
+) -> Outcome:
+    """Store a message once and act on it; a repeat returns the first outcome unchanged.
+
+    Over the sender's rate limit the message is recorded as ignored, or, with
+    ``refuse_over_limit`` (the bridge, which can retry), a 429 is raised and nothing is kept.
+    """
+    received_at = utcnow()
+    inserted = _insert(session, message_in, received_at)
+    if inserted is None:
+        existing = session.scalars(
+            select(InboundMessage).where(
+                InboundMessage.channel == message_in.channel,
+                InboundMessage.message_id == message_in.message_id,
+            )
+        ).one()
+        gig = session.get(Gig, existing.gig_id) if existing.gig_id else None
+        return Outcome(existing, gig, duplicate=True)
+    message = session.get_one(InboundMessage, inserted)
+    if message_in.ignore_reason is not None:
+        message.status, message.error = "ignored", message_in.ignore_reason
+        session.flush()
+        return Outcome(message, None, duplicate=False)
+    retry_after = _retry_after(session, message_in.sender or message_in.sender_id, received_at)
+    if retry_after is not None:
+        if refuse_over_limit:
+            raise RateLimited(retry_after)
+        message.status = "ignored"
+        message.error = f"over the sender's limit of {SENDER_LIMIT} messages a minute"
+        session.flush()
+        return Outcome(message, None, duplicate=False)
+    gig = _process(session, message, message_in, public_base_url)
+    session.flush()
+    return Outcome(message, gig, duplicate=False)
+
+
+def receive_all(
+    *, session: Session, messages: list[InboundMessageIn], public_base_url: str
+) -> list[Outcome]:
+    """Every message of a webhook delivery, in order, in the request's transaction."""
+    return [
+        receive(session=session, message_in=message_in, public_base_url=public_base_url)
+        for message_in in messages
+    ]
+
+
+def list_page(
+    *,
+    session: Session,
+    limit: int,
+    cursor: str | None,
+    status: str | None = None,
+    channel: str | None = None,
+) -> tuple[list[InboundMessage], str | None]:
+    """Received messages, newest first; the cursor is the last id of the previous page."""
+    query = select(InboundMessage)
+    if status is not None:
+        query = query.where(InboundMessage.status == status)
+    if channel is not None:
+        query = query.where(InboundMessage.channel == channel)
+    if cursor is not None:
+        (before_id,) = decode_cursor(cursor, [str])
+        query = query.where(InboundMessage.id < before_id)
+    rows = session.scalars(query.order_by(InboundMessage.id.desc()).limit(limit + 1)).all()
+    return split_page(rows, limit, lambda message: [message.id])

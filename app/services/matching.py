@@ -1,0 +1,214 @@
+"""Matching use cases: gigs for a volunteer, candidates for a gig, assignment proposals.
+
+The scoring itself is the pure ``app.matching`` package; this module loads its inputs
+(``matching_data``), keeps the large volunteer pool warm (``matching_cache``, where the
+cache and its invalidation are described) and checks who may ask.
+
+Bounds, so that no request runs unbounded:
+- matches for a volunteer score at most ``MAX_GIGS_SCORED`` open gigs, soonest first;
+- an assignment proposal without ``gig_ids`` takes at most ``DEFAULT_ASSIGNMENT_GIGS``
+  open one-off gigs (soonest first); with ``gig_ids`` at most ``MAX_ASSIGNMENT_GIGS``;
+- without ``volunteer_ids`` it considers every volunteer when there are at most
+  ``MAX_ASSIGNMENT_VOLUNTEERS``; with more, each gig's best ``PRESELECT_PER_SPOT`` x spots
+  (at least ``PRESELECT_MIN``) from the whole pool, the best ``MAX_ASSIGNMENT_VOLUNTEERS``
+  of them overall. That preselection scores every gig against the whole pool, so it is
+  refused (422) past ``PRESELECT_CELLS`` gig x volunteer pairs: then give ``volunteer_ids``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import Principal
+from app.errors import NotFound, ValidationFailed, field_error
+from app.matching import (
+    MAX_ASSIGNMENT_GIGS,
+    MAX_ASSIGNMENT_VOLUNTEERS,
+    AssignmentResult,
+    AssociationMatch,
+    GigProfile,
+    ProblemTooLarge,
+    VolunteerMatch,
+    VolunteerPool,
+    assign,
+    rank_associations,
+    rank_gigs_for_volunteer,
+    rank_volunteers,
+)
+from app.matching.assignment import Strategy
+from app.matching.factors import score_volunteers
+from app.matching.reasons import Lang
+from app.matching.scoring import GigMatch, top_k
+from app.models import Gig
+from app.models.base import utcnow
+from app.services import gigs
+from app.services.matching_cache import POOL_CACHE
+from app.services.matching_data import (
+    association_cards,
+    association_profiles,
+    chunks,
+    gig_profile,
+    open_gigs_query,
+    volunteer_cards,
+    volunteer_profiles,
+)
+
+MAX_GIGS_SCORED: Final = 2_000
+DEFAULT_ASSIGNMENT_GIGS: Final = 200
+PRESELECT_PER_SPOT: Final = 5
+PRESELECT_MIN: Final = 20
+PRESELECT_CELLS: Final = 25_000_000
+
+
+class AssignmentTooLarge(ValidationFailed):
+    type, title = "problem-too-large", "The assignment problem is larger than allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class RankedGig:
+    """A gig proposed to a volunteer, with its row for the response."""
+
+    gig: Any
+    match: GigMatch
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Ranked volunteers (one-off gig) or associations (group gig) with their public facts."""
+
+    kind: str
+    volunteers: list[tuple[dict[str, Any], VolunteerMatch]]
+    associations: list[tuple[dict[str, Any], AssociationMatch]]
+
+
+def matches_for_volunteer(
+    *, session: Session, principal: Principal, volunteer_id: str, limit: int, lang: Lang
+) -> list[RankedGig]:
+    """Open one-off gigs ranked for a volunteer (self or admin; others get 404)."""
+    if not principal.acts_for_volunteer(volunteer_id):
+        raise NotFound("No such volunteer.")
+    now = utcnow()
+    profiles = volunteer_profiles(session, now=now, volunteer_ids=[volunteer_id])
+    if not profiles:
+        raise NotFound("No such volunteer.")
+    volunteer = profiles[0]
+    query = open_gigs_query(now).limit(MAX_GIGS_SCORED)
+    # Hard needs are cheap to apply in SQL; the pure module checks them again.
+    if volunteer.needs_accessible:
+        query = query.where(Gig.accessible.is_(True))
+    if volunteer.needs_guidance:
+        query = query.where(Gig.guidance_available.is_(True))
+    rows = {row["id"]: row for row in session.execute(query).mappings()}
+    gig_profiles = [gig_profile(row) for row in rows.values()]
+    ranked = rank_gigs_for_volunteer(volunteer, gig_profiles, now=now, limit=limit, lang=lang)
+    return [RankedGig(rows[match.gig_id], match) for match in ranked]
+
+
+def candidates_for_gig(
+    *, session: Session, principal: Principal, gig_id: str, limit: int, lang: Lang
+) -> Candidates:
+    """Volunteers or associations ranked for a gig (its organisation or admin; others 404)."""
+    gig = gigs.get_visible(session=session, principal=principal, gig_id=gig_id)
+    if not principal.acts_for_organization(gig.organization_id):
+        raise NotFound("No such gig.")
+    now = utcnow()
+    profile = gig_profile(gig)
+    if gig.kind == "group":
+        associations = association_profiles(session, now=now)
+        ranked = rank_associations(profile, associations, now=now, limit=limit, lang=lang)
+        cards = association_cards(session, [m.association_id for m in ranked], associations)
+        found = [(cards[m.association_id], m) for m in ranked if m.association_id in cards]
+        return Candidates(kind="group", volunteers=[], associations=found)
+    pool = POOL_CACHE.pool(session, now=now)
+    matches = rank_volunteers(profile, pool, now=now, limit=limit, lang=lang)
+    people = volunteer_cards(session, [match.volunteer_id for match in matches])
+    return Candidates(
+        kind="one_off",
+        volunteers=[(dict(people[m.volunteer_id]), m) for m in matches if m.volunteer_id in people],
+        associations=[],
+    )
+
+
+def _assignment_gigs(session: Session, gig_ids: Sequence[str] | None, now: datetime) -> list[Any]:
+    if gig_ids is None:
+        return list(session.execute(open_gigs_query(now).limit(DEFAULT_ASSIGNMENT_GIGS)).mappings())
+    unique = list(dict.fromkeys(gig_ids))
+    rows: dict[str, Any] = {}
+    for part in chunks(unique):
+        query = select(Gig.__table__).where(Gig.id.in_(part))
+        rows.update((row["id"], row) for row in session.execute(query).mappings())
+    unknown = [gig_id for gig_id in unique if gig_id not in rows]
+    if unknown:
+        raise field_error(["body", "gig_ids"], f"unknown gigs: {unknown[:10]}")
+    groups = [gig_id for gig_id in unique if rows[gig_id]["kind"] != "one_off"]
+    if groups:
+        raise field_error(
+            ["body", "gig_ids"],
+            f"group gigs are matched to associations (see /gigs/{{id}}/candidates): {groups[:10]}",
+        )
+    return [rows[gig_id] for gig_id in unique]
+
+
+def _preselect(
+    session: Session, gig_profiles: Sequence[GigProfile], pool: VolunteerPool, now: datetime
+) -> VolunteerPool:
+    """The most promising volunteers of a pool too large to assign from directly."""
+    if len(gig_profiles) * pool.size > PRESELECT_CELLS:
+        raise AssignmentTooLarge(
+            "Too many gigs to preselect from every volunteer: give `volunteer_ids`.",
+            errors=[{"loc": ["body", "volunteer_ids"], "msg": "required for this many gigs"}],
+        )
+    best = np.full(pool.size, -np.inf)
+    for gig in gig_profiles:
+        scores = score_volunteers(gig, pool, now).scores
+        rows = top_k(scores, max(PRESELECT_MIN, PRESELECT_PER_SPOT * gig.spots_left))
+        best[rows] = np.maximum(best[rows], scores[rows])
+    chosen = top_k(best, MAX_ASSIGNMENT_VOLUNTEERS)
+    ids = [pool.ids[row] for row in sorted(chosen.tolist())]
+    return VolunteerPool.from_profiles(volunteer_profiles(session, now=now, volunteer_ids=ids))
+
+
+def _assignment_pool(
+    session: Session,
+    volunteer_ids: Sequence[str] | None,
+    gig_profiles: Sequence[GigProfile],
+    now: datetime,
+) -> VolunteerPool:
+    if volunteer_ids is None:
+        pool = POOL_CACHE.pool(session, now=now)
+        if pool.size <= MAX_ASSIGNMENT_VOLUNTEERS:
+            return pool
+        return _preselect(session, gig_profiles, pool, now)
+    unique = list(dict.fromkeys(volunteer_ids))
+    profiles = volunteer_profiles(session, now=now, volunteer_ids=unique)
+    known = {profile.id for profile in profiles}
+    unknown = [volunteer_id for volunteer_id in unique if volunteer_id not in known]
+    if unknown:
+        raise field_error(["body", "volunteer_ids"], f"unknown volunteers: {unknown[:10]}")
+    return VolunteerPool.from_profiles(profiles)
+
+
+def propose_assignments(
+    *,
+    session: Session,
+    gig_ids: Sequence[str] | None,
+    volunteer_ids: Sequence[str] | None,
+    strategy: Strategy,
+) -> AssignmentResult:
+    """A proposal of volunteers for open one-off gigs; nothing is booked."""
+    if gig_ids is not None and len(set(gig_ids)) > MAX_ASSIGNMENT_GIGS:
+        raise field_error(["body", "gig_ids"], f"at most {MAX_ASSIGNMENT_GIGS} gigs")
+    now = utcnow()
+    gig_profiles = [gig_profile(row) for row in _assignment_gigs(session, gig_ids, now)]
+    pool = _assignment_pool(session, volunteer_ids, gig_profiles, now)
+    try:
+        return assign(gig_profiles, pool, strategy=strategy, now=now)
+    except ProblemTooLarge as exc:
+        raise AssignmentTooLarge(str(exc), errors=[{"loc": ["body"], "msg": str(exc)}]) from None

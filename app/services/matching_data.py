@@ -1,0 +1,317 @@
+"""Loading matching inputs with Core queries into the pure profiles of ``app.matching``.
+
+What the loaders count (the contract is silent; these are the choices):
+
+- **Hours booked this month** (fairness, and ``max_hours_per_month``): the durations of the
+  gigs a volunteer is *confirmed* for (alone or named in a group sign-up) that start in
+  the current calendar month in Europe/Amsterdam, past and future alike. Planned hours,
+  not recorded ones: attendance is only known after a gig, while a monthly maximum is
+  about what someone has already promised to do.
+- **Busy intervals**: the start and end of every gig with a confirmed sign-up (alone or as
+  a named member) that ends after the month began; earlier ones can clash with nothing.
+- **Signed-up gig ids**: gigs with a confirmed or waitlisted sign-up (not cancelled).
+- **Past engagement of an association**: recorded hours x group size of its attended
+  sign-ups, i.e. volunteer hours actually done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Select,
+    Text,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from app.matching import AssociationProfile, GigProfile, VolunteerProfile
+from app.matching.timeslots import AMSTERDAM
+from app.models import Association, AssociationMember, Gig, Signup, SignupMember, Volunteer
+
+ACTIVE_STATUSES: Final = ("confirmed", "waitlisted")
+ID_CHUNK: Final = 5_000
+"""Ids per ``IN (...)`` list: well below SQLite's limit on bound parameters."""
+
+_VOLUNTEER_COLUMNS = (
+    Volunteer.id, Volunteer.name, Volunteer.lat, Volunteer.lon, Volunteer.area,
+    Volunteer.postcode, Volunteer.max_hours_per_month, Volunteer.needs_guidance,
+    Volunteer.needs_accessible,
+)  # fmt: skip
+_VOLUNTEER_JSON = (
+    Volunteer.skills, Volunteer.interests, Volunteer.languages, Volunteer.availability,
+)  # fmt: skip
+"""Read as text and decoded in one ``json.loads`` per batch: 4 calls per row cost more."""
+
+
+def month_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """The current calendar month in Europe/Amsterdam as aware UTC (start, end)."""
+    local = now.astimezone(AMSTERDAM)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return (
+        datetime(local.year, local.month, 1, tzinfo=AMSTERDAM).astimezone(UTC),
+        datetime(year, month, 1, tzinfo=AMSTERDAM).astimezone(UTC),
+    )
+
+
+def chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    """``ids`` in slices of at most ``ID_CHUNK``."""
+    for begin in range(0, len(ids), ID_CHUNK):
+        yield ids[begin : begin + ID_CHUNK]
+
+
+@dataclass
+class Bookings:
+    """Sign-up facts of one volunteer or association, gathered before building a profile."""
+
+    hours_this_month: float = 0.0
+    busy: list[tuple[datetime, datetime]] = field(default_factory=list)
+    gig_ids: set[str] = field(default_factory=set)
+
+
+def _volunteer_booking_rows(since: datetime, volunteer_ids: Sequence[str] | None) -> Select[Any]:
+    """Active sign-ups (alone or as a named member) of gigs ending after ``since``."""
+    alone_filter: ColumnElement[bool] = Signup.volunteer_id.is_not(None)
+    member_filter: ColumnElement[bool] = true()
+    if volunteer_ids is not None:
+        alone_filter = Signup.volunteer_id.in_(volunteer_ids)
+        member_filter = SignupMember.volunteer_id.in_(volunteer_ids)
+    gig_columns = (Signup.gig_id, Signup.status, Gig.starts_at, Gig.ends_at)
+    active = and_(Signup.status.in_(ACTIVE_STATUSES), Gig.ends_at > since)
+    alone = (
+        select(Signup.volunteer_id.label("owner_id"), *gig_columns)
+        .join(Gig, Gig.id == Signup.gig_id)
+        .where(active, alone_filter)
+    )
+    named = (
+        select(SignupMember.volunteer_id.label("owner_id"), *gig_columns)
+        .join(Signup, Signup.id == SignupMember.signup_id)
+        .join(Gig, Gig.id == Signup.gig_id)
+        .where(active, member_filter)
+    )
+    return union_all(alone, named)  # type: ignore[return-value]
+
+
+def _collect(rows: Iterable[Any], month: tuple[datetime, datetime]) -> dict[str, Bookings]:
+    """Fold (owner_id, gig_id, status, starts_at, ends_at) rows into bookings per owner."""
+    bookings: defaultdict[str, Bookings] = defaultdict(Bookings)
+    seen: set[tuple[str, str]] = set()
+    for owner_id, gig_id, status, starts_at, ends_at in rows:
+        if (owner_id, gig_id) in seen:  # a signer also named in the same group sign-up
+            continue
+        seen.add((owner_id, gig_id))
+        booking = bookings[owner_id]
+        booking.gig_ids.add(gig_id)
+        if status != "confirmed":
+            continue
+        starts_at, ends_at = _aware(starts_at), _aware(ends_at)
+        booking.busy.append((starts_at, ends_at))
+        if month[0] <= starts_at < month[1]:
+            booking.hours_this_month += (ends_at - starts_at).total_seconds() / 3600.0
+    return dict(bookings)
+
+
+def _aware(moment: datetime) -> datetime:
+    """The moment as an aware datetime (UTC when the driver gave it back naive)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def volunteer_bookings(
+    session: Session, *, now: datetime, volunteer_ids: Sequence[str] | None = None
+) -> dict[str, Bookings]:
+    """Bookings of every volunteer (or of ``volunteer_ids``) that matter from this month on."""
+    month = month_bounds(now)
+    if volunteer_ids is None:
+        return _collect(session.execute(_volunteer_booking_rows(month[0], None)), month)
+    rows: list[Any] = []
+    for part in chunks(volunteer_ids):
+        rows.extend(session.execute(_volunteer_booking_rows(month[0], part)))
+    return _collect(rows, month)
+
+
+def _volunteer_profile(row: Any, tags: Sequence[Any], booking: Bookings | None) -> VolunteerProfile:
+    skills, interests, languages, availability = tags
+    booking = booking or Bookings()
+    return VolunteerProfile(
+        id=row[0],
+        name=row[1],
+        skills=skills or (),
+        interests=interests or (),
+        languages=languages or (),
+        lat=row[2],
+        lon=row[3],
+        area=row[4],
+        postcode=row[5],
+        availability=[(w["weekday"], w["start"], w["end"]) for w in availability or ()],
+        max_hours_per_month=row[6],
+        needs_guidance=bool(row[7]),
+        needs_accessible=bool(row[8]),
+        hours_booked_this_month=booking.hours_this_month,
+        busy=booking.busy,
+        signed_up_gig_ids=frozenset(booking.gig_ids),
+    )
+
+
+def _profiles(rows: Sequence[Any], bookings: Mapping[str, Bookings]) -> list[VolunteerProfile]:
+    """Profiles of (columns..., 4 JSON texts) rows, decoding all JSON in one call."""
+    width = len(_VOLUNTEER_COLUMNS)
+    texts = [text or "null" for row in rows for text in row[width:]]
+    decoded = json.loads("[" + ",".join(texts) + "]") if texts else []
+    return [
+        _volunteer_profile(row, decoded[4 * i : 4 * i + 4], bookings.get(row[0]))
+        for i, row in enumerate(rows)
+    ]
+
+
+def volunteer_profiles(
+    session: Session, *, now: datetime, volunteer_ids: Sequence[str] | None = None
+) -> list[VolunteerProfile]:
+    """Profiles of every volunteer (by id), or of ``volunteer_ids`` (unknown ids skipped)."""
+    bookings = volunteer_bookings(session, now=now, volunteer_ids=volunteer_ids)
+    query = select(*_VOLUNTEER_COLUMNS, *(cast(column, Text) for column in _VOLUNTEER_JSON))
+    rows: list[Any] = []
+    if volunteer_ids is None:
+        rows.extend(session.execute(query.order_by(Volunteer.id)))
+    else:
+        for part in chunks(volunteer_ids):
+            rows.extend(session.execute(query.where(Volunteer.id.in_(part))))
+    return _profiles(rows, bookings)
+
+
+def volunteer_cards(session: Session, volunteer_ids: Sequence[str]) -> dict[str, RowMapping]:
+    """What an organisation may see of proposed volunteers: no contact data."""
+    query = select(
+        Volunteer.id, Volunteer.name, Volunteer.area, Volunteer.skills, Volunteer.languages
+    ).where(Volunteer.id.in_(volunteer_ids))
+    return {row["id"]: row for row in session.execute(query).mappings()}
+
+
+def gig_profile(gig: Mapping[str, Any] | Any) -> GigProfile:
+    """The matching view of a gig (an ORM object or a row mapping with every column)."""
+    values = gig if isinstance(gig, Mapping) else {c: getattr(gig, c) for c in _GIG_FIELDS}
+    return GigProfile(
+        id=values["id"],
+        category=values["category"],
+        kind=values["kind"],
+        starts_at=values["starts_at"],
+        ends_at=values["ends_at"],
+        skills=tuple(values["skills"] or ()),
+        languages=tuple(values["languages"] or ()),
+        lat=values["lat"],
+        lon=values["lon"],
+        area=values["area"],
+        postcode=values["postcode"],
+        accessible=bool(values["accessible"]),
+        guidance_available=bool(values["guidance_available"]),
+        capacity=values["capacity"],
+        spots_left=max(values["capacity"] - values["confirmed_people"], 0),
+        group_size_min=values["group_size_min"],
+        group_size_max=values["group_size_max"],
+        status=values["status"],
+        signup_deadline=values["signup_deadline"],
+    )
+
+
+_GIG_FIELDS = (
+    "id", "category", "kind", "starts_at", "ends_at", "skills", "languages", "lat", "lon",
+    "area", "postcode", "accessible", "guidance_available", "capacity", "confirmed_people",
+    "group_size_min", "group_size_max", "status", "signup_deadline",
+)  # fmt: skip
+
+
+def open_gigs_query(now: datetime) -> Select[Any]:
+    """Every column of open one-off gigs one can still sign up for, soonest first."""
+    return (
+        select(Gig.__table__)
+        .where(
+            Gig.status == "open",
+            Gig.kind == "one_off",
+            Gig.starts_at > now,
+            Gig.confirmed_people < Gig.capacity,
+            or_(Gig.signup_deadline.is_(None), Gig.signup_deadline > now),
+        )
+        .order_by(Gig.starts_at, Gig.id)
+    )
+
+
+def association_profiles(session: Session, *, now: datetime) -> list[AssociationProfile]:
+    """Every association with its members, engagement, busy times and sign-ups."""
+    members = dict(
+        session.execute(
+            select(AssociationMember.association_id, func.count()).group_by(
+                AssociationMember.association_id
+            )
+        ).all()
+    )
+    engagement = dict(
+        session.execute(
+            select(Signup.association_id, func.sum(Signup.hours * Signup.size))
+            .where(
+                Signup.association_id.is_not(None),
+                Signup.status == "confirmed",
+                Signup.attended.is_(True),
+                Signup.hours.is_not(None),
+            )
+            .group_by(Signup.association_id)
+        ).all()
+    )
+    booking_rows = session.execute(
+        select(Signup.association_id, Signup.gig_id, Signup.status, Gig.starts_at, Gig.ends_at)
+        .join(Gig, Gig.id == Signup.gig_id)
+        .where(
+            Signup.association_id.is_not(None),
+            Signup.status.in_(ACTIVE_STATUSES),
+            Gig.ends_at > now,
+        )
+    )
+    bookings = _collect(booking_rows, month_bounds(now))
+    associations = session.execute(
+        select(
+            Association.id,
+            Association.name,
+            Association.preferred_categories,
+            Association.preferred_areas,
+        ).order_by(Association.id)
+    )
+    profiles = []
+    for row in associations:
+        booking = bookings.get(row.id) or Bookings()
+        profiles.append(
+            AssociationProfile(
+                id=row.id,
+                name=row.name,
+                preferred_categories=tuple(row.preferred_categories or ()),
+                preferred_areas=tuple(row.preferred_areas or ()),
+                member_count=int(members.get(row.id, 0)),
+                past_engagement_hours=float(engagement.get(row.id) or 0.0),
+                busy=tuple(booking.busy),
+                signed_up_gig_ids=frozenset(booking.gig_ids),
+            )
+        )
+    return profiles
+
+
+def association_cards(
+    session: Session, association_ids: Sequence[str], profiles: Sequence[AssociationProfile]
+) -> dict[str, dict[str, Any]]:
+    """Public facts of proposed associations: id, name, slug and member count."""
+    member_counts = {profile.id: profile.member_count for profile in profiles}
+    rows = session.execute(
+        select(Association.id, Association.name, Association.slug).where(
+            Association.id.in_(association_ids)
+        )
+    ).mappings()
+    return {row["id"]: {**row, "member_count": member_counts.get(row["id"], 0)} for row in rows}
