@@ -20,6 +20,7 @@ from app.openapi import install_openapi
 from app.routers import (
     api_keys,
     associations,
+    calendars,
     gigs,
     integrations,
     matching,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signups,
         matching,
         integrations,
+        calendars,
     ):
         app.include_router(module.router)
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")

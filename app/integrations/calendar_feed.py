@@ -117,7 +117,8 @@ _TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
 class FeedEvent:
     """One gig as it appears in a feed; built by the service from a gig row."""
 
-    gig_id: int
+    #: The gig's opaque id (e.g. `gig_01m8...`); with the host it makes the event's UID.
+    gig_id: str
     title: str
     description: str | None
     organization_name: str
@@ -215,7 +216,8 @@ def _vevent(event: FeedEvent, *, host: str, lang: Language) -> Event:
     # Seconds only: iCalendar has no fractions, and DTSTAMP must equal LAST-MODIFIED.
     updated_at = event.updated_at.astimezone(UTC).replace(microsecond=0)
     vevent = Event.new(
-        uid=f"gig-{event.gig_id}@{host}",
+        # The id already says it is a gig (`gig_...`); the host makes the UID global.
+        uid=f"{event.gig_id}@{host}",
         stamp=updated_at,
         last_modified=updated_at,
         start=_local_or_utc(event.starts_at),

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.auth import AuthenticatedPrincipal, CurrentPrincipal, OrganizationPrincipal
 from app.config import API_PREFIX
-from app.db import SessionDep, TransactionalRoute
+from app.db import Database, SessionDep, TransactionalRoute, get_database
 from app.errors import field_error
 from app.etags import etag_for
 from app.models import Gig
 from app.pagination import Cursor, Limit, Page
-from app.schemas.common import Category
-from app.schemas.gig import GigCreate, GigKind, GigRead, GigUpdate
+from app.routers.gig_filters import gig_filters_dependency
+from app.schemas.gig import GigCreate, GigRead, GigUpdate
 from app.services import gig_listing, gigs
+from app.services.gig_listing import GigFilters
 
 router = APIRouter(prefix=f"{API_PREFIX}/gigs", tags=["gigs"], route_class=TransactionalRoute)
 IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 when stale.")]
@@ -25,19 +25,6 @@ IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 when st
 def _respond(response: Response, gig: Gig) -> GigRead:
     response.headers["ETag"] = etag_for(gig.id, gig.version)
     return gigs.to_read(gig)
-
-
-def _parse_near(near: str | None) -> tuple[float, float] | None:
-    if near is None:
-        return None
-    try:
-        lat_text, lon_text = near.split(",")
-        lat, lon = float(lat_text), float(lon_text)
-    except ValueError:
-        raise field_error(["query", "near"], "use `<lat>,<lon>`, e.g. `53.2194,6.5665`") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise field_error(["query", "near"], "latitude or longitude out of range")
-    return lat, lon
 
 
 @router.post(
@@ -64,46 +51,21 @@ def create_gig(
 )
 def list_gigs(
     principal: CurrentPrincipal,
-    session: SessionDep,
-    status: Annotated[str, Query(pattern="^(draft|open|cancelled|completed)$")] = "open",
-    kind: GigKind | None = None,
-    category: Annotated[list[Category] | None, Query(max_length=12)] = None,
-    area: Annotated[str | None, Query(max_length=100)] = None,
-    organization_id: Annotated[str | None, Query(max_length=40)] = None,
-    starts_after: AwareDatetime | None = None,
-    starts_before: AwareDatetime | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    skill: Annotated[list[str] | None, Query(max_length=10)] = None,
-    accessible: bool | None = None,
-    has_spots: bool | None = None,
-    near: Annotated[str | None, Query(description="`<lat>,<lon>`", max_length=60)] = None,
-    radius_km: Annotated[float | None, Query(gt=0, le=500)] = None,
+    database: Annotated[Database, Depends(get_database)],
+    filters: Annotated[GigFilters, Depends(gig_filters_dependency(allow_draft=True))],
     sort: Annotated[gig_listing.GigSort, Query()] = "starts_at",
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Response:
-    point = _parse_near(near)
-    if sort == "distance" and point is None:
+    if sort == "distance" and filters.near is None:
         raise field_error(["query", "sort"], "`sort=distance` needs `near`")
-    if radius_km is not None and point is None:
-        raise field_error(["query", "radius_km"], "`radius_km` needs `near`")
-    filters = gig_listing.GigFilters(
-        status=status,
-        kind=kind,
-        categories=list(category or []),
-        area=area,
-        organization_id=organization_id,
-        starts_after=starts_after,
-        starts_before=starts_before,
-        q=q,
-        skills=[value[:60] for value in skill or []],
-        accessible=accessible,
-        has_spots=has_spots,
-        near=point,
-        radius_km=radius_km,
-    )
     body = gig_listing.list_page(
-        session=session, principal=principal, filters=filters, sort=sort, cursor=cursor, limit=limit
+        database=database,
+        principal=principal,
+        filters=filters,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
     )
     return Response(body, media_type="application/json")
 

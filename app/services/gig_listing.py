@@ -23,9 +23,9 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Dialect, RowMapping, Select, and_, bindparam, exists, or_, select
-from sqlalchemy.orm import Session
 
 from app.auth import Principal
+from app.db import Database
 from app.errors import InvalidCursor
 from app.models import Gig, GigSkill
 from app.pagination import decode_cursor, encode_cursor
@@ -275,22 +275,27 @@ def _sqlite_value(value: Any) -> Any:
 
 def list_page(
     *,
-    session: Session,
+    database: Database,
     principal: Principal,
     filters: GigFilters,
     sort: GigSort,
     cursor: str | None,
     limit: int,
 ) -> bytes:
-    """One page of gigs as the JSON body of `Page[GigRead]`, rendered by the database."""
-    rows = _execute(
-        session.connection(),
-        filters=filters,
-        principal=principal,
-        sort=sort,
-        cursor=cursor,
-        limit=limit,
-    )
+    """One page of gigs as the JSON body of `Page[GigRead]`, rendered by the database.
+
+    One SELECT, read in autocommit mode: a single statement sees one consistent snapshot,
+    so the page needs no transaction (and no BEGIN and COMMIT round trips).
+    """
+    with database.autocommit_engine.connect() as connection:
+        rows = _execute(
+            connection,
+            filters=filters,
+            principal=principal,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+        )
     items = ",".join(row["json"] for row in rows[:limit])
     next_cursor = _next_cursor(rows, sort, limit)
     return f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'.encode()

@@ -39,22 +39,22 @@ UPDATED = datetime(2027, 2, 3, 4, 5, 6, tzinfo=UTC)
 LONG_TITLE = "Koffie schenken bij de Oosterpoort ☕ — één middag " * 3
 
 
-def make_event(gig_id: int = 1, **overrides: Any) -> FeedEvent:
-    starts_at = datetime(2027, 6, 14, 8, 0, tzinfo=UTC) + timedelta(days=gig_id)
+def make_event(number: int = 1, **overrides: Any) -> FeedEvent:
+    starts_at = datetime(2027, 6, 14, 8, 0, tzinfo=UTC) + timedelta(days=number)
     fields: dict[str, Any] = {
-        "gig_id": gig_id,
-        "title": f"Tuin opknappen {gig_id}",
+        "gig_id": f"gig_{number}",
+        "title": f"Tuin opknappen {number}",
         "description": "Onkruid wieden en een border aanleggen.",
         "organization_name": "Buurthuis De Kroon",
         "starts_at": starts_at,
         "ends_at": starts_at + timedelta(hours=3),
-        "updated_at": UPDATED + timedelta(minutes=gig_id),
+        "updated_at": UPDATED + timedelta(minutes=number),
         "address": "Trompsingel 27",
         "area": "Oosterpoort",
         "postcode": "9724 AB",
         "lat": 53.2105,
         "lon": 6.5714,
-        "url": f"https://{HOST}/gigs/{gig_id}",
+        "url": f"https://{HOST}/gigs/{number}",
         "category": "odd_jobs",
         "spots_left": 3,
         "sequence": 0,
@@ -100,7 +100,7 @@ def test_both_parsers_see_every_gig_with_its_uid_and_status() -> None:
     ]
     loose, strict = parse_both(render(events))
 
-    expected_uids = [f"gig-{gig_id}@{HOST}" for gig_id in (1, 2, 3)]
+    expected_uids = [f"gig_{number}@{HOST}" for number in (1, 2, 3)]
     assert [str(event["UID"]) for event in loose.events] == expected_uids
     assert [event.uid for event in strict.events] == expected_uids
     assert [str(event["STATUS"]) for event in loose.events] == [
@@ -323,14 +323,14 @@ def test_calendar_properties() -> None:
 
 
 def test_same_gigs_give_identical_bytes_and_uids_in_any_order() -> None:
-    events = [make_event(gig_id, title=LONG_TITLE) for gig_id in range(1, 30)]
+    events = [make_event(number, title=LONG_TITLE) for number in range(1, 30)]
     # Two gigs at the same moment: the gig id breaks the tie.
     events.append(make_event(99, starts_at=events[0].starts_at, ends_at=events[0].ends_at))
     # The same instant, once as the second 02:30 of an autumn night and once in UTC.
     repeated_hour = datetime(2027, 10, 31, 2, 30, fold=1, tzinfo=AMSTERDAM)
-    for gig_id, starts_at in ((97, repeated_hour.astimezone(UTC)), (98, repeated_hour)):
+    for number, starts_at in ((97, repeated_hour.astimezone(UTC)), (98, repeated_hour)):
         events.append(
-            make_event(gig_id, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1))
+            make_event(number, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1))
         )
     shuffled = events.copy()
     random.Random(5).shuffle(shuffled)
@@ -354,10 +354,10 @@ def test_uid_depends_on_gig_and_host_only() -> None:
         sequence=1,
     )
 
-    assert list(by_uid(parse_both(render([before]))[0])) == [f"gig-5@{HOST}"]
-    assert list(by_uid(parse_both(render([after]))[0])) == [f"gig-5@{HOST}"]
+    assert list(by_uid(parse_both(render([before]))[0])) == [f"gig_5@{HOST}"]
+    assert list(by_uid(parse_both(render([after]))[0])) == [f"gig_5@{HOST}"]
     other_host = render_feed(name="x", events=[before], host="other.example")
-    assert "UID:gig-5@other.example" in unfolded_lines(other_host)
+    assert "UID:gig_5@other.example" in unfolded_lines(other_host)
 
 
 def test_sequence_grows_when_time_or_place_changes() -> None:

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from app.matching import assignment
 from app.models import Signup
-from app.routers import matching as matching_router
 from app.services import matching as matching_service
 from tests.factories import (
     ADMIN,
@@ -29,9 +28,7 @@ FAR = {"lat": 53.40, "lon": 6.90}
 
 @pytest.fixture
 def mclient(app: FastAPI) -> Iterator[TestClient]:
-    """A client on an app that has the matching router (until main.py registers it)."""
-    if not any(getattr(r, "path", "") == "/api/v1/matching/assignments" for r in app.routes):
-        app.include_router(matching_router.router)
+    """A client on the application under test."""
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -1,0 +1,173 @@
+"""Calendar feeds (`/api/v1/calendar/gigs.ics`, `/api/v1/associations/{id}/calendar.ics`)
+and an association's suggestions for the next academic year."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from app.auth import AuthenticatedPrincipal
+from app.config import API_PREFIX
+from app.db import SessionDep, TransactionalRoute
+from app.errors import NotFound
+from app.integrations.calendar_feed import CONTENT_TYPE, MAX_FEED_EVENTS, Language, not_modified
+from app.models.base import utcnow
+from app.pagination import Limit
+from app.routers.gig_filters import public_gig_filters
+from app.schemas.calendar import GigSuggestion, GigSuggestionList, OrganizationContact
+from app.services import associations, calendar_feeds, calendar_suggestions, gigs
+from app.services.calendar_feeds import RenderedFeed
+from app.services.gig_listing import GigFilters
+
+router = APIRouter(prefix=API_PREFIX, tags=["calendars"], route_class=TransactionalRoute)
+
+FEED_MAX_AGE = 300
+IfNoneMatch = Annotated[
+    str | None, Header(description="The `ETag` of a feed you have; 304 while it is current.")
+]
+FeedLanguage = Annotated[Language, Query(description="Language of the texts in the feed.")]
+PublicFilters = Annotated[GigFilters, Depends(public_gig_filters)]
+
+
+class CalendarResponse(Response):
+    """An iCalendar body (RFC 5545)."""
+
+    media_type = "text/calendar"
+
+
+def _feed_responses(extra: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "description": (
+                "The feed (`text/calendar; charset=utf-8`), with a strong `ETag` of its bytes, "
+                "`Last-Modified` (the newest gig's `updated_at`) and `Cache-Control`."
+            ),
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        },
+        304: {"description": "Not modified: `If-None-Match` holds the current `ETag`; no body."},
+        **extra,
+    }
+
+
+_FEED_RULES = (
+    f"Gigs starting from 7 days ago to a year ahead, at most {MAX_FEED_EVENTS}, earliest "
+    "first. Every gig keeps its `UID`; `SEQUENCE` grows when its time or place changes; "
+    "`DTSTAMP` is its `updated_at`, so an unchanged feed is byte-identical and keeps its `ETag`."
+)
+
+
+def _answer(feed: RenderedFeed, if_none_match: str | None, cache_control: str) -> Response:
+    headers = {"ETag": feed.etag, "Cache-Control": cache_control}
+    if feed.last_modified is not None:
+        headers["Last-Modified"] = format_datetime(feed.last_modified, usegmt=True)
+    if not_modified(if_none_match, feed.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(feed.body, media_type=CONTENT_TYPE, headers=headers)
+
+
+@router.get(
+    "/calendar/gigs.ics",
+    response_class=CalendarResponse,
+    responses=_feed_responses({}),
+    summary="Subscribe to open gigs (public; the list filters apply)",
+    description=(
+        f"{_FEED_RULES} The filters are those of `GET /api/v1/gigs` (without `sort`, "
+        "`cursor` and `limit`); `status` may be `open` (default), `cancelled` or `completed`. "
+        f"Cached by clients and proxies for {FEED_MAX_AGE} s (`Cache-Control: public`)."
+    ),
+)
+def public_calendar(
+    request: Request,
+    session: SessionDep,
+    filters: PublicFilters,
+    lang: FeedLanguage = "nl",
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    feed = calendar_feeds.public_feed(
+        session=session,
+        filters=filters,
+        base_url=request.app.state.settings.public_base_url,
+        now=utcnow(),
+        lang=lang,
+    )
+    return _answer(feed, if_none_match, f"public, max-age={FEED_MAX_AGE}")
+
+
+@router.get(
+    "/associations/{association_id}/calendar.ics",
+    response_class=CalendarResponse,
+    responses=_feed_responses({404: {"description": "Unknown association, or a wrong token."}}),
+    summary="An association's secret feed (the token from its `calendar_url`)",
+    description=(
+        f"{_FEED_RULES} Holds the open group gigs that fit the association, the gigs it signed "
+        "up for (the summary says so, and the description gives the group size), and gigs "
+        "cancelled in the last 30 days that were in it, as `STATUS:CANCELLED`. A missing, "
+        "wrong or rotated token is 404, like an unknown association. "
+        f"`Cache-Control: private, max-age={FEED_MAX_AGE}`: the address is a secret."
+    ),
+)
+def association_calendar(
+    association_id: str,
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Query(description="The secret from `calendar_url`.")] = None,
+    lang: FeedLanguage = "nl",
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    association = calendar_feeds.get_association_for_feed(
+        session=session, association_id=association_id, token=token
+    )
+    feed = calendar_feeds.association_feed(
+        session=session,
+        association=association,
+        base_url=request.app.state.settings.public_base_url,
+        now=utcnow(),
+        lang=lang,
+    )
+    return _answer(feed, if_none_match, f"private, max-age={FEED_MAX_AGE}")
+
+
+@router.get(
+    "/associations/{association_id}/suggestions",
+    summary="Repeatable gigs to plan for an academic year (the association's key, admin)",
+    description=(
+        "Past group gigs marked `repeatable` that fit the association, each with the "
+        "organisation to contact, ranked by preference fit (the matching module's category, "
+        "area and size factors). A gig that returned over the years appears once, as its "
+        "latest edition. Not paginated: the best `limit` (default 50). `academic_year` is "
+        "`YYYY-YYYY` with consecutive years (default: the next academic year; years start "
+        "on 1 September); `suggested_starts_at` is the gig's anniversary in that year."
+    ),
+)
+def association_suggestions(
+    association_id: str,
+    principal: AuthenticatedPrincipal,
+    session: SessionDep,
+    academic_year: Annotated[
+        str | None, Query(max_length=9, description="`YYYY-YYYY`, e.g. `2027-2028`.")
+    ] = None,
+    limit: Limit = 50,
+) -> GigSuggestionList:
+    if not principal.acts_for_association(association_id):
+        raise NotFound("No such association.")
+    now = utcnow()
+    year = calendar_suggestions.next_academic_year(now) if academic_year is None else academic_year
+    first_year = calendar_suggestions.parse_academic_year(year)
+    association = associations.get(session=session, association_id=association_id)
+    found = calendar_suggestions.suggest(
+        session=session, association=association, first_year=first_year, now=now, limit=limit
+    )
+    items = [
+        GigSuggestion(
+            gig=gigs.to_read(suggestion.gig),
+            organization=OrganizationContact.model_validate(suggestion.organization),
+            score=suggestion.score,
+            breakdown=suggestion.breakdown,
+            suggested_starts_at=suggestion.suggested_starts_at,
+            suggested_ends_at=suggestion.suggested_ends_at,
+        )
+        for suggestion in found
+    ]
+    return GigSuggestionList(academic_year=year, items=items)

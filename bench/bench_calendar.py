@@ -1,0 +1,229 @@
+"""Calendar feeds with 5,000 gigs: generation time (service and HTTP) and 304s per second.
+
+1. Service level, in process: `public_feed` and `association_feed` on a database of
+   5,000 open gigs in the feed window; "cold" renders (the in-process cache cleared
+   before each run) and "warm" answers (same data: one query and a hash, no render).
+   The real feed holds at most MAX_FEED_EVENTS (1,000); the "uncapped" rows lift that
+   cap in this process only, to time a feed of all 5,000 gigs.
+2. End to end, with a uvicorn server: the first GET (a render) and later GETs (cached),
+   then wrk on `/healthz`, on the feed with `If-None-Match` (304) and without (200).
+
+Usage: .venv/bin/python bench/bench_calendar.py [--gigs 5000] [--seconds 10]
+       [--database-url postgresql://postgres@127.0.0.1:5432/scratch]  (default: SQLite)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import insert
+
+from app.db import Database
+from app.main import create_app
+from app.migrate import upgrade_to_head
+from app.models import Association, Gig, Organization, Signup
+from app.models.base import new_id
+from app.routers import calendars
+from app.schemas.common import fold_text
+from app.services import calendar_feeds
+from app.services.calendar_feeds import RenderedFeed
+from app.services.gig_listing import GigFilters
+from bench import http_load
+from bench.http_load import ROOT, print_table, run_wrk
+
+BASE_URL = "https://klusmakelaar.example"
+FEED = "/api/v1/calendar/gigs.ics"
+CATEGORIES = ("odd_jobs", "care", "visiting", "office", "transport", "other")
+AREAS = ("Oosterpoort", "Selwerd", "Paddepoel", "Centrum", "Vinkhuizen")
+
+
+def calendar_app() -> FastAPI:
+    """The app with the calendar router, whether or not `create_app` includes it yet."""
+    app = create_app()
+    if not any(getattr(route, "original_router", None) is calendars.router for route in app.routes):
+        app.include_router(calendars.router)
+    return app
+
+
+@contextmanager
+def calendar_server(database_url: str) -> Iterator[str]:
+    """Like `http_load.running_server` (one worker on CPU 0), serving `calendar_app`."""
+    port = http_load._free_port()
+    env = {**os.environ, "KLUSMAKELAAR_DATABASE_URL": database_url,
+           "KLUSMAKELAAR_PUBLIC_BASE_URL": BASE_URL, "KLUSMAKELAAR_LOG_LEVEL": "WARNING"}  # fmt: skip
+    command = [sys.executable, "-m", "uvicorn", "bench.bench_calendar:calendar_app", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+               "--no-access-log"]  # fmt: skip
+    process = subprocess.Popen(http_load._pinned(0, command), cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("the server did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def seed(database_url: str, count: int) -> str:
+    """Migrate and insert ``count`` open gigs in the feed window; returns an association id."""
+    upgrade_to_head(database_url)
+    database = Database(database_url)
+    rng = random.Random(7)
+    now = datetime.now(UTC).replace(microsecond=0)
+    organizations = [{"id": new_id("org"), "name": f"Buurthuis {i}", "kind": "volunteer_organization",
+                      "created_at": now, "updated_at": now, "version": 1} for i in range(50)]  # fmt: skip
+    association_id = new_id("asc")
+    gigs: list[dict[str, object]] = []
+    for index in range(count):
+        start = now + timedelta(minutes=rng.randrange(-6 * 24 * 60, 360 * 24 * 60))
+        title = f"Klus {index}: koffie schenken en opruimen in het buurthuis"
+        group = index % 2 == 0
+        gigs.append({
+            "id": new_id("gig"), "organization_id": organizations[index % 50]["id"],
+            "title": title, "description": "Helpen in de buurt; koffie, thee en een praatje.",
+            "category": rng.choice(CATEGORIES), "kind": "group" if group else "one_off",
+            "starts_at": start, "ends_at": start + timedelta(hours=3), "signup_deadline": None,
+            "address": "Trompsingel 27", "postcode": "9724 AB", "area": rng.choice(AREAS),
+            "lat": 53.21 + rng.uniform(-0.05, 0.05), "lon": 6.57 + rng.uniform(-0.05, 0.05),
+            "online": False, "capacity": 10, "group_size_min": 2 if group else None,
+            "group_size_max": 5 if group else None, "skills": [], "languages": ["nl"],
+            "accessible": False, "guidance_available": False, "repeatable": False,
+            "status": "open", "source": "api", "confirmed_people": 0, "waitlist_count": 0,
+            "sequence": 0, "search_text": fold_text(title), "created_at": now,
+            "updated_at": now - timedelta(seconds=index), "version": 1,
+        })  # fmt: skip
+    signups = [
+        {"id": new_id("sgn"), "gig_id": gig["id"], "association_id": association_id, "size": 3,
+         "status": "confirmed", "queue_number": 1, "created_at": now, "updated_at": now}
+        for gig in gigs[:200:2]
+    ]  # fmt: skip
+    with database.writer() as session, session.begin():
+        session.execute(insert(Organization), organizations)
+        session.execute(
+            insert(Association),
+            [{"id": association_id, "slug": "bench", "name": "Vereniging Bench",
+              "contractus": True, "preferred_categories": ["odd_jobs", "care"],
+              "preferred_areas": [], "calendar_token_version": 1,
+              "created_at": now, "updated_at": now, "version": 1}],
+        )  # fmt: skip
+        session.execute(insert(Gig), gigs)
+        session.execute(insert(Signup), signups)
+    database.dispose()
+    return association_id
+
+
+def median_ms(action: Callable[[], object], runs: int, *, before: Callable[[], None]) -> float:
+    """The median wall time of ``action`` in milliseconds, ``before`` run untimed each time."""
+    times = []
+    for _ in range(runs):
+        before()
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def service_level(database_url: str, association_id: str, runs: int) -> None:
+    """Cold and warm generation of the public and the association feed, in process."""
+    database = Database(database_url)
+    now = datetime.now(UTC)
+
+    def public() -> RenderedFeed:
+        with database.reader() as session:
+            return calendar_feeds.public_feed(
+                session=session, filters=GigFilters(), base_url=BASE_URL, now=now
+            )
+
+    def association() -> RenderedFeed:
+        with database.reader() as session:
+            found = session.get(Association, association_id)
+            assert found is not None
+            return calendar_feeds.association_feed(
+                session=session, association=found, base_url=BASE_URL, now=now
+            )
+
+    def nothing() -> None:
+        return None
+
+    print(f"{'service level':<44} {'events':>7} {'KiB':>6} {'cold ms':>9} {'warm ms':>9}")
+    for label, feed, cap in (
+        ("public feed (cap 1,000)", public, 1000),
+        ("association feed (cap 1,000)", association, 1000),
+        ("public feed, uncapped (bench only)", public, 100_000),
+    ):
+        calendar_feeds.MAX_FEED_EVENTS = cap  # type: ignore[misc]
+        calendar_feeds.clear_cache()
+        rendered = feed()
+        cold = median_ms(feed, runs, before=calendar_feeds.clear_cache)
+        warm = median_ms(feed, runs * 3, before=nothing)
+        size = len(rendered.body) / 1024
+        print(f"{label:<44} {rendered.events:>7} {size:>6.0f} {cold:>9.1f} {warm:>9.1f}")
+    calendar_feeds.MAX_FEED_EVENTS = 1000  # type: ignore[misc]
+    database.dispose()
+
+
+def end_to_end(database_url: str, seconds: int) -> None:
+    """First and later GETs through uvicorn, then wrk: /healthz, 304s and cached 200s."""
+    with calendar_server(database_url) as base:
+        started = time.perf_counter()
+        first = httpx.get(base + FEED, timeout=60)
+        first_ms = (time.perf_counter() - started) * 1000
+        later = []
+        for _ in range(10):
+            started = time.perf_counter()
+            again = httpx.get(base + FEED, timeout=60)
+            later.append((time.perf_counter() - started) * 1000)
+            assert again.content == first.content
+        print(f"\nHTTP: first GET (render) {first_ms:.0f} ms, "
+              f"later GETs (cached) median {statistics.median(later):.1f} ms, "
+              f"{len(first.content) / 1024:.0f} KiB, {first.content.count(b'BEGIN:VEVENT')} events")  # fmt: skip
+        etag = first.headers["etag"]
+        assert httpx.get(base + FEED, headers={"If-None-Match": etag}).status_code == 304
+        baseline = run_wrk(base, "/healthz", seconds=seconds)
+        not_modified = run_wrk(base, FEED, seconds=seconds, headers={"If-None-Match": etag})
+        cached = run_wrk(base, FEED, seconds=seconds, connections=8)
+        print()
+        print_table([not_modified, cached], baseline)
+        print("(the 304 row sends If-None-Match; the last row is a full 200 from the cache)")
+
+
+def main() -> None:
+    """Seed, then print the service-level and the HTTP figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gigs", type=int, default=5000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database-url", default=None)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        database_url = arguments.database_url or f"sqlite:///{directory}/bench.db"
+        association_id = seed(database_url, arguments.gigs)
+        print(f"{arguments.gigs} open gigs on {database_url.split(':', 1)[0]}\n")
+        service_level(database_url, association_id, arguments.runs)
+        end_to_end(database_url, arguments.seconds)
+
+
+if __name__ == "__main__":
+    main()
