@@ -85,7 +85,10 @@ def running_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
 
 
 def _to_ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)?", value).groups()  # type: ignore[union-attr]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)?", value)
+    if match is None:
+        raise ValueError(f"unexpected wrk latency {value!r}")
+    number, unit = match.groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, None: 1000.0}[unit]
 
 
@@ -106,9 +109,11 @@ def run_wrk(
     output = subprocess.run(
         _pinned(1, [*command, base + path]), capture_output=True, text=True, check=True
     ).stdout
+    if "Latency Distribution" not in output:
+        raise RuntimeError(f"wrk gave no latency distribution:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = _to_ms(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = _to_ms(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _to_ms(re.search(r"^\s*50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _to_ms(re.search(r"^\s*99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     return LoadResult(path, rate, p50, p99, int(errors.group(1)) if errors else 0)
 
