@@ -15,13 +15,11 @@ import argparse
 import random
 import sys
 import tempfile
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg
 from sqlalchemy import insert
 
 from app.db import Database
@@ -30,7 +28,7 @@ from app.models import Gig, GigSkill, Organization
 from app.models.base import new_id
 from app.schemas.common import fold_text
 from app.services.gig_listing import GigFilters, explain
-from bench.http_load import print_table, run_wrk, running_server
+from bench.http_load import print_table, run_wrk, running_server, scratch_postgres
 
 CATEGORIES = ("board", "information_advice", "visiting", "training", "advocacy", "office", "odd_jobs",
               "personal_advice", "transport", "fundraising", "care", "other")  # fmt: skip
@@ -129,14 +127,8 @@ def main() -> None:
         measure("SQLite", f"sqlite:///{folder}/bench.db", args.gigs, args.seconds)
     if args.skip_postgres:
         return
-    name = f"klusmakelaar_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        measure("PostgreSQL", f"{args.postgres}/{name}", args.gigs, args.seconds)
-    finally:
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_postgres(args.postgres) as url:
+        measure("PostgreSQL", url, args.gigs, args.seconds)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-import psycopg
 from fastapi import FastAPI
 from sqlalchemy import insert
 
@@ -45,7 +44,7 @@ from app.models.base import new_id
 from app.routers import matching
 from app.services.matching_data import gig_profile, volunteer_profiles
 from bench.bench_matching import SEED, make_volunteer
-from bench.http_load import ADMIN_TOKEN, ROOT
+from bench.http_load import ADMIN_TOKEN, ROOT, scratch_postgres
 
 BATCH = 5_000
 ASSIGNMENTS_PATH = "/api/v1/matching/assignments"
@@ -226,14 +225,8 @@ def main() -> None:
             measure("SQLite", f"sqlite:///{folder}/bench.db", args.volunteers, args.requests)
     if args.skip_postgres:
         return
-    name = f"klusmakelaar_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        measure("PostgreSQL", f"{args.postgres}/{name}", args.volunteers, args.requests)
-    finally:
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_postgres(args.postgres) as url:
+        measure("PostgreSQL", url, args.volunteers, args.requests)
 
 
 if __name__ == "__main__":

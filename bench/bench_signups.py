@@ -25,7 +25,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-import psycopg
 from sqlalchemy import func, insert, select
 
 from app.auth import VOLUNTEER_TOKEN_PREFIX, hash_token
@@ -33,7 +32,7 @@ from app.db import Database
 from app.migrate import upgrade_to_head
 from app.models import Gig, Organization, Signup, Volunteer
 from app.models.base import new_id
-from bench.http_load import running_server
+from bench.http_load import running_server, scratch_postgres
 
 CONCURRENCY = 32
 
@@ -169,14 +168,8 @@ def main() -> None:
             measure("SQLite", f"sqlite:///{folder}/bench.db", args.workers, args.scale)
     if args.skip_postgres:
         return
-    name = f"klusmakelaar_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        measure("PostgreSQL", f"{args.postgres}/{name}", args.workers, args.scale)
-    finally:
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_postgres(args.postgres) as url:
+        measure("PostgreSQL", url, args.workers, args.scale)
 
 
 if __name__ == "__main__":

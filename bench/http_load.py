@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -127,3 +128,18 @@ def print_table(results: list[LoadResult], baseline: LoadResult) -> None:
             f"{result.path:<60} {result.requests_per_second:>9.0f} {result.p50_ms:>8.2f} "
             f"{result.p99_ms:>8.2f} {ratio:>10.2f} {result.non_2xx:>8}"
         )
+
+
+@contextmanager
+def scratch_postgres(server: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on ``server`` for one run; dropped afterwards."""
+    import psycopg
+
+    name = f"klusmakelaar_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
