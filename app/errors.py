@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -171,6 +172,26 @@ async def _http_exception(_request: Request, exc: Exception) -> JSONResponse:
     return _render(error)
 
 
+async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+    # A value that validates but that no computation or database can hold: a date in
+    # year 9999 shifted past the calendar's end, a NUL byte in text for PostgreSQL.
+    logger.info("refused a value out of range: %s", type(exc).__name__)
+    return _render(
+        ValidationFailed(
+            "A value is out of the range this service can store.",
+            errors=[{"loc": ["request"], "msg": "value out of range"}],
+        )
+    )
+
+
+async def _statement_error(request: Request, exc: Exception) -> JSONResponse:
+    # SQLAlchemy wraps what fails while binding a value; out-of-range input stays a 422.
+    assert isinstance(exc, StatementError)
+    if isinstance(exc, DataError) or isinstance(exc.orig, OverflowError | ValueError):
+        return await _out_of_range(request, exc)
+    return await _unhandled(request, exc)
+
+
 async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(
@@ -183,4 +204,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(StatementError, _statement_error)
     app.add_exception_handler(Exception, _unhandled)

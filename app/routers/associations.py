@@ -12,7 +12,7 @@ from app.config import API_PREFIX
 from app.db import SessionDep, TransactionalRoute
 from app.errors import Forbidden, NotFound
 from app.etags import etag_for
-from app.idempotency import SUBJECT_HEADER
+from app.idempotency import REDACT_HEADER, SUBJECT_HEADER
 from app.models import Association
 from app.pagination import Cursor, Limit, Page
 from app.schemas.association import (
@@ -130,6 +130,7 @@ def rotate_calendar_token(
 ) -> AssociationRead:
     _must_act_for(principal, association_id)
     association = associations.rotate_calendar_token(session=session, association_id=association_id)
+    response.headers[REDACT_HEADER] = "calendar_url"
     _with_etag(response, association)
     members = associations.member_count(session=session, association_id=association_id)
     return _read(request, session, association, members, principal)

@@ -191,7 +191,12 @@ def _process(
         message.error = f"the sender id {message_in.sender_id[:80]!r} is not a phone number"
         return None
     written_at = min(message.sent_at or message.received_at, message.received_at)
-    parsed = parse_message(message.text or "", now=written_at)
+    try:
+        parsed = parse_message(message.text or "", now=written_at)
+    except (OverflowError, ValueError):  # e.g. a year like 9999: record it, answer 200
+        message.status = "failed"
+        message.error = "the date or time could not be read"
+        return None
     message.language = parsed.language
     organization_id = organization_for(session, message_in.sender)
     if organization_id is None:

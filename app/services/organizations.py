@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth import Principal
@@ -30,6 +31,12 @@ def _set_whatsapp_numbers(session: Session, organization: Organization, numbers:
         OrganizationWhatsappNumber(number=number, position=index)
         for index, number in enumerate(unique)
     ]
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        # Another request took the number between the check and this write.
+        raise Conflict("A number belongs to another organisation.") from None
 
 
 def create(*, session: Session, organization_in: OrganizationCreate) -> Organization:

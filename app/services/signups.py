@@ -118,6 +118,21 @@ def _has_time_conflict(session: Session, gig: Gig, volunteer_ids: list[str]) -> 
     return session.execute(_TIME_CONFLICT, parameters).first() is not None
 
 
+def _lock_people(session: Session, volunteer_ids: list[str]) -> list[str]:
+    """Lock the people's rows (PostgreSQL), so two gigs cannot both confirm one person.
+
+    The gig is always locked first and people in id order, so locks never cross.
+    """
+    if volunteer_ids:
+        session.execute(
+            select(Volunteer.id)
+            .where(Volunteer.id.in_(sorted(volunteer_ids)))
+            .order_by(Volunteer.id)
+            .with_for_update()
+        )
+    return volunteer_ids
+
+
 def _people(session: Session, signup: Signup) -> list[str]:
     if signup.volunteer_id is not None:
         return [signup.volunteer_id]
@@ -196,7 +211,7 @@ def create(
         )
     if already.first() is not None:
         raise AlreadySignedUp("There is already a sign-up for this gig.")
-    if _has_time_conflict(session, gig, people):
+    if _has_time_conflict(session, gig, _lock_people(session, people)):
         raise TimeConflict("Someone in this sign-up is confirmed for a gig at the same time.")
 
     fits = gig.confirmed_people + size <= gig.capacity
@@ -244,7 +259,10 @@ def promote(*, session: Session, gig: Gig) -> list[Signup]:
     ).all()
     now = utcnow()
     for signup in waiting:
-        if signup.size > spots or _has_time_conflict(session, gig, _people(session, signup)):
+        if signup.volunteer_id is None and signup.association_id is None:
+            continue  # its volunteer was erased: nobody to promote
+        people = _people(session, signup)
+        if signup.size > spots or _has_time_conflict(session, gig, _lock_people(session, people)):
             continue
         signup.status = "confirmed"
         signup.promoted_at = now

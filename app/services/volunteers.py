@@ -5,14 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth import VOLUNTEER_TOKEN_PREFIX, generate_token, hash_token
+from app.auth import VOLUNTEER_TOKEN_PREFIX, Principal, generate_token, hash_token
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.etags import check_if_match, etag_for
-from app.models import Association, AssociationMember, IdempotencyRecord, Volunteer
+from app.models import (
+    Association,
+    AssociationMember,
+    Gig,
+    IdempotencyRecord,
+    InboundMessage,
+    RateLimitCounter,
+    Signup,
+    Volunteer,
+)
+from app.models.base import utcnow
 from app.schemas.volunteer import VolunteerCreate, VolunteerUpdate
+from app.services import signups
+
+ERASER = Principal(role="admin", key_id="erasure")
 
 
 class VolunteerExists(Conflict):
@@ -123,10 +137,33 @@ def memberships(*, session: Session, volunteer_id: str) -> list[dict[str, Any]]:
 def erase(*, session: Session, volunteer_id: str) -> None:
     """Erase the volunteer for good: the row, memberships and stored responses about them.
 
-    Memberships go with the row (ON DELETE CASCADE). Sign-ups keep no link to the person:
-    their `volunteer_id` is set to NULL by the database, so only counts and hours remain.
+    Memberships go with the row (ON DELETE CASCADE). Sign-ups of past gigs keep no link
+    to the person: their `volunteer_id` is set to NULL by the database, so only counts and
+    hours remain. Chat messages from the person's phone number lose sender and text.
     """
     volunteer = get(session=session, volunteer_id=volunteer_id, for_update=True)
+    # Sign-ups for gigs still to come are cancelled (their spots go to the waitlist);
+    # those of gigs that started stay, anonymous, as counts and hours.
+    upcoming = session.scalars(
+        select(Signup.id)
+        .join(Gig, Gig.id == Signup.gig_id)
+        .where(
+            Signup.volunteer_id == volunteer.id,
+            Signup.status != "cancelled",
+            Gig.starts_at > utcnow(),
+        )
+    ).all()
+    for signup_id in upcoming:
+        signups.cancel(session=session, principal=ERASER, signup_id=signup_id)
+    if volunteer.phone is not None:
+        session.execute(
+            sql_update(InboundMessage)
+            .where(InboundMessage.sender == volunteer.phone)
+            .values(sender=None, text=None, reply=None)
+        )
+        session.execute(
+            delete(RateLimitCounter).where(RateLimitCounter.key == f"whatsapp:{volunteer.phone}")
+        )
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.subject == volunteer.id))
     session.execute(delete(AssociationMember).where(AssociationMember.volunteer_id == volunteer.id))
     session.delete(volunteer)

@@ -289,15 +289,35 @@ def test_gig_sign_up_list_is_for_the_organisation_with_contacts(client: TestClie
     assert client.get(f"/api/v1/gigs/{gig['id']}/signups", headers=own).status_code == 404
 
 
-def test_erasure_keeps_anonymous_hours(app: FastAPI, client: TestClient) -> None:
+def test_erasure_keeps_past_hours_and_frees_future_spots(app: FastAPI, client: TestClient) -> None:
     _, org = organization_with_key(client)
     volunteer, own = make_volunteer(client)
-    gig = make_gig(client, org)
-    signup = _sign_up(client, gig["id"], own, volunteer_id=volunteer["id"]).json()
+    waiting, waiting_headers = make_volunteer(client)
+    past = make_gig(client, org, starts_at=_at(2, 9), ends_at=_at(2, 11))
+    future = make_gig(client, org, capacity=1, starts_at=_at(9, 9), ends_at=_at(9, 11))
+    done = _sign_up(client, past["id"], own, volunteer_id=volunteer["id"]).json()
+    coming = _sign_up(client, future["id"], own, volunteer_id=volunteer["id"]).json()
+    queued = _sign_up(client, future["id"], waiting_headers, volunteer_id=waiting["id"]).json()
+    assert queued["status"] == "waitlisted"
+    with app.state.database.writer() as session, session.begin():
+        gig = session.get(Gig, past["id"])
+        assert gig is not None
+        gig.starts_at, gig.ends_at = (
+            datetime.now(UTC) - timedelta(days=1, hours=2),
+            datetime.now(UTC) - timedelta(days=1),
+        )
+    client.post(f"/api/v1/signups/{done['id']}/attendance", json={"attended": True}, headers=org)
     assert client.delete(f"/api/v1/volunteers/{volunteer['id']}", headers=own).status_code == 204
-    kept = client.get(f"/api/v1/signups/{signup['id']}", headers=ADMIN).json()
-    assert kept["volunteer_id"] is None
-    assert kept["status"] == "confirmed"
-    listed = client.get(f"/api/v1/gigs/{gig['id']}/signups", headers=org).json()["items"]
-    assert listed[0]["contact"] is None
-    assert client.get(f"/api/v1/gigs/{gig['id']}").json()["spots_left"] == 3
+    kept = client.get(f"/api/v1/signups/{done['id']}", headers=ADMIN).json()
+    assert (kept["volunteer_id"], kept["status"], kept["hours"]) == (None, "confirmed", 2.0)
+    assert (
+        client.get(f"/api/v1/gigs/{past['id']}/signups", headers=org).json()["items"][0]["contact"]
+        is None
+    )
+    assert (
+        client.get(f"/api/v1/signups/{coming['id']}", headers=ADMIN).json()["status"] == "cancelled"
+    )
+    assert (
+        client.get(f"/api/v1/signups/{queued['id']}", headers=waiting_headers).json()["status"]
+        == "confirmed"
+    )
