@@ -30,6 +30,7 @@ from app.errors import (
     BadRequest,
     IdempotencyInProgress,
     IdempotencyKeyReused,
+    Unauthorized,
     problem_response,
 )
 from app.models import IdempotencyRecord
@@ -189,6 +190,13 @@ class IdempotencyMiddleware:
             await _problem(error, scope, receive, send)
             return
         if stored is not None:
+            # A replay is only for a caller whose credentials still hold (a revoked key
+            # or an erased volunteer gets 401 at once, stored responses or not).
+            if not await _credentials_hold(scope):
+                await _problem(
+                    Unauthorized("The token is unknown or revoked."), scope, receive, send
+                )
+                return
             await _replay(stored, scope, receive, send)
             return
         await self._run_and_store(scope, body, send, store, caller, key)
@@ -265,6 +273,23 @@ def caller_identity(authorization: str | None, client_host: str) -> str:
 def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
     """What makes two requests "the same" for a key: method, path, query and body."""
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), query, body])).hexdigest()
+
+
+async def _credentials_hold(scope: Scope) -> bool:
+    """Whether the request's bearer token (if any) still resolves to a principal."""
+    from app.auth import resolve_token
+
+    authorization = _header(scope, b"authorization")
+    if authorization is None:
+        return True
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    state = scope["app"].state
+    principal = await run_in_threadpool(
+        resolve_token, state.database, state.settings, token.strip()
+    )
+    return principal is not None
 
 
 async def _read_body(receive: Receive) -> bytes:

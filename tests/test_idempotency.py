@@ -99,3 +99,15 @@ def test_an_overlong_key_is_400(client: TestClient) -> None:
     )
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_revoked_key_gets_no_replay(client: TestClient) -> None:
+    created = client.post(
+        "/api/v1/api-keys", json={"name": "ops", "role": "admin"}, headers=ADMIN
+    ).json()
+    headers = {**bearer(created["token"]), "Idempotency-Key": "k-6"}
+    assert client.post(PATH, json={"name": "A"}, headers=headers).status_code == 201
+    client.delete(f"/api/v1/api-keys/{created['id']}", headers=ADMIN)
+    replay = client.post(PATH, json={"name": "A"}, headers=headers)
+    assert replay.status_code == 401
+    assert "idempotent-replayed" not in replay.headers
