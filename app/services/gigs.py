@@ -200,9 +200,7 @@ _READ_FIELDS = (
 )  # fmt: skip
 
 
-def to_read(
-    gig: Gig | Mapping[str, Any] | RowMapping, *, distance_km: float | None = None
-) -> GigRead:
+def to_read(gig: Gig | Mapping[str, Any] | RowMapping) -> GigRead:
     """The response model of a gig row (ORM object or Core mapping), without re-validation."""
     values: Mapping[str, Any] | RowMapping = (
         {
@@ -219,5 +217,5 @@ def to_read(
         **{field: values[field] for field in _READ_FIELDS},
         location=location,
         spots_left=max(values["capacity"] - values["confirmed_people"], 0),
-        distance_km=None if distance_km is None else round(distance_km, 3),
+        distance_km=None,
     )
