@@ -15,75 +15,35 @@ Usage: .venv/bin/python bench/bench_calendar.py [--gigs 5000] [--seconds 10]
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy import insert
 
 from app.db import Database
-from app.main import create_app
 from app.migrate import upgrade_to_head
 from app.models import Association, Gig, Organization, Signup
 from app.models.base import new_id
-from app.routers import calendars
 from app.schemas.common import fold_text
 from app.services import calendar_feeds
 from app.services.calendar_feeds import RenderedFeed
 from app.services.gig_listing import GigFilters
 from bench import http_load
-from bench.http_load import ROOT, print_table, run_wrk
+from bench.http_load import print_table, run_wrk
 
 BASE_URL = "https://klusmakelaar.example"
 FEED = "/api/v1/calendar/gigs.ics"
 CATEGORIES = ("odd_jobs", "care", "visiting", "office", "transport", "other")
 AREAS = ("Oosterpoort", "Selwerd", "Paddepoel", "Centrum", "Vinkhuizen")
-
-
-def calendar_app() -> FastAPI:
-    """The app with the calendar router, whether or not `create_app` includes it yet."""
-    app = create_app()
-    if not any(getattr(route, "original_router", None) is calendars.router for route in app.routes):
-        app.include_router(calendars.router)
-    return app
-
-
-@contextmanager
-def calendar_server(database_url: str) -> Iterator[str]:
-    """Like `http_load.running_server` (one worker on CPU 0), serving `calendar_app`."""
-    port = http_load._free_port()
-    env = {**os.environ, "KLUSMAKELAAR_DATABASE_URL": database_url,
-           "KLUSMAKELAAR_PUBLIC_BASE_URL": BASE_URL, "KLUSMAKELAAR_LOG_LEVEL": "WARNING"}  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "bench.bench_calendar:calendar_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-               "--no-access-log"]  # fmt: skip
-    process = subprocess.Popen(http_load._pinned(0, command), cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("the server did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def seed(database_url: str, count: int) -> str:
@@ -186,7 +146,9 @@ def service_level(database_url: str, association_id: str, runs: int) -> None:
 
 def end_to_end(database_url: str, seconds: int) -> None:
     """First and later GETs through uvicorn, then wrk: /healthz, 304s and cached 200s."""
-    with calendar_server(database_url) as base:
+    with http_load.running_server(
+        database_url, env={"KLUSMAKELAAR_PUBLIC_BASE_URL": BASE_URL}
+    ) as base:
         started = time.perf_counter()
         first = httpx.get(base + FEED, timeout=60)
         first_ms = (time.perf_counter() - started) * 1000

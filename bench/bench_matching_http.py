@@ -14,77 +14,32 @@ Usage: .venv/bin/python bench/bench_matching_http.py [--volunteers N] [--request
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy import insert
 
 from app.auth import hash_token
 from app.db import Database
-from app.main import create_app
 from app.matching import VolunteerPool, rank_volunteers
 from app.migrate import upgrade_to_head
 from app.models import Gig, Organization, Signup, Volunteer
 from app.models.base import new_id
-from app.routers import matching
 from app.services.matching_data import gig_profile, volunteer_profiles
 from bench.bench_matching import SEED, make_volunteer
-from bench.http_load import ADMIN_TOKEN, ROOT, scratch_postgres
+from bench.http_load import ADMIN_TOKEN, running_server, scratch_postgres
 
 BATCH = 5_000
 ASSIGNMENTS_PATH = "/api/v1/matching/assignments"
-
-
-def app_with_matching() -> FastAPI:
-    """The application, with the matching router added when app.main does not have it yet."""
-    app = create_app()
-    if not any(getattr(route, "path", "") == ASSIGNMENTS_PATH for route in app.routes):
-        app.include_router(matching.router)
-    return app
-
-
-@contextmanager
-def serving(database_url: str) -> Iterator[str]:
-    """Like ``bench.http_load.running_server`` (one worker), for ``app_with_matching``."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    env = {**os.environ, "KLUSMAKELAAR_DATABASE_URL": database_url,
-           "KLUSMAKELAAR_ADMIN_TOKEN": ADMIN_TOKEN, "KLUSMAKELAAR_LOG_LEVEL": "WARNING",
-           "KLUSMAKELAAR_REGISTRATION_RATE": "1000000/second"}  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "bench.bench_matching_http:app_with_matching",
-               "--factory", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-               "--no-access-log"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("the server did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _gig_row(
@@ -182,7 +137,7 @@ def measure(label: str, database_url: str, volunteers: int, requests: int) -> No
     print(f"\n{label}: seeded {volunteers:,} volunteers in {time.perf_counter() - started:.1f} s")
     path = f"/api/v1/gigs/{gig_id}/candidates?limit=20"
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    with serving(database_url) as base, httpx.Client(base_url=base, timeout=120) as client:
+    with running_server(database_url) as base, httpx.Client(base_url=base, timeout=120) as client:
 
         def timed() -> float:
             began = time.perf_counter()

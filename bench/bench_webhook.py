@@ -18,34 +18,28 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.db import Database
 from app.integrations.message_parser import parse_message
-from app.main import create_app
 from app.migrate import upgrade_to_head
 from app.models import Gig, InboundMessage
-from app.routers import integrations
 from app.schemas.organization import OrganizationCreate
 from app.services import organizations
+from bench.http_load import running_server
 from tests.integrations.message_corpus import CASES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,14 +47,6 @@ SECRET = "bench-whatsapp-secret"
 PATH = "/api/v1/integrations/whatsapp/webhook"
 ORGANIZATIONS, NUMBERS_EACH = 50, 20
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def app_factory() -> FastAPI:
-    """The app with the integrations router (uvicorn `--factory` target)."""
-    application = create_app()
-    if not any(getattr(route, "path", None) == PATH for route in application.routes):
-        application.include_router(integrations.router)
-    return application
 
 
 def sender(index: int) -> str:
@@ -101,36 +87,6 @@ def delivery(index: int) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(payload).encode()
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     return body, {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
-
-
-@contextmanager
-def server(database_url: str) -> Iterator[str]:
-    """A uvicorn process pinned to CPU 0 serving `app_factory`; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "KLUSMAKELAAR_DATABASE_URL": database_url,
-           "KLUSMAKELAAR_WHATSAPP_APP_SECRET": SECRET, "KLUSMAKELAAR_LOG_LEVEL": "WARNING"}  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "bench.bench_webhook:app_factory", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-               "--no-access-log"]  # fmt: skip
-    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
-        command = ["taskset", "-c", "0", *command]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("the server did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def load(base: str, count: int, concurrency: int, call: Callable[[httpx.Client, int], int]) -> str:
@@ -208,7 +164,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{folder}/bench.db"
         seed(url)
-        with server(url) as base:
+        with running_server(url, env={"KLUSMAKELAAR_WHATSAPP_APP_SECRET": SECRET}) as base:
             load(base, 200, args.concurrency, healthz)  # warm-up
             rows = [
                 ("GET /healthz", load(base, args.messages, args.concurrency, healthz)),

@@ -51,8 +51,13 @@ def _pinned(cpu: int, command: list[str]) -> list[str]:
 
 
 @contextmanager
-def running_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
-    """A uvicorn server on a free port for ``database_url``; yields its base URL."""
+def running_server(
+    database_url: str, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A uvicorn server of `app.main` on a free port for ``database_url``; yields its URL.
+
+    ``env`` adds settings (e.g. a webhook secret) to the server's environment.
+    """
     port = _free_port()
     env = {
         **os.environ,
@@ -60,6 +65,7 @@ def running_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
         "KLUSMAKELAAR_ADMIN_TOKEN": ADMIN_TOKEN,
         "KLUSMAKELAAR_LOG_LEVEL": "WARNING",
         "KLUSMAKELAAR_REGISTRATION_RATE": "1000000/second",
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
