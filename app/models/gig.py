@@ -19,22 +19,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, new_id, utcnow
 
-GIG_CATEGORIES = (
-    "board",
-    "information_advice",
-    "visiting",
-    "training",
-    "advocacy",
-    "office",
-    "odd_jobs",
-    "personal_advice",
-    "transport",
-    "fundraising",
-    "care",
-    "other",
-)
-GIG_STATUSES = ("draft", "open", "cancelled", "completed")
-
 
 class Gig(Base):
     """A task with a time, a place and a capacity in people.

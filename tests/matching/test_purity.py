@@ -33,3 +33,12 @@ def test_module_imports_no_database_or_web_framework(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_the_scoring_module_knows_the_api_categories() -> None:
+    from typing import get_args
+
+    from app.matching import CATEGORIES
+    from app.schemas.common import Category
+
+    assert tuple(get_args(Category)) == CATEGORIES
