@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Annotated
+
+from fastapi import Header
 
 from app.errors import PreconditionFailed
+
+IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 when stale.")]
 
 
 def etag_for(resource_id: str, version: int) -> str:

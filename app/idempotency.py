@@ -33,6 +33,7 @@ from app.errors import (
     Unauthorized,
     problem_response,
 )
+from app.middleware import header
 from app.models import IdempotencyRecord
 from app.models.base import utcnow
 
@@ -57,13 +58,6 @@ class StoredResponse:
     content_type: str | None
     location: str | None
     body: bytes
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 def parse_key(raw: str) -> str:
@@ -164,7 +158,7 @@ class IdempotencyMiddleware:
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raw_key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
+        raw_key = header(scope, b"idempotency-key") if scope["type"] == "http" else None
         if (
             raw_key is None
             or scope["method"] != "POST"
@@ -179,7 +173,7 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive)
         client = scope.get("client") or ("unknown", 0)
-        caller = caller_identity(_header(scope, b"authorization"), str(client[0]))
+        caller = caller_identity(header(scope, b"authorization"), str(client[0]))
         request_hash = request_fingerprint(
             scope["method"], scope["path"], scope.get("query_string", b""), body
         )
@@ -279,7 +273,7 @@ async def _credentials_hold(scope: Scope) -> bool:
     """Whether the request's bearer token (if any) still resolves to a principal."""
     from app.auth import resolve_token
 
-    authorization = _header(scope, b"authorization")
+    authorization = header(scope, b"authorization")
     if authorization is None:
         return True
     scheme, _, token = authorization.partition(" ")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from app.auth import AdminPrincipal, AuthenticatedPrincipal, CurrentPrincipal, Principal
 from app.config import API_PREFIX
 from app.db import SessionDep, TransactionalRoute
 from app.errors import Forbidden, NotFound
-from app.etags import etag_for
+from app.etags import IfMatch, etag_for
 from app.idempotency import REDACT_HEADER, SUBJECT_HEADER
 from app.models import Association
 from app.pagination import Cursor, Limit, Page
@@ -28,7 +26,6 @@ from app.services.calendar_tokens import calendar_token
 router = APIRouter(
     prefix=f"{API_PREFIX}/associations", tags=["associations"], route_class=TransactionalRoute
 )
-IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 when stale.")]
 
 
 def _read(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.auth import AuthenticatedPrincipal, CurrentPrincipal, OrganizationPrincipal
 from app.config import API_PREFIX
 from app.db import Database, SessionDep, TransactionalRoute, get_database
 from app.errors import field_error
-from app.etags import etag_for
+from app.etags import IfMatch, etag_for
 from app.models import Gig
 from app.pagination import Cursor, Limit, Page
 from app.routers.gig_filters import gig_filters_dependency
@@ -19,7 +19,6 @@ from app.services import gig_listing, gigs
 from app.services.gig_listing import GigFilters
 
 router = APIRouter(prefix=f"{API_PREFIX}/gigs", tags=["gigs"], route_class=TransactionalRoute)
-IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 when stale.")]
 
 
 def _respond(response: Response, gig: Gig) -> GigRead:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 
 from app.auth import AdminPrincipal, AuthenticatedPrincipal, CurrentPrincipal, Principal
 from app.config import API_PREFIX
 from app.db import SessionDep, TransactionalRoute
 from app.errors import Forbidden
-from app.etags import etag_for
+from app.etags import IfMatch, etag_for
 from app.models import Organization
 from app.pagination import Cursor, Limit, Page
 from app.schemas.organization import OrganizationCreate, OrganizationRead, OrganizationUpdate
@@ -75,7 +73,7 @@ def update_organization(
     principal: AuthenticatedPrincipal,
     session: SessionDep,
     response: Response,
-    if_match: Annotated[str | None, Header(description="ETag from a GET; 412 when stale.")] = None,
+    if_match: IfMatch = None,
 ) -> OrganizationRead:
     if not principal.acts_for_organization(organization_id):
         # Organisations are public, so hiding this one behind a 404 would hide nothing.

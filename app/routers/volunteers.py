@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.auth import AuthenticatedPrincipal, Principal
 from app.config import API_PREFIX
 from app.db import SessionDep, TransactionalRoute, get_database
 from app.errors import Forbidden, NotFound
-from app.etags import etag_for
+from app.etags import IfMatch, etag_for
 from app.idempotency import REDACT_HEADER, SUBJECT_HEADER
 from app.models import Volunteer
 from app.schemas.volunteer import (
@@ -26,7 +24,6 @@ from app.services import rate_limits, signup_reads, volunteers
 router = APIRouter(
     prefix=f"{API_PREFIX}/volunteers", tags=["volunteers"], route_class=TransactionalRoute
 )
-IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 when stale.")]
 
 
 async def registration_rate_limit(request: Request) -> None:

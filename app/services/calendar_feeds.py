@@ -66,7 +66,7 @@ from app.services.calendar_tokens import token_matches
 
 # The list's planner and statement builder, reused so that the feed's filters are the
 # list's filters to the letter (see the module docstring of `gig_listing`).
-from app.services.gig_listing import GigFilters, _plan, _statement
+from app.services.gig_listing import GigFilters, listing_statement, plan_request
 
 #: How often calendar clients are asked to refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL).
 FEED_REFRESH_MINUTES: Final = 60
@@ -127,7 +127,7 @@ def public_feed(
     before = min(filters.starts_before or end, end)
     windowed = replace(filters, starts_after=after, starts_before=before)
     dialect = session.get_bind().dialect.name
-    planned = _plan(windowed, ANONYMOUS, "starts_at", None, MAX_FEED_EVENTS, dialect)
+    planned = plan_request(windowed, ANONYMOUS, "starts_at", None, MAX_FEED_EVENTS, dialect)
     rows: Sequence[Row[*tuple[Any, ...]]] = []
     if planned is not None and after < before:
         shape, values = planned
@@ -142,7 +142,7 @@ def public_feed(
 def _public_statement(shape: Any) -> Select[*tuple[Any, ...]]:
     """The list's statement for ``shape``, selecting what a feed event needs."""
     query: Select[*tuple[Any, ...]] = (
-        _statement(shape)
+        listing_statement(shape)
         .with_only_columns(*_EVENT_COLUMNS)
         .join_from(Gig, Organization, Gig.organization_id == Organization.id)
     )

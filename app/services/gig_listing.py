@@ -78,7 +78,7 @@ class _Shape:
     cursor: bool
 
 
-def _statement(shape: _Shape) -> Select[Any]:
+def listing_statement(shape: _Shape) -> Select[Any]:
     """The SELECT for ``shape``, with a named bound parameter for every value."""
     distance = (
         km_distance(Gig.lat, Gig.lon, bindparam("near_lat"), bindparam("near_lon"))
@@ -162,14 +162,14 @@ class _CompiledListing:
 
 @lru_cache(maxsize=1024)
 def _compiled(shape: _Shape, dialect: Dialect) -> _CompiledListing:
-    compiled = _statement(shape).compile(dialect=dialect)
+    compiled = listing_statement(shape).compile(dialect=dialect)
     positional = compiled.positional and compiled.positiontup
     positions = tuple(compiled.positiontup or ()) if positional else None
     constants = {name: value for name, value in compiled.params.items() if value is not None}
     return _CompiledListing(compiled.string, positions, constants)
 
 
-def _plan(
+def plan_request(
     filters: GigFilters,
     principal: Principal,
     sort: GigSort,
@@ -230,7 +230,7 @@ def _execute(
     prefix: str = "",
 ) -> Sequence[RowMapping]:
     dialect = connection.dialect
-    planned = _plan(filters, principal, sort, cursor, limit, dialect.name)
+    planned = plan_request(filters, principal, sort, cursor, limit, dialect.name)
     if planned is None:
         return []
     shape, values = planned
