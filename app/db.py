@@ -9,17 +9,23 @@ and no transaction has to upgrade a stale read snapshot (which SQLite refuses wi
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import math
+import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
+import psycopg
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
-from sqlalchemy import Engine, create_engine, event
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -28,7 +34,7 @@ EARTH_RADIUS_KM = 6371.0088
 
 
 def km_distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float | None:
-    """Great-circle (haversine) distance in km; SQLite calls this as `km_distance(...)`."""
+    """Great-circle (haversine) distance in km (the SQL version: `app.services.geo`)."""
     if None in (lat1, lon1, lat2, lon2):
         return None
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
@@ -36,6 +42,36 @@ def km_distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float | N
     half_dlambda = math.radians(lon2 - lon1) / 2
     h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+_MATH_FUNCTIONS: dict[str, tuple[int, Callable[..., float]]] = {
+    "sin": (1, math.sin),
+    "cos": (1, math.cos),
+    "asin": (1, math.asin),
+    "sqrt": (1, math.sqrt),
+    "radians": (1, math.radians),
+    "power": (2, math.pow),
+}
+
+
+def _ensure_math_functions(dbapi_connection: Any) -> None:
+    """The SQL math functions the distance needs, in Python where SQLite lacks them.
+
+    SQLite has them when built with SQLITE_ENABLE_MATH_FUNCTIONS (the default since
+    3.35, and Debian's); an older or minimal build gets these slower stand-ins.
+    """
+    try:
+        dbapi_connection.execute("SELECT sin(0), cos(0), asin(0), sqrt(1), radians(0), power(2, 2)")
+    except sqlite3.OperationalError:
+        for name, (arity, function) in _MATH_FUNCTIONS.items():
+            dbapi_connection.create_function(name, arity, _null_safe(function), deterministic=True)
+
+
+def _null_safe(function: Callable[..., float]) -> Callable[..., float | None]:
+    def call(*args: float | None) -> float | None:
+        return None if None in args else function(*args)
+
+    return call
 
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -62,6 +98,7 @@ class Database:
         # other processes are still held off by the busy timeout.
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self.writer = sessionmaker(self.write_engine, expire_on_commit=False)
+        self.reads = AsyncReads(self)
 
     def serialized_writes(self) -> AbstractContextManager[Any]:
         """Hold while a write transaction runs (SQLite: one writer at a time; else no-op)."""
@@ -96,7 +133,7 @@ def create_db_engine(url: str) -> Engine:
         # Erased personal data is overwritten, not left in free pages of the file.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
-        dbapi_connection.create_function("km_distance", 4, km_distance, deterministic=True)
+        _ensure_math_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
@@ -175,3 +212,77 @@ class TransactionalRoute(APIRoute):
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _finishing_transaction(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+
+class Row(Protocol):
+    """A row read by `AsyncReads`: its columns by name."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
+
+
+class AsyncReads:
+    """Single-statement reads for hot `async` endpoints, without a worker thread.
+
+    A worker-thread hop costs more than a short indexed read, so these run on the event
+    loop: on SQLite directly (a local, CPU-bound read: the same work a thread would do,
+    minus the hand-over), on PostgreSQL through psycopg's asyncio pool (the loop serves
+    other requests while the server answers). Autocommit: a single statement sees one
+    consistent snapshot and needs no BEGIN/COMMIT. Takes SQL as the dialect compiles it
+    (`?` on SQLite, `%(name)s` on PostgreSQL) and returns rows as mappings.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._pools: dict[asyncio.AbstractEventLoop, AsyncConnectionPool[Any]] = {}
+
+    async def fetch(self, sql: str, parameters: Any) -> Sequence[Row]:
+        """The rows of one statement."""
+        if self._database.is_sqlite:
+            # The pooled driver connection as it is: pysqlite's own transaction handling
+            # is off (see `create_db_engine`), so a plain SELECT runs in autocommit.
+            connection = self._database.engine.raw_connection()
+            try:
+                cursor: Any = connection.cursor()
+                cursor.row_factory = sqlite3.Row
+                rows: list[Row] = cursor.execute(sql, parameters).fetchall()
+                cursor.close()
+                return rows
+            finally:
+                connection.close()
+        pool = await self._pool()
+        async with pool.connection() as connection:
+            try:
+                # Binary results: integers and timestamps load faster than from text.
+                cursor = await connection.execute(sql, parameters, binary=True)
+            except psycopg.DataError as error:
+                # A value the server refuses (a NUL byte in text): the same 422 as from
+                # the ORM path, which SQLAlchemy wraps like this.
+                raise DataError(sql, parameters, error) from error
+            fetched: list[Row] = await cursor.fetchall()
+            return fetched
+
+    async def _pool(self) -> AsyncConnectionPool[Any]:
+        # One pool per event loop: a pool's connections belong to the loop that made them
+        # (tests and the CLI may run several loops in one process, one after another).
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            for stale in [other for other in self._pools if other.is_closed()]:
+                del self._pools[stale]
+            url = make_url(self._database.url).set(drivername="postgresql")
+            pool = AsyncConnectionPool(
+                url.render_as_string(hide_password=False),
+                min_size=1,
+                max_size=20,
+                kwargs={"autocommit": True, "row_factory": dict_row},
+                open=False,
+            )
+            self._pools[loop] = pool
+            await pool.open(wait=False)
+        return pool
+
+    async def close(self) -> None:
+        """Close the pool of the running loop (at shutdown)."""
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()

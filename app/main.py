@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await database.reads.close()
         database.dispose()
 
     app = FastAPI(
@@ -67,12 +68,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (
         operations,
+        # The hot paths first: routes are matched in order.
+        gigs,
+        signups,
         organizations,
         api_keys,
         volunteers,
         associations,
-        gigs,
-        signups,
         matching,
         integrations,
         calendars,

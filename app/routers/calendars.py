@@ -15,7 +15,7 @@ from app.errors import NotFound
 from app.integrations.calendar_feed import CONTENT_TYPE, MAX_FEED_EVENTS, Language, not_modified
 from app.models.base import utcnow
 from app.pagination import Limit
-from app.routers.gig_filters import public_gig_filters
+from app.routers.gig_filters import GigFilterQuery, public_gig_filters, query_parameters
 from app.schemas.calendar import GigSuggestion, GigSuggestionList, OrganizationContact
 from app.services import associations, calendar_feeds, calendar_suggestions, gigs
 from app.services.calendar_feeds import RenderedFeed
@@ -71,6 +71,7 @@ def _answer(feed: RenderedFeed, if_none_match: str | None, cache_control: str) -
     "/calendar/gigs.ics",
     response_class=CalendarResponse,
     responses=_feed_responses({}),
+    openapi_extra=query_parameters(GigFilterQuery),
     summary="Subscribe to open gigs (public; the list filters apply)",
     description=(
         f"{_FEED_RULES} The filters are those of `GET /api/v1/gigs` (without `sort`, "

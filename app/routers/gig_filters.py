@@ -1,25 +1,82 @@
-"""The gig list's query parameters as one dependency, for every endpoint that filters gigs.
+"""The gig list's query parameters, read with one model validation per request.
 
 The parameters, their limits and their error messages are those of `GET /api/v1/gigs`
 (`routers/gigs.py`), so a filter means the same on the list and on the calendar feed.
-`sort`, `cursor` and `limit` are the list's own and stay out of here.
+
+Speed: FastAPI resolves each declared query parameter separately, which for the
+thirteen filters costs more than the list query itself. Here the query string is read
+once into a pydantic model (`GigListQuery`), and the same model describes the
+parameters in the OpenAPI document (`query_parameters`), so docs and validation
+cannot drift apart. Errors are FastAPI's own `RequestValidationError`, located at
+`["query", <name>]`: the same 422 problem as for any other parameter.
 """
 
-# No `from __future__ import annotations`: the dependency below is made in a closure, and
-# FastAPI must evaluate its annotations (the status pattern) where it is defined.
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from __future__ import annotations
 
-from fastapi import Query
-from pydantic import AwareDatetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import field_error
+from app.pagination import MAX_CURSOR_LENGTH
 from app.schemas.common import Category
 from app.schemas.gig import GigKind
-from app.services.gig_listing import GigFilters
+from app.services.gig_listing import GigFilters, GigSort
 
-PUBLIC_STATUSES = "^(open|cancelled|completed)$"
-ALL_STATUSES = "^(draft|open|cancelled|completed)$"
+
+class GigFilterQuery(BaseModel):
+    """Filters of the public gig lists (the calendar feed): no drafts."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: Annotated[str, Field(pattern="^(open|cancelled|completed)$")] = "open"
+    kind: GigKind | None = None
+    category: Annotated[list[Category] | None, Field(max_length=12)] = None
+    area: Annotated[str | None, Field(max_length=100)] = None
+    organization_id: Annotated[str | None, Field(max_length=40)] = None
+    starts_after: AwareDatetime | None = None
+    starts_before: AwareDatetime | None = None
+    q: Annotated[str | None, Field(max_length=200)] = None
+    skill: Annotated[list[str] | None, Field(max_length=10)] = None
+    accessible: bool | None = None
+    has_spots: bool | None = None
+    near: Annotated[str | None, Field(description="`<lat>,<lon>`", max_length=60)] = None
+    radius_km: Annotated[float | None, Field(gt=0, le=500)] = None
+
+    def filters(self) -> GigFilters:
+        """The filters as the listing takes them; 422 for `near`/`radius_km` misuse."""
+        point = parse_near(self.near)
+        if self.radius_km is not None and point is None:
+            raise field_error(["query", "radius_km"], "`radius_km` needs `near`")
+        return GigFilters(
+            status=self.status,
+            kind=self.kind,
+            categories=list(self.category or []),
+            area=self.area,
+            organization_id=self.organization_id,
+            starts_after=self.starts_after,
+            starts_before=self.starts_before,
+            q=self.q,
+            skills=[value[:60] for value in self.skill or []],
+            accessible=self.accessible,
+            has_spots=self.has_spots,
+            near=point,
+            radius_km=self.radius_km,
+        )
+
+
+class GigListQuery(GigFilterQuery):
+    """`GET /api/v1/gigs`: the filters (drafts too, for those who may see them) and paging."""
+
+    status: Annotated[str, Field(pattern="^(draft|open|cancelled|completed)$")] = "open"
+    sort: GigSort = "starts_at"
+    cursor: Annotated[
+        str | None,
+        Field(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the previous page."),
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=200, description="Page size, 1–200.")] = 50
 
 
 def parse_near(near: str | None) -> tuple[float, float] | None:
@@ -36,46 +93,58 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
     return lat, lon
 
 
-def gig_filters_dependency(*, allow_draft: bool) -> Callable[..., Coroutine[Any, Any, GigFilters]]:
-    """A dependency that reads the list filters; drafts only where ``allow_draft``."""
-    status_pattern = ALL_STATUSES if allow_draft else PUBLIC_STATUSES
-
-    async def gig_filters(
-        status: Annotated[str, Query(pattern=status_pattern)] = "open",
-        kind: GigKind | None = None,
-        category: Annotated[list[Category] | None, Query(max_length=12)] = None,
-        area: Annotated[str | None, Query(max_length=100)] = None,
-        organization_id: Annotated[str | None, Query(max_length=40)] = None,
-        starts_after: AwareDatetime | None = None,
-        starts_before: AwareDatetime | None = None,
-        q: Annotated[str | None, Query(max_length=200)] = None,
-        skill: Annotated[list[str] | None, Query(max_length=10)] = None,
-        accessible: bool | None = None,
-        has_spots: bool | None = None,
-        near: Annotated[str | None, Query(description="`<lat>,<lon>`", max_length=60)] = None,
-        radius_km: Annotated[float | None, Query(gt=0, le=500)] = None,
-    ) -> GigFilters:
-        """The filters of one request (no I/O: runs on the event loop, not in a thread)."""
-        point = parse_near(near)
-        if radius_km is not None and point is None:
-            raise field_error(["query", "radius_km"], "`radius_km` needs `near`")
-        return GigFilters(
-            status=status,
-            kind=kind,
-            categories=list(category or []),
-            area=area,
-            organization_id=organization_id,
-            starts_after=starts_after,
-            starts_before=starts_before,
-            q=q,
-            skills=[value[:60] for value in skill or []],
-            accessible=accessible,
-            has_spots=has_spots,
-            near=point,
-            radius_km=radius_km,
-        )
-
-    return gig_filters
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if "list[" in str(field.annotation)  # list[...] | None
+    )
 
 
-public_gig_filters = gig_filters_dependency(allow_draft=False)
+_LIST_FIELDS = {model: _list_fields(model) for model in (GigFilterQuery, GigListQuery)}
+
+
+Q = TypeVar("Q", bound=GigFilterQuery)
+
+
+def read_query(model: type[Q], request: Request) -> Q:
+    """The request's query string as ``model``; unknown parameters are ignored."""
+    params = request.query_params
+    lists = _LIST_FIELDS[model]
+    fields = model.model_fields
+    data = {
+        name: params.getlist(name) if name in lists else value
+        for name, value in params.items()
+        if name in fields
+    }
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**detail, "loc": ("query", *detail["loc"])} for detail in error.errors()]
+        ) from None
+
+
+def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` that documents every field of ``model`` as a query parameter."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    parameters = []
+    for name, field_schema in schema["properties"].items():
+        description = field_schema.pop("description", None)
+        field_schema.pop("title", None)
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": field_schema,
+        }
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return {"parameters": parameters}
+
+
+async def public_gig_filters(request: Request) -> GigFilters:
+    """Dependency: the public filters of the request (document them with
+    `openapi_extra=query_parameters(GigFilterQuery)` on the route)."""
+    return read_query(GigFilterQuery, request).filters()

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Request, Response
 
 from app.auth import AuthenticatedPrincipal, CurrentPrincipal, OrganizationPrincipal
 from app.config import API_PREFIX
-from app.db import Database, SessionDep, TransactionalRoute, get_database
+from app.db import SessionDep, TransactionalRoute, get_database
 from app.errors import field_error
 from app.etags import IfMatch, etag_for
 from app.models import Gig
-from app.pagination import Cursor, Limit, Page
-from app.routers.gig_filters import gig_filters_dependency
+from app.pagination import Page
+from app.routers.gig_filters import GigListQuery, query_parameters, read_query
 from app.schemas.gig import GigCreate, GigRead, GigUpdate
 from app.services import gig_listing, gigs
-from app.services.gig_listing import GigFilters
 
 router = APIRouter(prefix=f"{API_PREFIX}/gigs", tags=["gigs"], route_class=TransactionalRoute)
 
@@ -40,6 +37,7 @@ def create_gig(
 @router.get(
     "",
     response_model=Page[GigRead],
+    openapi_extra=query_parameters(GigListQuery),
     summary="List gigs (public: open ones; `status=cancelled|completed` lists those)",
     description=(
         "Filters combine. `category` matches any of the given ones; `skill` needs all of "
@@ -48,23 +46,18 @@ def create_gig(
         "(`status=draft`) are listed only for their organisation and the admin."
     ),
 )
-def list_gigs(
-    principal: CurrentPrincipal,
-    database: Annotated[Database, Depends(get_database)],
-    filters: Annotated[GigFilters, Depends(gig_filters_dependency(allow_draft=True))],
-    sort: Annotated[gig_listing.GigSort, Query()] = "starts_at",
-    cursor: Cursor = None,
-    limit: Limit = 50,
-) -> Response:
-    if sort == "distance" and filters.near is None:
+async def list_gigs(request: Request, principal: CurrentPrincipal) -> Response:
+    query = read_query(GigListQuery, request)
+    filters = query.filters()
+    if query.sort == "distance" and filters.near is None:
         raise field_error(["query", "sort"], "`sort=distance` needs `near`")
-    body = gig_listing.list_page(
-        database=database,
+    body = await gig_listing.list_page(
+        get_database(request),
         principal=principal,
         filters=filters,
-        sort=sort,
-        cursor=cursor,
-        limit=limit,
+        sort=query.sort,
+        cursor=query.cursor,
+        limit=query.limit,
     )
     return Response(body, media_type="application/json")
 

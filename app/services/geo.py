@@ -22,14 +22,17 @@ class km_distance(GenericFunction[float]):
     inherit_cache = True
 
 
-@compiles(km_distance, "postgresql")
-def _km_distance_postgresql(element: km_distance, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(km_distance)
+def _km_distance_sql(element: km_distance, compiler: SQLCompiler, **kw: Any) -> str:
+    # Haversine in plain SQL math (SQLite: its math functions, see `app.db`), so the
+    # database computes it in C for every row inside the bounding box.
     lat1, lon1, lat2, lon2 = (compiler.process(arg, **kw) for arg in element.clauses)
+    smaller = "min" if compiler.dialect.name == "sqlite" else "least"
     h = (
         f"power(sin(radians(({lat2}) - ({lat1})) / 2), 2) + cos(radians({lat1})) * "
         f"cos(radians({lat2})) * power(sin(radians(({lon2}) - ({lon1})) / 2), 2)"
     )
-    return f"(2 * {EARTH_RADIUS_KM} * asin(least(1.0, sqrt({h}))))"
+    return f"(2 * {EARTH_RADIUS_KM} * asin({smaller}(1.0, sqrt({h}))))"
 
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:

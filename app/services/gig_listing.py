@@ -16,16 +16,31 @@ more than running it.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Dialect, RowMapping, Select, and_, bindparam, exists, or_, select
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    RowMapping,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
+from sqlalchemy.types import NULLTYPE
 
 from app.auth import Principal
-from app.db import Database
+from app.db import Database, Row
 from app.errors import InvalidCursor
 from app.models import Gig, GigSkill
 from app.pagination import decode_cursor, encode_cursor
@@ -85,12 +100,12 @@ def listing_statement(shape: _Shape) -> Select[Any]:
         if shape.near
         else None
     )
-    columns: list[Any] = [
-        gig_json(shape.dialect, distance).label("json"),
-        Gig.id,
-        Gig.starts_at,
-        Gig.created_at,
-    ]
+    # Each row's cache key, and the sort column the next page's cursor is made of.
+    columns: list[Any] = [*_ROW_KEY]
+    if shape.sort == "starts_at":
+        columns.append(Gig.starts_at)
+    elif shape.sort == "-created_at":
+        columns.append(Gig.created_at)
     if distance is not None:
         columns.append(distance.label("distance_km"))
     query = select(*columns).where(Gig.status == bindparam("status"))
@@ -160,13 +175,25 @@ class _CompiledListing:
     constants: dict[str, Any]  # the statement's own literals (JSON keys, 'T', 'Z', ...)
 
 
-@lru_cache(maxsize=1024)
-def _compiled(shape: _Shape, dialect: Dialect) -> _CompiledListing:
-    compiled = listing_statement(shape).compile(dialect=dialect)
+def _compile(statement: Select[Any], dialect: Dialect) -> _CompiledListing:
+    compiled = statement.compile(dialect=dialect)
     positional = compiled.positional and compiled.positiontup
     positions = tuple(compiled.positiontup or ()) if positional else None
     constants = {name: value for name, value in compiled.params.items() if value is not None}
     return _CompiledListing(compiled.string, positions, constants)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(shape: _Shape, dialect: Dialect) -> _CompiledListing:
+    return _compile(listing_statement(shape), dialect)
+
+
+def _driver_parameters(listing: _CompiledListing, values: dict[str, Any]) -> Any:
+    """``values`` as the driver takes them for ``listing``: a tuple for `?`, else a dict."""
+    values = {**listing.constants, **values}
+    if listing.positions is not None:
+        return tuple(_sqlite_value(values[name]) for name in listing.positions)
+    return values
 
 
 def plan_request(
@@ -219,6 +246,24 @@ def plan_request(
     return shape, values
 
 
+def _prepared(
+    dialect: Dialect,
+    *,
+    filters: GigFilters,
+    principal: Principal,
+    sort: GigSort,
+    cursor: str | None,
+    limit: int,
+) -> tuple[str, Any] | None:
+    """The list query's SQL and driver parameters, or None when the caller may see nothing."""
+    planned = plan_request(filters, principal, sort, cursor, limit, dialect.name)
+    if planned is None:
+        return None
+    shape, values = planned
+    listing = _compiled(shape, dialect)
+    return listing.sql, _driver_parameters(listing, values)
+
+
 def _execute(
     connection: Connection,
     *,
@@ -229,18 +274,18 @@ def _execute(
     limit: int,
     prefix: str = "",
 ) -> Sequence[RowMapping]:
-    dialect = connection.dialect
-    planned = plan_request(filters, principal, sort, cursor, limit, dialect.name)
-    if planned is None:
+    prepared = _prepared(
+        connection.dialect,
+        filters=filters,
+        principal=principal,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    if prepared is None:
         return []
-    shape, values = planned
-    listing = _compiled(shape, dialect)
-    values = {**listing.constants, **values}
-    if listing.positions is not None:
-        parameters: Any = tuple(_sqlite_value(values[name]) for name in listing.positions)
-    else:
-        parameters = values
-    return connection.exec_driver_sql(prefix + listing.sql, parameters).mappings().all()
+    sql, parameters = prepared
+    return connection.exec_driver_sql(prefix + sql, parameters).mappings().all()
 
 
 def explain(
@@ -273,32 +318,141 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def list_page(
-    *,
+async def list_page(
     database: Database,
+    *,
     principal: Principal,
     filters: GigFilters,
     sort: GigSort,
     cursor: str | None,
     limit: int,
 ) -> bytes:
-    """One page of gigs as the JSON body of `Page[GigRead]`, rendered by the database.
+    """One page of gigs as the JSON body of `Page[GigRead]`.
 
-    One SELECT, read in autocommit mode: a single statement sees one consistent snapshot,
-    so the page needs no transaction (and no BEGIN and COMMIT round trips).
+    The list query returns each row's key (id, version, counters), not its content; the
+    items come from the process's cache of rendered gigs (`GigFragments`), and only rows
+    whose key the cache does not hold are rendered, by the database, in a second query.
+    Both run on the event loop (`Database.reads`).
     """
-    with database.autocommit_engine.connect() as connection:
-        rows = _execute(
-            connection,
-            filters=filters,
-            principal=principal,
-            sort=sort,
-            cursor=cursor,
-            limit=limit,
+    prepared = _prepared(
+        database.engine.dialect,
+        filters=filters,
+        principal=principal,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    rows = [] if prepared is None else await database.reads.fetch(*prepared)
+    page = rows[:limit]
+    fragments = _fragments_of(database)
+    rendered = fragments.lookup(page)
+    missing = [row["id"] for row, item in zip(page, rendered, strict=True) if item is None]
+    if missing:
+        fresh = await fragments.render(database, missing)
+        rendered = [item or fresh.get(row["id"]) for row, item in zip(page, rendered, strict=True)]
+    if filters.near is not None:
+        items = ",".join(
+            item.with_distance(row["distance_km"])
+            for row, item in zip(page, rendered, strict=True)
+            if item is not None
         )
-    items = ",".join(row["json"] for row in rows[:limit])
+    else:
+        items = ",".join(item.plain for item in rendered if item is not None)
     next_cursor = _next_cursor(rows, sort, limit)
     return f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'.encode()
+
+
+# What identifies one state of a gig's rendering: every change to a gig goes through the
+# ORM, which bumps `version` (SQLAlchemy's version counter); the sign-up counters are in
+# the key as well, so an UPDATE of them alone (a repair by hand) cannot leave a stale item.
+_ROW_KEY = (Gig.id, Gig.version, Gig.confirmed_people, Gig.waitlist_count)
+_DISTANCE_KEY = '"distance_km"'
+
+
+@dataclass(frozen=True, slots=True)
+class _Fragment:
+    """A gig rendered as the JSON of `GigRead`, split where its `distance_km` goes."""
+
+    key: tuple[Any, ...]
+    head: str
+    tail: str
+
+    @property
+    def plain(self) -> str:
+        return f"{self.head}null{self.tail}"
+
+    def with_distance(self, distance_km: float | None) -> str:
+        value = "null" if distance_km is None else repr(round(float(distance_km), 3))
+        return f"{self.head}{value}{self.tail}"
+
+    @classmethod
+    def split(cls, key: tuple[Any, ...], rendered: str) -> _Fragment:
+        # The key is the last but two of the object (only timestamps follow), so the last
+        # occurrence is the key itself: in a title or description it would be escaped.
+        at = rendered.rindex(_DISTANCE_KEY)
+        value_at = rendered.index("null", at + len(_DISTANCE_KEY))
+        return cls(key, rendered[:value_at], rendered[value_at + 4 :])
+
+
+class GigFragments:
+    """Rendered gigs of one database, by id, each valid for exactly one row key.
+
+    A lookup compares the key the list query just read with the cached one, so an item is
+    never older than the row it stands for. Bounded: the oldest entries go first.
+    """
+
+    def __init__(self, dialect: Dialect, size: int = 20_000) -> None:
+        self._size = size
+        self._items: dict[str, _Fragment] = {}
+        self._lock = threading.Lock()
+        # The key's columns as the driver returns them, as in the list query (raw SQL);
+        # the ids as one parameter (a JSON array on SQLite, an array on PostgreSQL).
+        raw_key = [type_coerce(column, NULLTYPE).label(column.key) for column in _ROW_KEY]
+        self._sqlite = dialect.name == "sqlite"
+        by_ids = (
+            text("gigs.id IN (SELECT value FROM json_each(:ids))")
+            if self._sqlite
+            else text("gigs.id = ANY(:ids)")
+        )
+        statement = select(*raw_key, gig_json(dialect.name).label("json")).where(by_ids)
+        self._statement = _compile(cast(Select[Any], statement), dialect)
+
+    def lookup(self, rows: Sequence[Row]) -> list[_Fragment | None]:
+        """The cached rendering of each row, or None where it is missing or stale."""
+        found: list[_Fragment | None] = []
+        for row in rows:
+            item = self._items.get(row["id"])
+            found.append(item if item is not None and item.key == _key_of(row) else None)
+        return found
+
+    async def render(self, database: Database, ids: list[str]) -> dict[str, _Fragment]:
+        """Render ``ids`` in the database, keep them, and return them by id."""
+        values = {"ids": json.dumps(ids) if self._sqlite else ids}
+        rows = await database.reads.fetch(
+            self._statement.sql, _driver_parameters(self._statement, values)
+        )
+        fresh = {row["id"]: _Fragment.split(_key_of(row), row["json"]) for row in rows}
+        with self._lock:
+            for gig_id, item in fresh.items():
+                self._items.pop(gig_id, None)
+                self._items[gig_id] = item
+            while len(self._items) > self._size:
+                del self._items[next(iter(self._items))]
+        return fresh
+
+
+def _key_of(row: Row) -> tuple[Any, ...]:
+    return (row["version"], row["confirmed_people"], row["waitlist_count"])
+
+
+_fragment_caches: WeakKeyDictionary[Database, GigFragments] = WeakKeyDictionary()
+
+
+def _fragments_of(database: Database) -> GigFragments:
+    fragments = _fragment_caches.get(database)
+    if fragments is None:
+        fragments = _fragment_caches.setdefault(database, GigFragments(database.engine.dialect))
+    return fragments
 
 
 def _as_utc(value: Any) -> Any:
@@ -309,7 +463,7 @@ def _as_utc(value: Any) -> Any:
     return value
 
 
-def _next_cursor(rows: Sequence[RowMapping], sort: GigSort, limit: int) -> str | None:
+def _next_cursor(rows: Sequence[Row], sort: GigSort, limit: int) -> str | None:
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
