@@ -10,19 +10,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, select
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import Connection, Select, bindparam, select
 
 from app.config import Settings
 from app.db import Database, get_database
 from app.errors import Forbidden, Unauthorized
 from app.models import ApiKey, Volunteer
+from app.sql_batch import run_batch
 
 Role = Literal["admin", "organization", "association", "integration", "volunteer", "anonymous"]
 KEY_TOKEN_PREFIX = "kmk_"  # noqa: S105 (a public prefix, not a secret)
@@ -76,56 +76,73 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _key_principal(connection: Connection, token: str) -> Principal | None:
-    digest = hash_token(token)
-    key = connection.execute(
-        select(
-            ApiKey.id,
-            ApiKey.role,
-            ApiKey.organization_id,
-            ApiKey.association_id,
-            ApiKey.token_hash,
-            ApiKey.revoked_at,
-        ).where(ApiKey.token_hash == digest)
-    ).one_or_none()
-    if key is None or key.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(key.token_hash, digest):
-        return None
-    return Principal(
-        role=key.role,
-        key_id=key.id,
-        organization_id=key.organization_id,
-        association_id=key.association_id,
-    )
+_KEY_BY_HASH = select(
+    ApiKey.id,
+    ApiKey.role,
+    ApiKey.organization_id,
+    ApiKey.association_id,
+    ApiKey.token_hash,
+    ApiKey.revoked_at,
+).where(ApiKey.token_hash == bindparam("digest"))
+_VOLUNTEER_BY_HASH = select(Volunteer.id, Volunteer.access_token_hash).where(
+    Volunteer.access_token_hash == bindparam("digest")
+)
 
 
-def _volunteer_principal(connection: Connection, token: str) -> Principal | None:
-    digest = hash_token(token)
-    row = connection.execute(
-        select(Volunteer.id, Volunteer.access_token_hash).where(
-            Volunteer.access_token_hash == digest
-        )
-    ).one_or_none()
-    if row is None or not hmac.compare_digest(row.access_token_hash, digest):
-        return None
-    return Principal(role="volunteer", volunteer_id=row.id)
-
-
-def resolve_token(database: Database, settings: Settings, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None when it is unknown or revoked.
-
-    One read in autocommit mode on its own pooled connection: no transaction, and the
-    connection is back in the pool before the request waits for its handler's thread.
-    """
+def _token_query(
+    settings: Settings, token: str
+) -> Principal | tuple[Select[*tuple[Any, ...]], str] | None:
+    """The bootstrap admin, None for a token that cannot be ours, or (query, hash)."""
     if settings.admin_token and hmac.compare_digest(token.encode(), settings.admin_token.encode()):
         return Principal(role="admin", key_id="bootstrap")
-    if not token.startswith((KEY_TOKEN_PREFIX, VOLUNTEER_TOKEN_PREFIX)):
+    if token.startswith(KEY_TOKEN_PREFIX):
+        return _KEY_BY_HASH, hash_token(token)
+    if token.startswith(VOLUNTEER_TOKEN_PREFIX):
+        return _VOLUNTEER_BY_HASH, hash_token(token)
+    return None
+
+
+def _principal_from(token: str, digest: str, rows: Sequence[Any]) -> Principal | None:
+    """The principal of the row found by the token's hash (compared again, in constant time)."""
+    if not rows:
         return None
-    with database.autocommit_engine.connect() as connection:
-        if token.startswith(KEY_TOKEN_PREFIX):
-            return _key_principal(connection, token)
-        return _volunteer_principal(connection, token)
+    row = rows[0]
+    if token.startswith(KEY_TOKEN_PREFIX):
+        if row["revoked_at"] is not None or not hmac.compare_digest(row["token_hash"], digest):
+            return None
+        return Principal(
+            role=row["role"],
+            key_id=row["id"],
+            organization_id=row["organization_id"],
+            association_id=row["association_id"],
+        )
+    if not hmac.compare_digest(row["access_token_hash"], digest):
+        return None
+    return Principal(role="volunteer", volunteer_id=row["id"])
+
+
+async def resolve_token(database: Database, settings: Settings, token: str) -> Principal | None:
+    """The principal a bearer token stands for, or None when it is unknown or revoked.
+
+    One indexed read by the token's hash, on the event loop (`Database.reads`): no
+    transaction and no worker thread.
+    """
+    query = _token_query(settings, token)
+    if not isinstance(query, tuple):
+        return query
+    statement, digest = query
+    return _principal_from(token, digest, await database.reads.read(statement, {"digest": digest}))
+
+
+def resolve_token_in(connection: Connection, settings: Settings, token: str) -> Principal | None:
+    """`resolve_token` as the first read of a write transaction (one round trip less)."""
+    query = _token_query(settings, token)
+    if not isinstance(query, tuple):
+        return query
+    statement, digest = query
+    return _principal_from(
+        token, digest, run_batch(connection, [(statement, {"digest": digest})])[0]
+    )
 
 
 async def get_principal(
@@ -134,19 +151,32 @@ async def get_principal(
 ) -> Principal:
     """The caller; anonymous without credentials, 401 for credentials that are not valid.
 
-    Anonymous calls are answered on the event loop; only a token costs a worker thread.
+    Answered on the event loop, a token with one read (`resolve_token`).
     """
     if credentials is None:
         if request.headers.get("authorization"):
             raise Unauthorized("Use `Authorization: Bearer <token>`.")
         return ANONYMOUS
-    principal = await run_in_threadpool(
-        resolve_token, get_database(request), request.app.state.settings, credentials.credentials
+    principal = await resolve_token(
+        get_database(request), request.app.state.settings, credentials.credentials
     )
     if principal is None:
         raise Unauthorized("The token is unknown or revoked.")
     request.state.principal = principal
     return principal
+
+
+async def bearer_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The request's bearer token, unresolved: for endpoints that resolve it inside their
+    own transaction (`resolve_token_in`). 401 without one, as `require_authenticated`."""
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise Unauthorized("Use `Authorization: Bearer <token>`.")
+        raise Unauthorized("This endpoint needs a bearer token.")
+    return credentials.credentials
 
 
 async def require_authenticated(
@@ -168,6 +198,7 @@ async def require_admin(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+BearerToken = Annotated[str, Depends(bearer_token)]
 AuthenticatedPrincipal = Annotated[Principal, Depends(require_authenticated)]
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
 

@@ -17,19 +17,22 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Annotated, Any, Protocol
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Protocol, TypeVar
 
 import psycopg
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import DataError
+from sqlalchemy import Dialect, Engine, Select, create_engine, event, make_url
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -199,6 +202,41 @@ def _finishing_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+#: PostgreSQL's "deadlock detected" and "serialization failure": the transaction was
+#: rolled back as a whole and may simply run again.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSACTION_ATTEMPTS = 3
+
+
+def _retryable(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+async def run_transaction(database: Database, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one write transaction in a worker thread, commit, return its result.
+
+    For `async` endpoints on hot write paths: one thread hop for the whole transaction
+    (a sync endpoint with `SessionDep` takes several), and the response is serialised
+    on the event loop. On SQLite the write lock is taken first (`BEGIN IMMEDIATE`, one
+    writer of this process at a time); on PostgreSQL a transaction that the server
+    chose as a deadlock victim is run again, up to `TRANSACTION_ATTEMPTS` times.
+    """
+
+    def attempt() -> T:
+        for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+            try:
+                with database.serialized_writes(), database.writer() as session:
+                    result = work(session)
+                    session.commit()
+                    return result
+            except DBAPIError as error:
+                if tries_left == 0 or not _retryable(error):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return await run_in_threadpool(attempt)
+
+
 class TransactionalRoute(APIRoute):
     """Commits (or rolls back) and closes the request's session as the handler returns.
 
@@ -212,6 +250,44 @@ class TransactionalRoute(APIRoute):
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _finishing_transaction(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+
+@dataclass(frozen=True)
+class CompiledRead:
+    """A SELECT compiled once for a dialect, run as driver SQL with new values each time.
+
+    Building and compiling a statement costs more than running a short indexed read.
+    """
+
+    sql: str
+    positions: tuple[str, ...] | None  # parameter names in order, for positional drivers
+    constants: dict[str, Any]  # the statement's own literals (JSON keys, 'T', 'Z', ...)
+
+    @classmethod
+    def of(cls, statement: Select[*tuple[Any, ...]], dialect: Dialect) -> CompiledRead:
+        compiled = statement.compile(dialect=dialect)
+        positional = compiled.positional and compiled.positiontup
+        positions = tuple(compiled.positiontup or ()) if positional else None
+        constants = {name: value for name, value in compiled.params.items() if value is not None}
+        return cls(compiled.string, positions, constants)
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        """``values`` as the driver takes them: a tuple for `?` (SQLite), else a dict."""
+        values = {**self.constants, **values}
+        if self.positions is not None:
+            return tuple(_sqlite_value(values[name]) for name in self.positions)
+        return values
+
+
+def _sqlite_value(value: Any) -> Any:
+    # What SQLAlchemy's SQLite types store: naive UTC text with microseconds, 0/1.
+    if isinstance(value, datetime):
+        return (
+            value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        )
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 class Row(Protocol):
@@ -234,6 +310,7 @@ class AsyncReads:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._pools: dict[asyncio.AbstractEventLoop, AsyncConnectionPool[Any]] = {}
+        self._compiled: dict[Select[*tuple[Any, ...]], CompiledRead] = {}
 
     async def fetch(self, sql: str, parameters: Any) -> Sequence[Row]:
         """The rows of one statement."""
@@ -260,6 +337,17 @@ class AsyncReads:
                 raise DataError(sql, parameters, error) from error
             fetched: list[Row] = await cursor.fetchall()
             return fetched
+
+    async def read(
+        self, statement: Select[*tuple[Any, ...]], values: dict[str, Any]
+    ) -> Sequence[Row]:
+        """The rows of ``statement`` (compiled once per statement and dialect)."""
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            compiled = self._compiled.setdefault(
+                statement, CompiledRead.of(statement, self._database.engine.dialect)
+            )
+        return await self.fetch(compiled.sql, compiled.parameters(values))
 
     async def _pool(self) -> AsyncConnectionPool[Any]:
         # One pool per event loop: a pool's connections belong to the loop that made them

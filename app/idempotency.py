@@ -280,9 +280,7 @@ async def _credentials_hold(scope: Scope) -> bool:
     if scheme.lower() != "bearer" or not token:
         return False
     state = scope["app"].state
-    principal = await run_in_threadpool(
-        resolve_token, state.database, state.settings, token.strip()
-    )
+    principal = await resolve_token(state.database, state.settings, token.strip())
     return principal is not None
 
 

@@ -6,25 +6,24 @@ is a real HTTP request with a different volunteer's own token. At the end the
 confirmed people per gig are counted against the capacity: they must be equal.
 
 Usage: .venv/bin/python bench/bench_signups.py [--workers N] [--skip-postgres] [--scale F]
-The load generator (asyncio + httpx, 32 connections) is pinned to the last CPU.
+The load generator (`http_load.run_script`: 32 keep-alive connections, preformatted
+requests) is pinned to the last CPU.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
 from sqlalchemy import func, insert, select
 
 from app.auth import VOLUNTEER_TOKEN_PREFIX, hash_token
@@ -32,7 +31,7 @@ from app.db import Database
 from app.migrate import upgrade_to_head
 from app.models import Gig, Organization, Signup, Volunteer
 from app.models.base import new_id
-from bench.http_load import running_server, scratch_postgres
+from bench.http_load import Job, run_script, running_server, scratch_postgres
 
 CONCURRENCY = 32
 
@@ -77,34 +76,6 @@ def seed(
     return ids, tokens, str(big["id"]), [str(g["id"]) for g in small]
 
 
-async def _load(
-    base: str, jobs: list[tuple[str, str, str]]
-) -> tuple[float, list[float], dict[int, int]]:
-    queue: asyncio.Queue[tuple[str, str, str]] = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-
-        async def worker() -> None:
-            while not queue.empty():
-                volunteer_id, token, gig_id = queue.get_nowait()
-                started = time.perf_counter()
-                response = await client.post(
-                    f"/api/v1/gigs/{gig_id}/signups",
-                    json={"volunteer_id": volunteer_id},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                latencies.append(time.perf_counter() - started)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return time.perf_counter() - started, latencies, statuses
-
-
 def _confirmed_against_capacity(database_url: str, gig_ids: list[str]) -> tuple[int, int, int]:
     database = Database(database_url)
     with database.reader() as session:
@@ -127,7 +98,17 @@ def scenario(
     label: str, base: str, database_url: str, jobs: list[tuple[str, str, str]], gig_ids: list[str]
 ) -> None:
     """Run one load and print its figures."""
-    elapsed, latencies, statuses = asyncio.run(_load(base, jobs))
+    script = [
+        Job(
+            "POST",
+            f"/api/v1/gigs/{gig_id}/signups",
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            json.dumps({"volunteer_id": volunteer_id}).encode(),
+        )
+        for volunteer_id, token, gig_id in jobs
+    ]
+    result = run_script(base, script, connections=CONCURRENCY)
+    elapsed, latencies, statuses = result.seconds, result.latencies, result.statuses
     confirmed, capacity, overbooked = _confirmed_against_capacity(database_url, gig_ids)
     latencies.sort()
     p50 = statistics.median(latencies) * 1000

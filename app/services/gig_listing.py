@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.types import NULLTYPE
 
 from app.auth import Principal
-from app.db import Database, Row
+from app.db import CompiledRead, Database, Row
 from app.errors import InvalidCursor
 from app.models import Gig, GigSkill
 from app.pagination import decode_cursor, encode_cursor
@@ -168,32 +168,9 @@ def listing_statement(shape: _Shape) -> Select[Any]:
     return query.order_by(*order).limit(bindparam("limit"))
 
 
-@dataclass(frozen=True)
-class _CompiledListing:
-    sql: str
-    positions: tuple[str, ...] | None  # parameter names in order, for positional drivers
-    constants: dict[str, Any]  # the statement's own literals (JSON keys, 'T', 'Z', ...)
-
-
-def _compile(statement: Select[Any], dialect: Dialect) -> _CompiledListing:
-    compiled = statement.compile(dialect=dialect)
-    positional = compiled.positional and compiled.positiontup
-    positions = tuple(compiled.positiontup or ()) if positional else None
-    constants = {name: value for name, value in compiled.params.items() if value is not None}
-    return _CompiledListing(compiled.string, positions, constants)
-
-
 @lru_cache(maxsize=1024)
-def _compiled(shape: _Shape, dialect: Dialect) -> _CompiledListing:
-    return _compile(listing_statement(shape), dialect)
-
-
-def _driver_parameters(listing: _CompiledListing, values: dict[str, Any]) -> Any:
-    """``values`` as the driver takes them for ``listing``: a tuple for `?`, else a dict."""
-    values = {**listing.constants, **values}
-    if listing.positions is not None:
-        return tuple(_sqlite_value(values[name]) for name in listing.positions)
-    return values
+def _compiled(shape: _Shape, dialect: Dialect) -> CompiledRead:
+    return CompiledRead.of(listing_statement(shape), dialect)
 
 
 def plan_request(
@@ -261,7 +238,7 @@ def _prepared(
         return None
     shape, values = planned
     listing = _compiled(shape, dialect)
-    return listing.sql, _driver_parameters(listing, values)
+    return listing.sql, listing.parameters(values)
 
 
 def _execute(
@@ -305,17 +282,6 @@ def explain(
         prefix=prefix,
     )
     return [str(list(row.values())[-1]) for row in rows]
-
-
-def _sqlite_value(value: Any) -> Any:
-    # What SQLAlchemy's SQLite types store: naive UTC text with microseconds, 0/1.
-    if isinstance(value, datetime):
-        return (
-            value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        )
-    if isinstance(value, bool):
-        return int(value)
-    return value
 
 
 async def list_page(
@@ -415,7 +381,7 @@ class GigFragments:
             else text("gigs.id = ANY(:ids)")
         )
         statement = select(*raw_key, gig_json(dialect.name).label("json")).where(by_ids)
-        self._statement = _compile(cast(Select[Any], statement), dialect)
+        self._statement = CompiledRead.of(cast(Select[Any], statement), dialect)
 
     def lookup(self, rows: Sequence[Row]) -> list[_Fragment | None]:
         """The cached rendering of each row, or None where it is missing or stale."""
@@ -428,9 +394,7 @@ class GigFragments:
     async def render(self, database: Database, ids: list[str]) -> dict[str, _Fragment]:
         """Render ``ids`` in the database, keep them, and return them by id."""
         values = {"ids": json.dumps(ids) if self._sqlite else ids}
-        rows = await database.reads.fetch(
-            self._statement.sql, _driver_parameters(self._statement, values)
-        )
+        rows = await database.reads.fetch(self._statement.sql, self._statement.parameters(values))
         fresh = {row["id"]: _Fragment.split(_key_of(row), row["json"]) for row in rows}
         with self._lock:
             for gig_id, item in fresh.items():

@@ -10,17 +10,40 @@ database refuses any write that would confirm more people than the capacity.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal, cast
 
-from sqlalchemy import BindParameter, and_, bindparam, exists, func, or_, select, update
+import psycopg
+from sqlalchemy import (
+    BindParameter,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.models import Association, AssociationMember, Gig, Signup, SignupMember, Volunteer
-from app.models.base import UTCDateTime, utcnow
-from app.schemas.signup import ATTENDANCE_MARGIN_HOURS, AttendanceRecord, SignupCreate
+from app.models.base import UTCDateTime, new_id, utcnow
+from app.schemas.signup import (
+    ATTENDANCE_MARGIN_HOURS,
+    AttendanceRecord,
+    SignupCreate,
+    SignupRead,
+)
 from app.services import gigs
+from app.sql_batch import in_ids, run_batch
 
 
 class GigFull(Conflict):
@@ -77,60 +100,69 @@ def _involves(volunteer_ids: list[str]) -> Any:
 
 
 # Built once: these run on every sign-up, and building a statement costs more than running it.
-_PEOPLE: BindParameter[Any] = bindparam("people", expanding=True)
-_INVOLVES_PEOPLE = or_(
-    Signup.volunteer_id.in_(_PEOPLE),
-    exists().where(
-        and_(SignupMember.signup_id == Signup.id, SignupMember.volunteer_id.in_(_PEOPLE))
-    ),
+# The people's sign-ups, found through the two indexes (as signer, as a named member):
+# a UNION, because an OR of the two lets the planner scan every sign-up instead.
+_PEOPLES_SIGNUPS = union_all(
+    select(Signup.id).where(in_ids(Signup.volunteer_id, "people")),
+    select(SignupMember.signup_id).where(in_ids(SignupMember.volunteer_id, "people")),
 )
-_TIME_CONFLICT = (
-    select(Signup.id)
+_INVOLVES_PEOPLE = Signup.id.in_(_PEOPLES_SIGNUPS)
+# Every active sign-up of the people, with its gig's time: few rows, found from the
+# people (not from the gig, whose sign-ups may be thousands), and both checks (already
+# signed up, time conflict) are made on them in Python. Written so that the plan cannot
+# start from the wrong end whatever the table statistics say.
+_PEOPLES_ACTIVE = (
+    select(Signup.gig_id, Signup.status, Gig.starts_at, Gig.ends_at)
     .join(Gig, Gig.id == Signup.gig_id)
-    .where(
-        Signup.status == "confirmed",
-        Gig.id != bindparam("gig_id"),
-        Gig.starts_at < bindparam("ends_at", type_=UTCDateTime()),  # back to back is no overlap
-        Gig.ends_at > bindparam("starts_at", type_=UTCDateTime()),
-        _INVOLVES_PEOPLE,
+    .where(_INVOLVES_PEOPLE, Signup.status != "cancelled")
+)
+_GROUP_ON_GIG = select(Signup.id).where(
+    Signup.gig_id == bindparam("gig_id"),
+    Signup.association_id == bindparam("association_id"),
+    Signup.status != "cancelled",
+)
+
+
+def _overlaps(
+    rows: Sequence[Mapping[str, Any]], gig_id: str, starts_at: datetime, ends_at: datetime
+) -> bool:
+    """Whether any confirmed sign-up among ``rows`` is for another gig at an overlapping
+    time (back to back is no overlap)."""
+    return any(
+        row["status"] == "confirmed"
+        and row["gig_id"] != gig_id
+        and row["starts_at"] < ends_at
+        and row["ends_at"] > starts_at
+        for row in rows
     )
-    .limit(1)
-)
-_ACTIVE_ON_GIG = select(Signup.id).where(
-    Signup.gig_id == bindparam("gig_id"), Signup.status != "cancelled"
-)
-_ALREADY_PERSON = _ACTIVE_ON_GIG.where(_INVOLVES_PEOPLE).limit(1)
-_ALREADY_GROUP = _ACTIVE_ON_GIG.where(
-    or_(Signup.association_id == bindparam("association_id"), _INVOLVES_PEOPLE)
-).limit(1)
 
 
 def _has_time_conflict(session: Session, gig: Gig, volunteer_ids: list[str]) -> bool:
     """Whether any of the people is confirmed for another gig that overlaps this one."""
     if not volunteer_ids:
         return False
-    parameters = {
-        "gig_id": gig.id,
-        "starts_at": gig.starts_at,
-        "ends_at": gig.ends_at,
-        "people": volunteer_ids,
-    }
-    return session.execute(_TIME_CONFLICT, parameters).first() is not None
+    (rows,) = run_batch(session.connection(), [(_PEOPLES_ACTIVE, {"people": volunteer_ids})])
+    return _overlaps(rows, gig.id, gig.starts_at, gig.ends_at)
 
 
-def _lock_people(session: Session, volunteer_ids: list[str]) -> list[str]:
-    """Lock the people's rows (PostgreSQL), so two gigs cannot both confirm one person.
+def _lock_people(connection: Connection, volunteer_ids: list[str]) -> list[str]:
+    """Lock the people's rows (PostgreSQL) and return those that exist, in id order.
 
-    The gig is always locked first and people in id order, so locks never cross.
+    Two sign-ups of one person (for one gig, or for overlapping gigs) take turns here,
+    so each sees the other's sign-up in its checks. Rows are locked in id order, so
+    these locks never cross.
     """
-    if volunteer_ids:
-        session.execute(
-            select(Volunteer.id)
-            .where(Volunteer.id.in_(sorted(volunteer_ids)))
-            .order_by(Volunteer.id)
-            .with_for_update()
-        )
-    return volunteer_ids
+    if not volunteer_ids:
+        return []
+    return list(connection.scalars(_LOCK_PEOPLE, {"people": volunteer_ids}))
+
+
+_LOCK_PEOPLE = (
+    select(Volunteer.id)
+    .where(in_ids(Volunteer.id, "people"))
+    .order_by(Volunteer.id)
+    .with_for_update()
+)
 
 
 def _people(session: Session, signup: Signup) -> list[str]:
@@ -143,36 +175,94 @@ def _people(session: Session, signup: Signup) -> list[str]:
     )
 
 
-def _check_group(session: Session, gig: Gig, signup_in: SignupCreate) -> None:
-    assert signup_in.association_id is not None
-    assert signup_in.size is not None
-    if session.get(Association, signup_in.association_id) is None:
-        raise NotFound("No such association.")
-    low, high = gig.group_size_min or 1, gig.group_size_max or gig.capacity
-    if not low <= signup_in.size <= high:
-        raise field_error(["body", "size"], f"this gig takes groups of {low} to {high} people")
-    members = signup_in.member_ids or []
-    if members:
-        known = set(
-            session.scalars(
-                select(AssociationMember.volunteer_id).where(
-                    AssociationMember.association_id == signup_in.association_id,
-                    AssociationMember.volunteer_id.in_(members),
-                )
-            )
-        )
-        strangers = [member for member in members if member not in known]
-        if strangers:
-            raise field_error(
-                ["body", "member_ids"], f"not members of the association: {strangers}"
-            )
+# The gig as a sign-up needs it, read without a lock: what is checked here either
+# cannot change under the sign-up (time, kind, bounds) or is checked again by the
+# conditional UPDATE that takes the place (status, capacity).
+_GIG_FOR_SIGNUP = select(
+    Gig.id,
+    Gig.organization_id,
+    Gig.status,
+    Gig.kind,
+    Gig.starts_at,
+    Gig.ends_at,
+    Gig.signup_deadline,
+    Gig.capacity,
+    Gig.confirmed_people,
+    Gig.group_size_min,
+    Gig.group_size_max,
+).where(Gig.id == bindparam("gig_id"))
+_SIZE: BindParameter[int] = bindparam("size")
+_FITS = Gig.confirmed_people + _SIZE <= Gig.capacity
+_PLACE_TAKEN = {
+    "signup_counter": Gig.signup_counter + 1,
+    "version": Gig.version + 1,  # what the ORM's version counter would do: new ETag
+    "updated_at": bindparam("now", type_=UTCDateTime()),
+}
+# Taking a place is one atomic UPDATE of the gig row, which holds the row's lock until
+# the transaction ends: a confirmed place only while it fits, a waitlist place only
+# while it does not. Neither matches once the gig is no longer open.
+_GIGS = cast(Table, Gig.__table__)
+_CONFIRM = (
+    update(_GIGS)
+    .where(Gig.id == bindparam("gig_id"), Gig.status == "open", _FITS)
+    .values(confirmed_people=Gig.confirmed_people + _SIZE, **_PLACE_TAKEN)
+    .returning(Gig.signup_counter)
+)
+_WAITLIST = (
+    update(_GIGS)
+    .where(Gig.id == bindparam("gig_id"), Gig.status == "open", ~_FITS)
+    .values(waitlist_count=Gig.waitlist_count + 1, **_PLACE_TAKEN)
+    .returning(Gig.signup_counter, Gig.waitlist_count)
+)
+_ASSOCIATION = (
+    select(Association.id).where(Association.id == bindparam("association_id")).with_for_update()
+)
+_KNOWN_MEMBERS = select(AssociationMember.volunteer_id.label("id")).where(
+    AssociationMember.association_id == bindparam("association_id"),
+    in_ids(AssociationMember.volunteer_id, "people"),
+)
+_INSERT_SIGNUP = insert(cast(Table, Signup.__table__))
+_INSERT_MEMBERS = insert(cast(Table, SignupMember.__table__))
 
 
 def create(
     *, session: Session, principal: Principal, gig_id: str, signup_in: SignupCreate
-) -> Signup:
-    """Sign a volunteer or a group up: confirmed while it fits, else waitlisted (or 409)."""
-    gig = gigs.get_visible(session=session, principal=principal, gig_id=gig_id, for_update=True)
+) -> SignupRead:
+    """Sign a volunteer or a group up: confirmed while it fits, else waitlisted (or 409).
+
+    Locks, in this order: the people's rows (PostgreSQL), then the gig's row by the
+    UPDATE that takes the place, held for its last two statements only. Nobody can
+    sign up the same person twice or into overlapping gigs meanwhile (the people's
+    locks), and the gig's counters only ever change under its row lock.
+    """
+    # Core statements on the session's connection (none of this needs the ORM's unit of
+    # work), in two batches: the reads and locks, then taking the place. On PostgreSQL
+    # each batch is one round trip. The people are locked before the checks run, so the
+    # checks see every sign-up of theirs that committed before.
+    individual = signup_in.volunteer_id is not None
+    members = sorted(set(signup_in.member_ids or []))
+    people = [str(signup_in.volunteer_id)] if individual else members
+    values = {"gig_id": gig_id, "people": people, "association_id": signup_in.association_id}
+    # Locks: the association (two sign-ups of one group take turns), then the people.
+    statements: list[Any] = [_GIG_FOR_SIGNUP]
+    if not individual:
+        statements += [_ASSOCIATION, _KNOWN_MEMBERS]
+    statements += [_LOCK_PEOPLE, _PEOPLES_ACTIVE]
+    if not individual:
+        statements.append(_GROUP_ON_GIG)
+    connection = session.connection()
+    results = run_batch(connection, [(statement, values) for statement in statements])
+    gig_rows = results[0]
+    association: Sequence[Mapping[str, Any]] = ()
+    known: Sequence[Mapping[str, Any]] = ()
+    group_on_gig: Sequence[Mapping[str, Any]] = ()
+    if individual:
+        found, peoples = results[1:]
+    else:
+        association, known, found, peoples, group_on_gig = results[1:]
+    gig = gig_rows[0] if gig_rows else None
+    if gig is None or not gigs.may_see(principal, gig["organization_id"], gig["status"]):
+        raise NotFound("No such gig.")
     if signup_in.volunteer_id is not None and not principal.acts_for_volunteer(
         signup_in.volunteer_id
     ):
@@ -182,64 +272,183 @@ def create(
     ):
         raise Forbidden("A group signs up with its association's key.")
     now = utcnow()
-    if gig.status != "open":
-        raise GigNotOpen(f"The gig is {gig.status}.")
-    if now >= gig.starts_at or (gig.signup_deadline is not None and now > gig.signup_deadline):
+    if gig["status"] != "open":
+        raise GigNotOpen(f"The gig is {gig['status']}.")
+    deadline = gig["signup_deadline"]
+    if now >= gig["starts_at"] or (deadline is not None and now > deadline):
         raise SignupClosed("The sign-up deadline or the start has passed.")
-    individual = signup_in.volunteer_id is not None
-    if individual != (gig.kind == "one_off"):
-        expected = "`volunteer_id`" if gig.kind == "one_off" else "`association_id` and `size`"
+    if individual != (gig["kind"] == "one_off"):
+        kind = gig["kind"]
+        expected = "`volunteer_id`" if kind == "one_off" else "`association_id` and `size`"
         raise KindMismatch(
-            f"This is a {gig.kind} gig: sign up with {expected}.",
-            errors=[{"loc": ["body"], "msg": f"a {gig.kind} gig takes {expected}"}],
+            f"This is a {kind} gig: sign up with {expected}.",
+            errors=[{"loc": ["body"], "msg": f"a {kind} gig takes {expected}"}],
         )
     if individual:
-        if session.get(Volunteer, signup_in.volunteer_id) is None:
-            raise NotFound("No such volunteer.")
-        people = [str(signup_in.volunteer_id)]
         size = 1
+        if not found:
+            raise NotFound("No such volunteer.")
     else:
-        _check_group(session, gig, signup_in)
-        people = list(signup_in.member_ids or [])
         size = int(signup_in.size or 1)
-    if individual:
-        already = session.execute(_ALREADY_PERSON, {"gig_id": gig.id, "people": people})
-    else:
-        already = session.execute(
-            _ALREADY_GROUP,
-            {"gig_id": gig.id, "people": people, "association_id": signup_in.association_id},
-        )
-    if already.first() is not None:
+        _check_group(gig, size, members, association=association, known=known)
+    if group_on_gig or any(row["gig_id"] == gig_id for row in peoples):
         raise AlreadySignedUp("There is already a sign-up for this gig.")
-    if _has_time_conflict(session, gig, _lock_people(session, people)):
+    if _overlaps(peoples, gig_id, gig["starts_at"], gig["ends_at"]):
         raise TimeConflict("Someone in this sign-up is confirmed for a gig at the same time.")
 
-    fits = gig.confirmed_people + size <= gig.capacity
-    if not fits and not signup_in.waitlist:
-        raise GigFull(f"{gig.spots_left} spots left; you asked for {size}.")
-    gig.signup_counter += 1
-    signup = Signup(
-        gig_id=gig.id,
+    signup_id = new_id("sgn")
+    row = {"id": signup_id, "gig_id": gig_id, "volunteer_id": signup_in.volunteer_id,
+           "association_id": signup_in.association_id, "size": size, "now": now}  # fmt: skip
+    if connection.dialect.name == "postgresql":
+        status, queue_number, position = _sign_up_and_commit_postgresql(
+            connection, row, members=members, waitlist=signup_in.waitlist
+        )
+    else:
+        status, queue_number, position = _take_place(
+            connection, gig_id=gig_id, size=size, waitlist=signup_in.waitlist, now=now
+        )
+        connection.execute(
+            _INSERT_SIGNUP,
+            {**row, "status": status, "queue_number": queue_number, "created_at": now,
+             "updated_at": now},
+        )  # fmt: skip
+        if members:
+            connection.execute(
+                _INSERT_MEMBERS,
+                [{"signup_id": signup_id, "volunteer_id": member} for member in members],
+            )
+    return SignupRead(
+        id=signup_id,
+        gig_id=gig_id,
         volunteer_id=signup_in.volunteer_id,
         association_id=signup_in.association_id,
         size=size,
-        status="confirmed" if fits else "waitlisted",
-        queue_number=gig.signup_counter,
+        member_ids=members,
+        status=status,
+        waitlist_position=position,
+        attended=None,
+        hours=None,
         created_at=now,
     )
-    if fits:
-        gig.confirmed_people += size
-    else:
-        gig.waitlist_count += 1
-    gig.updated_at = now
-    session.add(signup)
-    session.flush()
-    session.add_all(
-        SignupMember(signup_id=signup.id, volunteer_id=member)
-        for member in signup_in.member_ids or []
-    )
-    session.flush()
-    return signup
+
+
+def _check_group(
+    gig: Mapping[str, Any],
+    size: int,
+    members: list[str],
+    *,
+    association: Sequence[Mapping[str, Any]],
+    known: Sequence[Mapping[str, Any]],
+) -> None:
+    """A group sign-up: a known association, a size within the gig's group bounds, and
+    named members who are members of the association."""
+    if not association:
+        raise NotFound("No such association.")
+    low, high = gig["group_size_min"] or 1, gig["group_size_max"] or gig["capacity"]
+    if not low <= size <= high:
+        raise field_error(["body", "size"], f"this gig takes groups of {low} to {high} people")
+    known_ids = {row["id"] for row in known}
+    strangers = [member for member in members if member not in known_ids]
+    if strangers:
+        raise field_error(["body", "member_ids"], f"not members of the association: {strangers}")
+
+
+def _take_place(
+    connection: Connection, *, gig_id: str, size: int, waitlist: bool, now: datetime
+) -> tuple[Literal["confirmed", "waitlisted"], int, int | None]:
+    """(status, queue number, waitlist position) of a new sign-up, counted on the gig.
+
+    A place that does not fit goes to the end of the waitlist (its position is the new
+    waitlist count, as its queue number is the highest). Between the two UPDATEs a
+    cancellation may free a place; the waitlist UPDATE then matches nothing and the
+    confirmation is tried again, so nobody waits while a place that fits is free.
+    """
+    values = {"gig_id": gig_id, "size": size, "now": now}
+    for _ in range(_TAKE_PLACE_ATTEMPTS):
+        confirmed = connection.execute(_CONFIRM, values).scalar_one_or_none()
+        if confirmed is not None:
+            return "confirmed", confirmed, None
+        if not waitlist:
+            break
+        waitlisted = connection.execute(_WAITLIST, values).one_or_none()
+        if waitlisted is not None:
+            return "waitlisted", waitlisted.signup_counter, waitlisted.waitlist_count
+    current = connection.execute(_GIG_FOR_SIGNUP, {"gig_id": gig_id}).one()
+    if current.status != "open":
+        raise GigNotOpen(f"The gig is {current.status}.")
+    spots = max(current.capacity - current.confirmed_people, 0)
+    raise GigFull(f"{spots} spots left; you asked for {size}.")
+
+
+_TAKE_PLACE_ATTEMPTS = 5
+
+# PostgreSQL: take the place and insert the sign-up in one statement. `locked` takes the
+# gig row's lock and reads its latest version; the UPDATE counts the place on that
+# version and the INSERT records it, in the status the same comparison decided.
+_PG_SIGN_UP = """
+WITH locked AS (
+    SELECT id, confirmed_people + %(size)s <= capacity AS fits
+    FROM gigs WHERE id = %(gig_id)s AND status = 'open'
+    FOR UPDATE
+), place AS (
+    UPDATE gigs SET
+        confirmed_people = confirmed_people + CASE WHEN locked.fits THEN %(size)s ELSE 0 END,
+        waitlist_count = waitlist_count + CASE WHEN locked.fits THEN 0 ELSE 1 END,
+        signup_counter = signup_counter + 1,
+        version = version + 1,
+        updated_at = %(now)s
+    FROM locked
+    WHERE gigs.id = locked.id AND (locked.fits OR %(waitlist)s)
+    RETURNING gigs.signup_counter, gigs.waitlist_count, locked.fits
+)
+INSERT INTO signups (id, gig_id, volunteer_id, association_id, size, status, queue_number,
+                     created_at, updated_at)
+SELECT %(id)s, %(gig_id)s, %(volunteer_id)s, %(association_id)s, %(size)s,
+       CASE WHEN place.fits THEN 'confirmed' ELSE 'waitlisted' END, place.signup_counter,
+       %(now)s, %(now)s
+FROM place
+RETURNING status, queue_number, (SELECT waitlist_count FROM place)
+"""
+_PG_MEMBERS = """
+INSERT INTO signup_members (signup_id, volunteer_id)
+SELECT signups.id, member FROM signups, unnest(%(members)s::varchar[]) AS member
+WHERE signups.id = %(id)s
+"""
+
+
+def _sign_up_and_commit_postgresql(
+    connection: Connection, row: dict[str, Any], *, members: list[str], waitlist: bool
+) -> tuple[Literal["confirmed", "waitlisted"], int, int | None]:
+    """Take the place, insert the sign-up and commit, in one round trip (pipeline mode).
+
+    The gig row's lock is the only lock every sign-up for the gig queues on; it is held
+    from this statement to the commit. Sent together, the two run back to back in the
+    server, so the lock is held for their execution only, not for round trips and the
+    Python between them. The commit is the transaction's own (`run_transaction` finds
+    nothing left to commit). Nothing inserted means the gig is no longer open or, without
+    `waitlist`, full: that is told apart afterwards, for the error.
+    """
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        with driver.pipeline():
+            cursor = driver.cursor()
+            cursor.execute(_PG_SIGN_UP, {**row, "waitlist": waitlist})
+            if members:
+                driver.execute(_PG_MEMBERS, {"id": row["id"], "members": members})
+            driver.commit()
+            inserted = cursor.fetchone()
+    except psycopg.Error as error:
+        # As SQLAlchemy would raise it: the 409/422 mapping and the deadlock retry apply.
+        raise DBAPIError.instance(_PG_SIGN_UP, row, error, psycopg.Error) from error
+    if inserted is not None:
+        status, queue_number, waitlist_count = inserted
+        return status, queue_number, None if status == "confirmed" else waitlist_count
+    current = connection.execute(_GIG_FOR_SIGNUP, {"gig_id": row["gig_id"]}).one()
+    if current.status != "open":
+        raise GigNotOpen(f"The gig is {current.status}.")
+    spots = max(current.capacity - current.confirmed_people, 0)
+    raise GigFull(f"{spots} spots left; you asked for {row['size']}.")
 
 
 def promote(*, session: Session, gig: Gig) -> list[Signup]:
@@ -262,7 +471,9 @@ def promote(*, session: Session, gig: Gig) -> list[Signup]:
         if signup.volunteer_id is None and signup.association_id is None:
             continue  # its volunteer was erased: nobody to promote
         people = _people(session, signup)
-        if signup.size > spots or _has_time_conflict(session, gig, _lock_people(session, people)):
+        if signup.size > spots or _has_time_conflict(
+            session, gig, _lock_people(session.connection(), people)
+        ):
             continue
         signup.status = "confirmed"
         signup.promoted_at = now
