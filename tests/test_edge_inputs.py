@@ -39,3 +39,16 @@ def test_a_chat_message_in_year_9999_is_recorded_not_a_500(client: TestClient) -
         response.json()["gig"] is None
         or response.json()["gig"]["organization_id"] == organization["id"]
     )
+
+
+def test_nul_bytes_in_a_sign_up_are_4xx(client: TestClient) -> None:
+    _, own = organization_with_key(client)
+    gig = client.post("/api/v1/gigs", json=gig_body(), headers=own).json()
+    nul_path = client.post(
+        "/api/v1/gigs/gig_%00/signups", json={"volunteer_id": "vol_x"}, headers=ADMIN
+    )
+    assert nul_path.status_code in {404, 422}
+    nul_body = client.post(
+        f"/api/v1/gigs/{gig['id']}/signups", json={"volunteer_id": "vol_\u0000"}, headers=ADMIN
+    )
+    assert nul_body.status_code in {404, 422}

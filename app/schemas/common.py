@@ -24,7 +24,8 @@ DEFAULT_PHONE_REGION = "NL"
 
 
 def _rfc3339(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: the same text at a fraction of the cost (every response).
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 # Every timestamp in a response: UTC, always with microseconds, e.g. 2027-06-14T08:00:00.000000Z.

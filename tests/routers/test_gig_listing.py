@@ -147,3 +147,56 @@ def test_the_listing_plan_uses_the_index(app: FastAPI, catalogue: dict[str, Any]
         assert "TEMP B-TREE" not in plan
     else:
         assert "gigs" in plan
+
+
+def test_listed_items_follow_every_change_at_once(app: FastAPI, client: TestClient) -> None:
+    """Items come from a cache of rendered gigs: a change must show in the next list."""
+    _, own = organization_with_key(client)
+    gig = make_gig(client, own, title="Eerste titel", capacity=2, **_at(1))
+
+    def listed() -> dict[str, Any]:
+        items = client.get(f"{PATH}?limit=200").json()["items"]
+        return next(item for item in items if item["id"] == gig["id"])
+
+    assert listed()["title"] == "Eerste titel"  # now cached
+    patched = client.patch(f"/api/v1/gigs/{gig['id']}", json={"title": "Tweede titel"}, headers=own)
+    assert patched.status_code == 200
+    assert listed()["title"] == "Tweede titel"
+    volunteer = client.post(
+        "/api/v1/volunteers", json={"name": "Sanne", "email": "sanne@example.org", "consent": True}
+    ).json()
+    signed = client.post(
+        f"/api/v1/gigs/{gig['id']}/signups",
+        json={"volunteer_id": volunteer["id"]},
+        headers={"Authorization": f"Bearer {volunteer['access_token']}"},
+    )
+    assert signed.status_code == 201
+    assert listed()["spots_left"] == 1
+    assert listed() == client.get(f"/api/v1/gigs/{gig['id']}").json()
+    # A repair by hand that leaves the version alone still shows.
+    with app.state.database.writer() as session, session.begin():
+        session.execute(update(Gig).where(Gig.id == gig["id"]).values(confirmed_people=2))
+    assert listed()["spots_left"] == 0
+
+
+def test_list_parameters_are_documented_and_validated(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"][PATH]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert {"status", "category", "near", "radius_km", "sort", "cursor", "limit"} <= set(parameters)
+    assert all(parameter["in"] == "query" for parameter in parameters.values())
+    assert parameters["limit"]["schema"]["maximum"] == 200
+    feed = client.get("/openapi.json").json()["paths"]["/api/v1/calendar/gigs.ics"]["get"]
+    assert "category" in {parameter["name"] for parameter in feed["parameters"]}
+    for query, location in [
+        ("limit=0", ["query", "limit"]),
+        ("category=nonsense", ["query", "category", 0]),
+        ("has_spots=maybe", ["query", "has_spots"]),
+        ("starts_after=2026-01-01T10:00:00", ["query", "starts_after"]),
+        ("radius_km=5", ["query", "radius_km"]),
+        ("sort=distance", ["query", "sort"]),
+    ]:
+        response = client.get(f"{PATH}?{query}")
+        assert response.status_code == 422, query
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [error["loc"] for error in response.json()["errors"]] == [location], query
+    assert client.get(f"{PATH}?category=odd_jobs&category=care&unknown=1").status_code == 200

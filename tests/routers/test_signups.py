@@ -321,3 +321,33 @@ def test_erasure_keeps_past_hours_and_frees_future_spots(app: FastAPI, client: T
         client.get(f"/api/v1/signups/{queued['id']}", headers=waiting_headers).json()["status"]
         == "confirmed"
     )
+
+
+def test_sign_up_needs_a_valid_token(app: FastAPI, client: TestClient) -> None:
+    _, org = organization_with_key(client)
+    gig = make_gig(client, org)
+    volunteer, own = make_volunteer(client)
+    anonymous = _sign_up(client, gig["id"], {}, volunteer_id=volunteer["id"])
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
+    unknown = _sign_up(client, gig["id"], {"Authorization": "Bearer kmv_nope"}, volunteer_id="x")
+    assert (unknown.status_code, unknown.json()["type"]) == (401, "unauthorized")
+    # Someone else's token: 403; the volunteer's own: 201; after erasure: 401 at once.
+    other, other_headers = make_volunteer(client)
+    assert _sign_up(client, gig["id"], other_headers, volunteer_id=volunteer["id"]).status_code == 403
+    assert _sign_up(client, gig["id"], own, volunteer_id=volunteer["id"]).status_code == 201
+    assert client.delete(f"/api/v1/volunteers/{other['id']}", headers=other_headers).status_code == 204
+    erased = _sign_up(client, gig["id"], other_headers, volunteer_id=other["id"])
+    assert erased.status_code == 401
+
+
+def test_a_group_signs_up_once_per_gig_even_without_named_members(client: TestClient) -> None:
+    _, org = organization_with_key(client)
+    gig = make_gig(client, org, kind="group", capacity=10, group_size_min=2, group_size_max=5)
+    association, key = make_association(client)
+    first = _sign_up(client, gig["id"], key, association_id=association["id"], size=3)
+    assert first.status_code == 201
+    again = _sign_up(client, gig["id"], key, association_id=association["id"], size=2)
+    assert (again.status_code, again.json()["type"]) == (409, "already-signed-up")
+    unknown = _sign_up(client, gig["id"], ADMIN, association_id="asc_unknown", size=2)
+    assert unknown.status_code == 404
