@@ -334,9 +334,13 @@ def test_sign_up_needs_a_valid_token(app: FastAPI, client: TestClient) -> None:
     assert (unknown.status_code, unknown.json()["type"]) == (401, "unauthorized")
     # Someone else's token: 403; the volunteer's own: 201; after erasure: 401 at once.
     other, other_headers = make_volunteer(client)
-    assert _sign_up(client, gig["id"], other_headers, volunteer_id=volunteer["id"]).status_code == 403
+    assert (
+        _sign_up(client, gig["id"], other_headers, volunteer_id=volunteer["id"]).status_code == 403
+    )
     assert _sign_up(client, gig["id"], own, volunteer_id=volunteer["id"]).status_code == 201
-    assert client.delete(f"/api/v1/volunteers/{other['id']}", headers=other_headers).status_code == 204
+    assert (
+        client.delete(f"/api/v1/volunteers/{other['id']}", headers=other_headers).status_code == 204
+    )
     erased = _sign_up(client, gig["id"], other_headers, volunteer_id=other["id"])
     assert erased.status_code == 401
 
