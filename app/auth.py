@@ -16,13 +16,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, Select, bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from app.config import Settings
 from app.db import Database, get_database
 from app.errors import Forbidden, Unauthorized
 from app.models import ApiKey, Volunteer
-from app.sql_batch import run_batch
 
 Role = Literal["admin", "organization", "association", "integration", "volunteer", "anonymous"]
 KEY_TOKEN_PREFIX = "kmk_"  # noqa: S105 (a public prefix, not a secret)
@@ -89,7 +88,7 @@ _VOLUNTEER_BY_HASH = select(Volunteer.id, Volunteer.access_token_hash).where(
 )
 
 
-def _token_query(
+def token_query(
     settings: Settings, token: str
 ) -> Principal | tuple[Select[*tuple[Any, ...]], str] | None:
     """The bootstrap admin, None for a token that cannot be ours, or (query, hash)."""
@@ -102,7 +101,7 @@ def _token_query(
     return None
 
 
-def _principal_from(token: str, digest: str, rows: Sequence[Any]) -> Principal | None:
+def principal_from(token: str, digest: str, rows: Sequence[Any]) -> Principal | None:
     """The principal of the row found by the token's hash (compared again, in constant time)."""
     if not rows:
         return None
@@ -127,22 +126,11 @@ async def resolve_token(database: Database, settings: Settings, token: str) -> P
     One indexed read by the token's hash, on the event loop (`Database.reads`): no
     transaction and no worker thread.
     """
-    query = _token_query(settings, token)
+    query = token_query(settings, token)
     if not isinstance(query, tuple):
         return query
     statement, digest = query
-    return _principal_from(token, digest, await database.reads.read(statement, {"digest": digest}))
-
-
-def resolve_token_in(connection: Connection, settings: Settings, token: str) -> Principal | None:
-    """`resolve_token` as the first read of a write transaction (one round trip less)."""
-    query = _token_query(settings, token)
-    if not isinstance(query, tuple):
-        return query
-    statement, digest = query
-    return _principal_from(
-        token, digest, run_batch(connection, [(statement, {"digest": digest})])[0]
-    )
+    return principal_from(token, digest, await database.reads.read(statement, {"digest": digest}))
 
 
 async def get_principal(

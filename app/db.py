@@ -16,7 +16,7 @@ import math
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol, TypeVar
@@ -208,7 +208,8 @@ _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 TRANSACTION_ATTEMPTS = 3
 
 
-def _retryable(error: DBAPIError) -> bool:
+def retryable(error: DBAPIError) -> bool:
+    """Whether the transaction failed as a deadlock victim or a serialization failure."""
     return getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
@@ -230,7 +231,7 @@ async def run_transaction(database: Database, work: Callable[[Session], T]) -> T
                     session.commit()
                     return result
             except DBAPIError as error:
-                if tries_left == 0 or not _retryable(error):
+                if tries_left == 0 or not retryable(error):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -305,6 +306,9 @@ class AsyncReads:
     other requests while the server answers). Autocommit: a single statement sees one
     consistent snapshot and needs no BEGIN/COMMIT. Takes SQL as the dialect compiles it
     (`?` on SQLite, `%(name)s` on PostgreSQL) and returns rows as mappings.
+
+    The same pool serves transactions on the event loop (`connection()`, used by
+    `app.sql_batch.run_steps_async`), which issue their own BEGIN and COMMIT.
     """
 
     def __init__(self, database: Database) -> None:
@@ -349,6 +353,10 @@ class AsyncReads:
             )
         return await self.fetch(compiled.sql, compiled.parameters(values))
 
+    def connection(self) -> AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]:
+        """A pooled asyncio connection (PostgreSQL; autocommit, rows as dicts)."""
+        return _PooledConnection(self)
+
     async def _pool(self) -> AsyncConnectionPool[Any]:
         # One pool per event loop: a pool's connections belong to the loop that made them
         # (tests and the CLI may run several loops in one process, one after another).
@@ -374,3 +382,21 @@ class AsyncReads:
         pool = self._pools.pop(asyncio.get_running_loop(), None)
         if pool is not None:
             await pool.close()
+
+
+class _PooledConnection:
+    """`async with reads.connection() as connection`: the pool is made on first use."""
+
+    def __init__(self, reads: AsyncReads) -> None:
+        self._reads = reads
+        self._context: AbstractAsyncContextManager[psycopg.AsyncConnection[Any]] | None = None
+
+    async def __aenter__(self) -> psycopg.AsyncConnection[Any]:
+        pool = await self._reads._pool()
+        self._context = pool.connection()
+        connection: psycopg.AsyncConnection[Any] = await self._context.__aenter__()
+        return connection
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        assert self._context is not None
+        await self._context.__aexit__(*exc_info)

@@ -14,12 +14,15 @@ its SQL text does not depend on the list's length and can be compiled once.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from sqlalchemy import Boolean, Connection, Select, bindparam
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
@@ -27,7 +30,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from app.db import CompiledRead
+from app.db import TRANSACTION_ATTEMPTS, CompiledRead, Database, retryable
 
 Statement = Select[*tuple[Any, ...]]
 
@@ -76,35 +79,160 @@ def _in_ids_sqlite(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
 
 _compiled: dict[tuple[Statement, str], CompiledRead] = {}
 
+Rows = Sequence[Mapping[str, Any]]
+T = TypeVar("T")
 
-def run_batch(
-    connection: Connection, statements: Sequence[tuple[Statement, dict[str, Any]]]
-) -> list[Sequence[Mapping[str, Any]]]:
+
+@dataclass(frozen=True)
+class Step:
+    """Statements for a driver to run in order, in one transaction.
+
+    A statement is a SQLAlchemy Core statement, or (PostgreSQL only) driver SQL with
+    `%(name)s` parameters. ``commit`` ends the transaction with these statements; on
+    PostgreSQL they and the COMMIT are sent together (pipeline mode). On SQLite the
+    caller commits when the steps are done.
+    """
+
+    statements: list[tuple[Any, Any]]
+    commit: bool = False
+
+
+#: A transaction written once for every driver: it yields the `Step`s it needs and gets
+#: back each step's rows (one list per statement); what it returns is the result.
+Steps = Generator[Step, list[Rows], T]
+
+
+def _driver_sql(statement: Any, dialect: Dialect, values: Any) -> tuple[str, Any]:
+    if isinstance(statement, str):
+        return statement, values
+    key = (statement, dialect.name)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled.setdefault(key, CompiledRead.of(statement, dialect))
+    return compiled.sql, compiled.parameters(values)
+
+
+def _wrapped(error: psycopg.Error, sql: str) -> DBAPIError:
+    # As SQLAlchemy raises it: the app's error mapping and the deadlock retry apply.
+    wrapped = DBAPIError.instance(sql, None, error, psycopg.Error)
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped
+
+
+def run_batch(connection: Connection, statements: Sequence[tuple[Statement, Any]]) -> list[Rows]:
     """The rows of each statement, run in order in the connection's transaction.
 
     The values are passed to the driver as they are (no bind processing): datetimes
     aware, id lists as lists.
     """
+    return _run_step(connection, Step(list(statements)))
+
+
+def run_steps(connection: Connection, steps: Steps[T]) -> T:
+    """Drive ``steps`` on a SQLAlchemy connection (in a worker thread)."""
+    try:
+        step = next(steps)
+        while True:
+            step = steps.send(_run_step(connection, step))
+    except StopIteration as done:
+        result: T = done.value
+        return result
+
+
+def _run_step(connection: Connection, step: Step) -> list[Rows]:
     if connection.dialect.name != "postgresql":
-        rows = [
-            connection.execute(statement, values).mappings().all()
-            for statement, values in statements
-        ]
-        return cast(list[Sequence[Mapping[str, Any]]], rows)
+        results = []
+        for statement, values in step.statements:
+            result = connection.execute(statement, values)
+            results.append(result.mappings().all() if result.returns_rows else [])
+        return cast(list[Rows], results)
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
-    prepared = []
-    for statement, values in statements:
-        key = (statement, connection.dialect.name)
-        compiled = _compiled.get(key)
-        if compiled is None:
-            compiled = _compiled.setdefault(key, CompiledRead.of(statement, connection.dialect))
-        prepared.append((compiled.sql, compiled.parameters(values)))
+    prepared = [
+        _driver_sql(statement, connection.dialect, values) for statement, values in step.statements
+    ]
     try:
-        # One after another, not in pipeline mode: psycopg's pipeline costs more CPU
-        # than these short round trips save (measured: 1.13 against 0.97 ms a sign-up).
-        cursor = driver.cursor(row_factory=dict_row)
-        return [cursor.execute(sql, parameters).fetchall() for sql, parameters in prepared]
+        if not step.commit:
+            # One after another, not in pipeline mode: psycopg's pipeline costs more CPU
+            # than these short round trips save (measured: 1.13 against 0.97 ms a sign-up).
+            cursor = driver.cursor(row_factory=dict_row)
+            return [_rows(cursor.execute(sql, values)) for sql, values in prepared]
+        with driver.pipeline() as pipeline:
+            cursors = [
+                driver.cursor(row_factory=dict_row).execute(sql, values) for sql, values in prepared
+            ]
+            driver.commit()
+            pipeline.sync()  # the results (and their descriptions) are in
+            return [_rows(cursor) for cursor in cursors]
     except psycopg.Error as error:
-        # As SQLAlchemy raises it: the error mapping and the deadlock retry apply.
-        raise DBAPIError.instance(prepared[0][0], None, error, psycopg.Error) from error
+        raise _wrapped(error, prepared[0][0]) from error
+
+
+def _rows(cursor: Any) -> Rows:
+    return cursor.fetchall() if cursor.description is not None else []
+
+
+async def run_steps_async(database: Database, make_steps: Callable[[], Steps[T]]) -> T:
+    """Drive the steps on the event loop, on PostgreSQL, with psycopg's asyncio pool.
+
+    No worker thread: the loop serves other requests while the server answers. The
+    transaction is explicit (the pool's connections are in autocommit mode). A deadlock
+    victim runs again from the start, up to `TRANSACTION_ATTEMPTS` times.
+    """
+    for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+        try:
+            async with database.reads.connection() as connection:
+                return await _drive_async(connection, make_steps())
+        except DBAPIError as error:
+            if tries_left == 0 or not retryable(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _drive_async(connection: psycopg.AsyncConnection[Any], steps: Steps[T]) -> T:
+    # Each step is one round trip (pipeline mode): in asyncio every awaited statement
+    # costs the event loop a wake-up, which is most of a short statement's cost. The
+    # transaction's BEGIN goes with the first step, its COMMIT with the last.
+    dialect = _POSTGRESQL
+    sql = "BEGIN"
+    begin = True
+    try:
+        step = next(steps)
+        while True:
+            prepared = [
+                _driver_sql(statement, dialect, values) for statement, values in step.statements
+            ]
+            sql = prepared[0][0]
+            async with connection.pipeline() as pipeline:
+                if begin:
+                    await connection.execute("BEGIN")
+                    begin = False
+                cursors = [await connection.execute(text, values) for text, values in prepared]
+                if step.commit:
+                    await connection.execute("COMMIT")
+                await pipeline.sync()  # the results (and their descriptions) are in
+                results = [await _rows_async(cursor) for cursor in cursors]
+            step = steps.send(results)
+    except StopIteration as done:
+        if connection.info.transaction_status != TransactionStatus.IDLE:
+            await connection.execute("COMMIT")
+        result: T = done.value
+        return result
+    except psycopg.Error as error:
+        await _roll_back(connection)
+        raise _wrapped(error, sql) from error
+    except BaseException:
+        await _roll_back(connection)
+        raise
+
+
+async def _rows_async(cursor: Any) -> Rows:
+    return await cursor.fetchall() if cursor.description is not None else []
+
+
+async def _roll_back(connection: psycopg.AsyncConnection[Any]) -> None:
+    if connection.info.transaction_status != TransactionStatus.IDLE:
+        await connection.execute("ROLLBACK")
+
+
+_POSTGRESQL: Dialect = postgresql_psycopg.dialect()  # type: ignore[no-untyped-call]

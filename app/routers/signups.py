@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy.orm import Session
 
-from app.auth import AuthenticatedPrincipal, BearerToken, resolve_token_in
+from app.auth import AuthenticatedPrincipal, BearerToken
 from app.config import API_PREFIX
 from app.db import SessionDep, TransactionalRoute, get_database, run_transaction
-from app.errors import NotFound, Unauthorized
+from app.errors import NotFound
 from app.pagination import Cursor, Limit, Page
 from app.schemas.signup import (
     AttendanceRecord,
@@ -20,6 +19,7 @@ from app.schemas.signup import (
     VolunteerHours,
 )
 from app.services import gigs, signup_reads, signups
+from app.sql_batch import Steps, run_steps, run_steps_async
 
 router = APIRouter(prefix=API_PREFIX, tags=["sign-ups"], route_class=TransactionalRoute)
 Lang = Annotated[Literal["nl", "en"], Query(description="Language of the statement.")]
@@ -41,15 +41,23 @@ async def create_signup(
 ) -> Response:
     # The token is resolved inside the transaction, as its first read: the hot write
     # path of the API saves a separate round trip (401 as for any other endpoint).
-    settings = request.app.state.settings
+    database = get_database(request)
 
-    def sign_up(session: Session) -> SignupRead:
-        principal = resolve_token_in(session.connection(), settings, token)
-        if principal is None:
-            raise Unauthorized("The token is unknown or revoked.")
-        return signups.create(session=session, principal=principal, gig_id=gig_id, signup_in=body)
+    def steps() -> Steps[SignupRead]:
+        return signups.sign_up_steps(
+            "sqlite" if database.is_sqlite else "postgresql",
+            gig_id=gig_id,
+            signup_in=body,
+            settings=request.app.state.settings,
+            token=token,
+        )
 
-    signup = await run_transaction(get_database(request), sign_up)
+    if database.is_sqlite:
+        signup = await run_transaction(
+            database, lambda session: run_steps(session.connection(), steps())
+        )
+    else:  # no worker thread: the transaction runs on the event loop (psycopg asyncio)
+        signup = await run_steps_async(database, steps)
     return Response(
         signup.model_dump_json(),
         status_code=201,

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, cast
 
-import psycopg
 from sqlalchemy import (
     BindParameter,
     Table,
@@ -29,11 +28,18 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.auth import Principal
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from app.auth import Principal, principal_from, token_query
+from app.config import Settings
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+    field_error,
+)
 from app.models import Association, AssociationMember, Gig, Signup, SignupMember, Volunteer
 from app.models.base import UTCDateTime, new_id, utcnow
 from app.schemas.signup import (
@@ -43,7 +49,7 @@ from app.schemas.signup import (
     SignupRead,
 )
 from app.services import gigs
-from app.sql_batch import in_ids, run_batch
+from app.sql_batch import Step, Steps, in_ids, run_batch, run_steps
 
 
 class GigFull(Conflict):
@@ -100,22 +106,24 @@ def _involves(volunteer_ids: list[str]) -> Any:
 
 
 # Built once: these run on every sign-up, and building a statement costs more than running it.
-# The people's sign-ups, found through the two indexes (as signer, as a named member):
-# a UNION, because an OR of the two lets the planner scan every sign-up instead.
-_PEOPLES_SIGNUPS = union_all(
-    select(Signup.id).where(in_ids(Signup.volunteer_id, "people")),
-    select(SignupMember.signup_id).where(in_ids(SignupMember.volunteer_id, "people")),
-)
-_INVOLVES_PEOPLE = Signup.id.in_(_PEOPLES_SIGNUPS)
 # Every active sign-up of the people, with its gig's time: few rows, found from the
 # people (not from the gig, whose sign-ups may be thousands), and both checks (already
-# signed up, time conflict) are made on them in Python. Written so that the plan cannot
-# start from the wrong end whatever the table statistics say.
-_PEOPLES_ACTIVE = (
+# signed up, time conflict) are made on them in Python. One branch per way of taking
+# part, each led by its person index, so that no plan (a cached generic one included)
+# can start from the wrong end.
+_AS_SIGNER = (
     select(Signup.gig_id, Signup.status, Gig.starts_at, Gig.ends_at)
     .join(Gig, Gig.id == Signup.gig_id)
-    .where(_INVOLVES_PEOPLE, Signup.status != "cancelled")
+    .where(in_ids(Signup.volunteer_id, "people"), Signup.status != "cancelled")
 )
+_AS_MEMBER = (
+    select(Signup.gig_id, Signup.status, Gig.starts_at, Gig.ends_at)
+    .select_from(SignupMember)
+    .join(Signup, Signup.id == SignupMember.signup_id)
+    .join(Gig, Gig.id == Signup.gig_id)
+    .where(in_ids(SignupMember.volunteer_id, "people"), Signup.status != "cancelled")
+)
+_PEOPLES_ACTIVE = select(union_all(_AS_SIGNER, _AS_MEMBER).subquery())
 _GROUP_ON_GIG = select(Signup.id).where(
     Signup.gig_id == bindparam("gig_id"),
     Signup.association_id == bindparam("association_id"),
@@ -230,15 +238,48 @@ def create(
 ) -> SignupRead:
     """Sign a volunteer or a group up: confirmed while it fits, else waitlisted (or 409).
 
-    Locks, in this order: the people's rows (PostgreSQL), then the gig's row by the
-    UPDATE that takes the place, held for its last two statements only. Nobody can
-    sign up the same person twice or into overlapping gigs meanwhile (the people's
-    locks), and the gig's counters only ever change under its row lock.
+    The sign-up is `sign_up_steps`, run here on the session's connection.
     """
-    # Core statements on the session's connection (none of this needs the ORM's unit of
-    # work), in two batches: the reads and locks, then taking the place. On PostgreSQL
-    # each batch is one round trip. The people are locked before the checks run, so the
-    # checks see every sign-up of theirs that committed before.
+    connection = session.connection()
+    steps = sign_up_steps(
+        connection.dialect.name, gig_id=gig_id, signup_in=signup_in, principal=principal
+    )
+    return run_steps(connection, steps)
+
+
+def sign_up_steps(
+    dialect: str,
+    *,
+    gig_id: str,
+    signup_in: SignupCreate,
+    principal: Principal | None = None,
+    settings: Settings | None = None,
+    token: str | None = None,
+) -> Steps[SignupRead]:
+    """A sign-up as the statements it runs (`app.sql_batch.Steps`), for any driver.
+
+    The caller is ``principal``, or the owner of ``token`` (resolved as the first read:
+    401 when it is unknown). Then, in two steps: the reads and locks, then taking the
+    place. Locks, in this order: the association (group sign-ups), the people's rows,
+    then the gig's row by the statement that takes the place, held to the commit only.
+    Nobody can sign up the same person twice or into overlapping gigs meanwhile (the
+    people's locks: the checks after them see every sign-up of theirs that committed),
+    and the gig's counters only ever change under its row lock.
+    """
+    # The token's read goes first in the first step (one round trip less); the caller's
+    # rights are checked on its answer before anything is written. An unknown token can
+    # at most have taken row locks for that round trip; they go with the rollback.
+    by_token: tuple[Any, str] | None = None
+    if principal is None:
+        assert settings is not None
+        assert token is not None
+        query = token_query(settings, token)
+        if isinstance(query, tuple):
+            by_token = query
+        elif query is None:
+            raise Unauthorized("The token is unknown or revoked.")
+        else:
+            principal = query
     individual = signup_in.volunteer_id is not None
     members = sorted(set(signup_in.member_ids or []))
     people = [str(signup_in.volunteer_id)] if individual else members
@@ -250,8 +291,16 @@ def create(
     statements += [_LOCK_PEOPLE, _PEOPLES_ACTIVE]
     if not individual:
         statements.append(_GROUP_ON_GIG)
-    connection = session.connection()
-    results = run_batch(connection, [(statement, values) for statement in statements])
+    reads = [(statement, values) for statement in statements]
+    if by_token is not None:
+        reads.insert(0, (by_token[0], {"digest": by_token[1]}))
+    results = yield Step(reads)
+    if by_token is not None:
+        assert token is not None
+        principal = principal_from(token, by_token[1], results.pop(0))
+        if principal is None:
+            raise Unauthorized("The token is unknown or revoked.")
+    assert principal is not None
     gig_rows = results[0]
     association: Sequence[Mapping[str, Any]] = ()
     known: Sequence[Mapping[str, Any]] = ()
@@ -299,24 +348,22 @@ def create(
     signup_id = new_id("sgn")
     row = {"id": signup_id, "gig_id": gig_id, "volunteer_id": signup_in.volunteer_id,
            "association_id": signup_in.association_id, "size": size, "now": now}  # fmt: skip
-    if connection.dialect.name == "postgresql":
-        status, queue_number, position = _sign_up_and_commit_postgresql(
-            connection, row, members=members, waitlist=signup_in.waitlist
+    if dialect == "postgresql":
+        status, queue_number, position = yield from _take_place_postgresql(
+            row, members=members, waitlist=signup_in.waitlist
         )
     else:
-        status, queue_number, position = _take_place(
-            connection, gig_id=gig_id, size=size, waitlist=signup_in.waitlist, now=now
+        status, queue_number, position = yield from _take_place(
+            gig_id=gig_id, size=size, waitlist=signup_in.waitlist, now=now
         )
-        connection.execute(
-            _INSERT_SIGNUP,
-            {**row, "status": status, "queue_number": queue_number, "created_at": now,
-             "updated_at": now},
-        )  # fmt: skip
+        inserts: list[tuple[Any, Any]] = [
+            (_INSERT_SIGNUP, {**row, "status": status, "queue_number": queue_number,
+                              "created_at": now, "updated_at": now}),
+        ]  # fmt: skip
         if members:
-            connection.execute(
-                _INSERT_MEMBERS,
-                [{"signup_id": signup_id, "volunteer_id": member} for member in members],
-            )
+            rows = [{"signup_id": signup_id, "volunteer_id": member} for member in members]
+            inserts.append((_INSERT_MEMBERS, rows))
+        yield Step(inserts)
     return SignupRead(
         id=signup_id,
         gig_id=gig_id,
@@ -354,8 +401,8 @@ def _check_group(
 
 
 def _take_place(
-    connection: Connection, *, gig_id: str, size: int, waitlist: bool, now: datetime
-) -> tuple[Literal["confirmed", "waitlisted"], int, int | None]:
+    *, gig_id: str, size: int, waitlist: bool, now: datetime
+) -> Steps[tuple[Literal["confirmed", "waitlisted"], int, int | None]]:
     """(status, queue number, waitlist position) of a new sign-up, counted on the gig.
 
     A place that does not fit goes to the end of the waitlist (its position is the new
@@ -365,31 +412,40 @@ def _take_place(
     """
     values = {"gig_id": gig_id, "size": size, "now": now}
     for _ in range(_TAKE_PLACE_ATTEMPTS):
-        confirmed = connection.execute(_CONFIRM, values).scalar_one_or_none()
-        if confirmed is not None:
-            return "confirmed", confirmed, None
+        (confirmed,) = yield Step([(_CONFIRM, values)])
+        if confirmed:
+            return "confirmed", confirmed[0]["signup_counter"], None
         if not waitlist:
             break
-        waitlisted = connection.execute(_WAITLIST, values).one_or_none()
-        if waitlisted is not None:
-            return "waitlisted", waitlisted.signup_counter, waitlisted.waitlist_count
-    current = connection.execute(_GIG_FOR_SIGNUP, {"gig_id": gig_id}).one()
-    if current.status != "open":
-        raise GigNotOpen(f"The gig is {current.status}.")
-    spots = max(current.capacity - current.confirmed_people, 0)
-    raise GigFull(f"{spots} spots left; you asked for {size}.")
+        (waitlisted,) = yield Step([(_WAITLIST, values)])
+        if waitlisted:
+            return "waitlisted", waitlisted[0]["signup_counter"], waitlisted[0]["waitlist_count"]
+    raise (yield from _why_no_place(gig_id, size))
+
+
+def _why_no_place(gig_id: str, size: int) -> Steps[Conflict]:
+    """The error for a sign-up that found no place: the gig closed, or it is full."""
+    (rows,) = yield Step([(_GIG_FOR_SIGNUP, {"gig_id": gig_id})])
+    current = rows[0]
+    if current["status"] != "open":
+        return GigNotOpen(f"The gig is {current['status']}.")
+    spots = max(current["capacity"] - current["confirmed_people"], 0)
+    return GigFull(f"{spots} spots left; you asked for {size}.")
 
 
 _TAKE_PLACE_ATTEMPTS = 5
 
-# PostgreSQL: take the place and insert the sign-up in one statement. `locked` takes the
-# gig row's lock and reads its latest version; the UPDATE counts the place on that
-# version and the INSERT records it, in the status the same comparison decided.
+# PostgreSQL: lock the gig row, then take the place and insert the sign-up in one
+# statement. The lock is its own statement, so the next one starts (and takes its
+# snapshot) holding it: every part of that statement sees the same, latest version of
+# the row, whatever plan the server chooses. (With `FOR UPDATE` inside the CTE instead,
+# a cached generic plan let the UPDATE and the comparison see different versions; the
+# check constraint refused the result, but as a 500.)
+_PG_LOCK_GIG = "SELECT 1 FROM gigs WHERE id = %(gig_id)s FOR UPDATE"
 _PG_SIGN_UP = """
 WITH locked AS (
     SELECT id, confirmed_people + %(size)s <= capacity AS fits
     FROM gigs WHERE id = %(gig_id)s AND status = 'open'
-    FOR UPDATE
 ), place AS (
     UPDATE gigs SET
         confirmed_people = confirmed_people + CASE WHEN locked.fits THEN %(size)s ELSE 0 END,
@@ -407,7 +463,7 @@ SELECT %(id)s, %(gig_id)s, %(volunteer_id)s, %(association_id)s, %(size)s,
        CASE WHEN place.fits THEN 'confirmed' ELSE 'waitlisted' END, place.signup_counter,
        %(now)s, %(now)s
 FROM place
-RETURNING status, queue_number, (SELECT waitlist_count FROM place)
+RETURNING status, queue_number, (SELECT waitlist_count FROM place) AS waitlist_count
 """
 _PG_MEMBERS = """
 INSERT INTO signup_members (signup_id, volunteer_id)
@@ -416,39 +472,28 @@ WHERE signups.id = %(id)s
 """
 
 
-def _sign_up_and_commit_postgresql(
-    connection: Connection, row: dict[str, Any], *, members: list[str], waitlist: bool
-) -> tuple[Literal["confirmed", "waitlisted"], int, int | None]:
+def _take_place_postgresql(
+    row: dict[str, Any], *, members: list[str], waitlist: bool
+) -> Steps[tuple[Literal["confirmed", "waitlisted"], int, int | None]]:
     """Take the place, insert the sign-up and commit, in one round trip (pipeline mode).
 
     The gig row's lock is the only lock every sign-up for the gig queues on; it is held
-    from this statement to the commit. Sent together, the two run back to back in the
+    from its statement to the commit. Sent together, these run back to back in the
     server, so the lock is held for their execution only, not for round trips and the
-    Python between them. The commit is the transaction's own (`run_transaction` finds
-    nothing left to commit). Nothing inserted means the gig is no longer open or, without
+    Python between them. Nothing inserted means the gig is no longer open or, without
     `waitlist`, full: that is told apart afterwards, for the error.
     """
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    try:
-        with driver.pipeline():
-            cursor = driver.cursor()
-            cursor.execute(_PG_SIGN_UP, {**row, "waitlist": waitlist})
-            if members:
-                driver.execute(_PG_MEMBERS, {"id": row["id"], "members": members})
-            driver.commit()
-            inserted = cursor.fetchone()
-    except psycopg.Error as error:
-        # As SQLAlchemy would raise it: the 409/422 mapping and the deadlock retry apply.
-        raise DBAPIError.instance(_PG_SIGN_UP, row, error, psycopg.Error) from error
-    if inserted is not None:
-        status, queue_number, waitlist_count = inserted
-        return status, queue_number, None if status == "confirmed" else waitlist_count
-    current = connection.execute(_GIG_FOR_SIGNUP, {"gig_id": row["gig_id"]}).one()
-    if current.status != "open":
-        raise GigNotOpen(f"The gig is {current.status}.")
-    spots = max(current.capacity - current.confirmed_people, 0)
-    raise GigFull(f"{spots} spots left; you asked for {row['size']}.")
+    statements: list[tuple[Any, Any]] = [
+        (_PG_LOCK_GIG, {"gig_id": row["gig_id"]}),
+        (_PG_SIGN_UP, {**row, "waitlist": waitlist}),
+    ]
+    if members:
+        statements.append((_PG_MEMBERS, {"id": row["id"], "members": members}))
+    _, inserted, *_ = yield Step(statements, commit=True)
+    if not inserted:
+        raise (yield from _why_no_place(row["gig_id"], row["size"]))
+    status, queue_number = inserted[0]["status"], inserted[0]["queue_number"]
+    return status, queue_number, None if status == "confirmed" else inserted[0]["waitlist_count"]
 
 
 def promote(*, session: Session, gig: Gig) -> list[Signup]:
