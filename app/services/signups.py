@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.auth import Principal, principal_from, token_query
 from app.config import Settings
@@ -111,16 +111,29 @@ def _involves(volunteer_ids: list[str]) -> Any:
 # signed up, time conflict) are made on them in Python. One branch per way of taking
 # part, each led by its person index, so that no plan (a cached generic one included)
 # can start from the wrong end.
-_AS_SIGNER = (
-    select(Signup.gig_id, Signup.status, Gig.starts_at, Gig.ends_at)
-    .join(Gig, Gig.id == Signup.gig_id)
-    .where(in_ids(Signup.volunteer_id, "people"), Signup.status != "cancelled")
-)
+_GIG_OF_SIGNUP = aliased(Gig)
+
+
+def _gig_time(column: Any) -> Any:
+    # A correlated look-up by the gig's primary key, not a join: a join may be planned as
+    # a hash join that reads every gig.
+    gig = _GIG_OF_SIGNUP
+    return (
+        select(getattr(gig, column))
+        .where(gig.id == Signup.gig_id)
+        .correlate(Signup)
+        .scalar_subquery()
+        .label(column)
+    )
+
+
+_AS_SIGNER = select(
+    Signup.gig_id, Signup.status, _gig_time("starts_at"), _gig_time("ends_at")
+).where(in_ids(Signup.volunteer_id, "people"), Signup.status != "cancelled")
 _AS_MEMBER = (
-    select(Signup.gig_id, Signup.status, Gig.starts_at, Gig.ends_at)
+    select(Signup.gig_id, Signup.status, _gig_time("starts_at"), _gig_time("ends_at"))
     .select_from(SignupMember)
     .join(Signup, Signup.id == SignupMember.signup_id)
-    .join(Gig, Gig.id == Signup.gig_id)
     .where(in_ids(SignupMember.volunteer_id, "people"), Signup.status != "cancelled")
 )
 _PEOPLES_ACTIVE = select(union_all(_AS_SIGNER, _AS_MEMBER).subquery())
