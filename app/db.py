@@ -93,8 +93,6 @@ class Database:
             if self.is_sqlite
             else self.engine
         )
-        # Single reads outside any transaction (token look-ups).
-        self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.reader = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Writers of this process queue on this lock
         # instead of polling the busy handler (which sleeps up to 100 ms between tries);
@@ -185,19 +183,28 @@ def _finishing_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         serialized = next(
             (s.info["serialized_writes"] for s in sessions if "serialized_writes" in s.info), None
         )
-        with serialized() if serialized is not None else nullcontext():
-            try:
-                result = endpoint(*args, **kwargs)
-                for session in sessions:
-                    session.commit()
-            except BaseException:
-                for session in sessions:
-                    session.rollback()
-                raise
-            finally:
-                for session in sessions:
-                    session.close()
-        return result
+        for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+            with serialized() if serialized is not None else nullcontext():
+                try:
+                    result = endpoint(*args, **kwargs)
+                    for session in sessions:
+                        session.commit()
+                    return result
+                except DBAPIError as error:
+                    for session in sessions:
+                        session.rollback()
+                    # A deadlock victim (PostgreSQL) runs again: a sign-up locks its people
+                    # before the gig, a promotion the gig before the people.
+                    if tries_left == 0 or not retryable(error):
+                        raise
+                except BaseException:
+                    for session in sessions:
+                        session.rollback()
+                    raise
+                finally:
+                    for session in sessions:
+                        session.close()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     return run
 
@@ -272,12 +279,24 @@ class CompiledRead:
         constants = {name: value for name, value in compiled.params.items() if value is not None}
         return cls(compiled.string, positions, constants)
 
+    @classmethod
+    def cached(cls, statement: Select[*tuple[Any, ...]], dialect: Dialect) -> CompiledRead:
+        """``statement`` compiled for ``dialect``, once per process."""
+        key = (statement, dialect.name)
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            compiled = _COMPILED.setdefault(key, cls.of(statement, dialect))
+        return compiled
+
     def parameters(self, values: dict[str, Any]) -> Any:
         """``values`` as the driver takes them: a tuple for `?` (SQLite), else a dict."""
         values = {**self.constants, **values}
         if self.positions is not None:
             return tuple(_sqlite_value(values[name]) for name in self.positions)
         return values
+
+
+_COMPILED: dict[tuple[Any, str], CompiledRead] = {}
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -313,8 +332,7 @@ class AsyncReads:
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._pools: dict[asyncio.AbstractEventLoop, AsyncConnectionPool[Any]] = {}
-        self._compiled: dict[Select[*tuple[Any, ...]], CompiledRead] = {}
+        self._pools: dict[tuple[asyncio.AbstractEventLoop, bool], AsyncConnectionPool[Any]] = {}
 
     async def fetch(self, sql: str, parameters: Any) -> Sequence[Row]:
         """The rows of one statement."""
@@ -346,24 +364,26 @@ class AsyncReads:
         self, statement: Select[*tuple[Any, ...]], values: dict[str, Any]
     ) -> Sequence[Row]:
         """The rows of ``statement`` (compiled once per statement and dialect)."""
-        compiled = self._compiled.get(statement)
-        if compiled is None:
-            compiled = self._compiled.setdefault(
-                statement, CompiledRead.of(statement, self._database.engine.dialect)
-            )
+        compiled = CompiledRead.cached(statement, self._database.engine.dialect)
         return await self.fetch(compiled.sql, compiled.parameters(values))
 
-    def connection(self) -> AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]:
-        """A pooled asyncio connection (PostgreSQL; autocommit, rows as dicts)."""
-        return _PooledConnection(self)
+    def connection(
+        self, *, writing: bool = False
+    ) -> AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]:
+        """A pooled asyncio connection (PostgreSQL; autocommit, rows as dicts).
 
-    async def _pool(self) -> AsyncConnectionPool[Any]:
+        Transactions (``writing``) have a pool of their own: sign-ups queued on a popular
+        gig's row lock hold their connections, and must not starve the reads.
+        """
+        return _PooledConnection(self, writing)
+
+    async def _pool(self, writing: bool = False) -> AsyncConnectionPool[Any]:
         # One pool per event loop: a pool's connections belong to the loop that made them
         # (tests and the CLI may run several loops in one process, one after another).
         loop = asyncio.get_running_loop()
-        pool = self._pools.get(loop)
+        pool = self._pools.get((loop, writing))
         if pool is None:
-            for stale in [other for other in self._pools if other.is_closed()]:
+            for stale in [key for key in self._pools if key[0].is_closed()]:
                 del self._pools[stale]
             url = make_url(self._database.url).set(drivername="postgresql")
             pool = AsyncConnectionPool(
@@ -373,26 +393,29 @@ class AsyncReads:
                 kwargs={"autocommit": True, "row_factory": dict_row},
                 open=False,
             )
-            self._pools[loop] = pool
+            self._pools[(loop, writing)] = pool
             await pool.open(wait=False)
         return pool
 
     async def close(self) -> None:
-        """Close the pool of the running loop (at shutdown)."""
-        pool = self._pools.pop(asyncio.get_running_loop(), None)
-        if pool is not None:
-            await pool.close()
+        """Close the pools of the running loop (at shutdown)."""
+        loop = asyncio.get_running_loop()
+        for writing in (False, True):
+            pool = self._pools.pop((loop, writing), None)
+            if pool is not None:
+                await pool.close()
 
 
 class _PooledConnection:
     """`async with reads.connection() as connection`: the pool is made on first use."""
 
-    def __init__(self, reads: AsyncReads) -> None:
+    def __init__(self, reads: AsyncReads, writing: bool) -> None:
         self._reads = reads
+        self._writing = writing
         self._context: AbstractAsyncContextManager[psycopg.AsyncConnection[Any]] | None = None
 
     async def __aenter__(self) -> psycopg.AsyncConnection[Any]:
-        pool = await self._reads._pool()
+        pool = await self._reads._pool(self._writing)
         self._context = pool.connection()
         connection: psycopg.AsyncConnection[Any] = await self._context.__aenter__()
         return connection

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -192,6 +193,17 @@ async def _statement_error(request: Request, exc: Exception) -> JSONResponse:
     return await _unhandled(request, exc)
 
 
+class ServiceBusy(AppError):
+    status, type, title = 503, "service-busy", "The service is busy"
+    headers = {"Retry-After": "1"}  # noqa: RUF012 (never mutated)
+
+
+async def _busy(_request: Request, exc: Exception) -> JSONResponse:
+    # No database connection came free in time (psycopg's pool): a load peak, not a bug.
+    logger.warning("no database connection in time: %s", type(exc).__name__)
+    return _render(ServiceBusy("No database connection came free in time; try again."))
+
+
 async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(
@@ -206,4 +218,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(StatementError, _statement_error)
+    app.add_exception_handler(PoolTimeout, _busy)
     app.add_exception_handler(Exception, _unhandled)

@@ -77,8 +77,6 @@ def _in_ids_sqlite(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{column} IN (SELECT value FROM json_each({ids}))"  # noqa: S608
 
 
-_compiled: dict[tuple[Statement, str], CompiledRead] = {}
-
 Rows = Sequence[Mapping[str, Any]]
 T = TypeVar("T")
 
@@ -88,13 +86,18 @@ class Step:
     """Statements for a driver to run in order, in one transaction.
 
     A statement is a SQLAlchemy Core statement, or (PostgreSQL only) driver SQL with
-    `%(name)s` parameters. ``commit`` ends the transaction with these statements; on
-    PostgreSQL they and the COMMIT are sent together (pipeline mode). On SQLite the
-    caller commits when the steps are done.
+    `%(name)s` parameters. ``commit`` lets the asyncio driver end the transaction with
+    these statements, sent together with the COMMIT (pipeline mode); the sync driver
+    leaves committing to its caller, whose transaction it runs in.
     """
 
     statements: list[tuple[Any, Any]]
     commit: bool = False
+
+
+class RetrySteps(Exception):
+    """Raised by steps whose reads went stale under them: the asyncio driver runs them
+    again from the start in a new transaction (up to `TRANSACTION_ATTEMPTS` times)."""
 
 
 #: A transaction written once for every driver: it yields the `Step`s it needs and gets
@@ -105,10 +108,7 @@ Steps = Generator[Step, list[Rows], T]
 def _driver_sql(statement: Any, dialect: Dialect, values: Any) -> tuple[str, Any]:
     if isinstance(statement, str):
         return statement, values
-    key = (statement, dialect.name)
-    compiled = _compiled.get(key)
-    if compiled is None:
-        compiled = _compiled.setdefault(key, CompiledRead.of(statement, dialect))
+    compiled = CompiledRead.cached(statement, dialect)
     return compiled.sql, compiled.parameters(values)
 
 
@@ -152,18 +152,10 @@ def _run_step(connection: Connection, step: Step) -> list[Rows]:
         _driver_sql(statement, connection.dialect, values) for statement, values in step.statements
     ]
     try:
-        if not step.commit:
-            # One after another, not in pipeline mode: psycopg's pipeline costs more CPU
-            # than these short round trips save (measured: 1.13 against 0.97 ms a sign-up).
-            cursor = driver.cursor(row_factory=dict_row)
-            return [_rows(cursor.execute(sql, values)) for sql, values in prepared]
-        with driver.pipeline() as pipeline:
-            cursors = [
-                driver.cursor(row_factory=dict_row).execute(sql, values) for sql, values in prepared
-            ]
-            driver.commit()
-            pipeline.sync()  # the results (and their descriptions) are in
-            return [_rows(cursor) for cursor in cursors]
+        # One after another, not in pipeline mode: psycopg's pipeline costs more CPU than
+        # these short round trips save in a worker thread (1.13 against 0.97 ms a sign-up).
+        cursor = driver.cursor(row_factory=dict_row)
+        return [_rows(cursor.execute(sql, values)) for sql, values in prepared]
     except psycopg.Error as error:
         raise _wrapped(error, prepared[0][0]) from error
 
@@ -177,12 +169,16 @@ async def run_steps_async(database: Database, make_steps: Callable[[], Steps[T]]
 
     No worker thread: the loop serves other requests while the server answers. The
     transaction is explicit (the pool's connections are in autocommit mode). A deadlock
-    victim runs again from the start, up to `TRANSACTION_ATTEMPTS` times.
+    victim, or steps that raise `RetrySteps`, run again from the start, up to
+    `TRANSACTION_ATTEMPTS` times.
     """
     for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
         try:
-            async with database.reads.connection() as connection:
+            async with database.reads.connection(writing=True) as connection:
                 return await _drive_async(connection, make_steps())
+        except RetrySteps:
+            if tries_left == 0:
+                raise
         except DBAPIError as error:
             if tries_left == 0 or not retryable(error):
                 raise

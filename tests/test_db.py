@@ -70,3 +70,33 @@ def test_math_functions_are_supplied_where_sqlite_lacks_them() -> None:
     native = sqlite3.connect(":memory:")
     _ensure_math_functions(native)  # present: nothing replaced, and they work
     assert native.execute("SELECT round(power(2, 10))").fetchone() == (1024.0,)
+
+
+def test_a_route_transaction_that_lost_a_deadlock_runs_again(database_url: str) -> None:
+    from app.db import _finishing_transaction
+
+    database = Database(database_url)
+    calls: list[int] = []
+    work = _failing(_Deadlock, 1, calls)
+
+    def endpoint(session: Session) -> int:
+        return int(work(session))
+
+    with database.writer() as session:
+        assert _finishing_transaction(endpoint)(session=session) == 2
+    database.dispose()
+
+
+def test_no_free_connection_is_a_503_problem(client: Any) -> None:
+    from psycopg_pool import PoolTimeout
+
+    app = client.app
+
+    @app.get("/_busy")
+    def busy() -> None:
+        raise PoolTimeout("couldn't get a connection after 30.00 sec")
+
+    response = client.get("/_busy")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["type"] == "service-busy"

@@ -34,7 +34,6 @@ from sqlalchemy import (
     exists,
     or_,
     select,
-    text,
     type_coerce,
 )
 from sqlalchemy.types import NULLTYPE
@@ -47,6 +46,7 @@ from app.pagination import decode_cursor, encode_cursor
 from app.schemas.common import fold_text
 from app.services.geo import bounding_box, km_distance
 from app.services.gig_json import gig_json
+from app.sql_batch import in_ids
 
 GigSort = Literal["starts_at", "-created_at", "distance"]
 DEFAULT_RADIUS_KM = 25.0
@@ -308,14 +308,28 @@ async def list_page(
         cursor=cursor,
         limit=limit,
     )
-    rows = [] if prepared is None else await database.reads.fetch(*prepared)
-    page = rows[:limit]
     fragments = _fragments_of(database)
-    rendered = fragments.lookup(page)
-    missing = [row["id"] for row, item in zip(page, rendered, strict=True) if item is None]
-    if missing:
+    for attempt in range(_LIST_ATTEMPTS):
+        rows = [] if prepared is None else await database.reads.fetch(*prepared)
+        page = rows[:limit]
+        rendered = fragments.lookup(page)
+        missing = [row["id"] for row, item in zip(page, rendered, strict=True) if item is None]
+        if not missing:
+            break
         fresh = await fragments.render(database, missing)
         rendered = [item or fresh.get(row["id"]) for row, item in zip(page, rendered, strict=True)]
+        # A row that changed between the two reads may no longer match the filters (or
+        # be gone): read the page again rather than show it. Rare; bounded.
+        if all(
+            item is not None and item.key == _key_of(row)
+            for row, item in zip(page, rendered, strict=True)
+        ):
+            break
+        if attempt == _LIST_ATTEMPTS - 1:
+            rendered = [
+                item if item is not None and item.key == _key_of(row) else None
+                for row, item in zip(page, rendered, strict=True)
+            ]
     if filters.near is not None:
         items = ",".join(
             item.with_distance(row["distance_km"])
@@ -333,6 +347,7 @@ async def list_page(
 # the key as well, so an UPDATE of them alone (a repair by hand) cannot leave a stale item.
 _ROW_KEY = (Gig.id, Gig.version, Gig.confirmed_people, Gig.waitlist_count)
 _DISTANCE_KEY = '"distance_km"'
+_LIST_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,12 +390,9 @@ class GigFragments:
         # the ids as one parameter (a JSON array on SQLite, an array on PostgreSQL).
         raw_key = [type_coerce(column, NULLTYPE).label(column.key) for column in _ROW_KEY]
         self._sqlite = dialect.name == "sqlite"
-        by_ids = (
-            text("gigs.id IN (SELECT value FROM json_each(:ids))")
-            if self._sqlite
-            else text("gigs.id = ANY(:ids)")
+        statement = select(*raw_key, gig_json(dialect.name).label("json")).where(
+            in_ids(Gig.id, "ids")
         )
-        statement = select(*raw_key, gig_json(dialect.name).label("json")).where(by_ids)
         self._statement = CompiledRead.of(cast(Select[Any], statement), dialect)
 
     def lookup(self, rows: Sequence[Row]) -> list[_Fragment | None]:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.auth import Principal, principal_from, token_query
 from app.config import Settings
+from app.db import TRANSACTION_ATTEMPTS
 from app.errors import (
     Conflict,
     Forbidden,
@@ -40,7 +41,15 @@ from app.errors import (
     ValidationFailed,
     field_error,
 )
-from app.models import Association, AssociationMember, Gig, Signup, SignupMember, Volunteer
+from app.models import (
+    ApiKey,
+    Association,
+    AssociationMember,
+    Gig,
+    Signup,
+    SignupMember,
+    Volunteer,
+)
 from app.models.base import UTCDateTime, new_id, utcnow
 from app.schemas.signup import (
     ATTENDANCE_MARGIN_HOURS,
@@ -49,7 +58,7 @@ from app.schemas.signup import (
     SignupRead,
 )
 from app.services import gigs
-from app.sql_batch import Step, Steps, in_ids, run_batch, run_steps
+from app.sql_batch import RetrySteps, Step, Steps, in_ids, run_batch, run_steps
 
 
 class GigFull(Conflict):
@@ -166,21 +175,31 @@ def _has_time_conflict(session: Session, gig: Gig, volunteer_ids: list[str]) -> 
     return _overlaps(rows, gig.id, gig.starts_at, gig.ends_at)
 
 
+# Rows are locked only for a caller whose token exists: `trusted` (a caller already
+# known) or the token's hash found. An unknown token locks nothing before its 401.
+_CALLER_KNOWN = or_(
+    bindparam("trusted"),
+    exists().where(ApiKey.token_hash == bindparam("digest"), ApiKey.revoked_at.is_(None)),
+    exists().where(Volunteer.access_token_hash == bindparam("digest")),
+)
+
+
 def _lock_people(connection: Connection, volunteer_ids: list[str]) -> list[str]:
     """Lock the people's rows (PostgreSQL) and return those that exist, in id order.
 
     Two sign-ups of one person (for one gig, or for overlapping gigs) take turns here,
-    so each sees the other's sign-up in its checks. Rows are locked in id order, so
-    these locks never cross.
+    so each sees the other's sign-up in its checks. Rows are locked in id order, so two
+    such lock sets never cross.
     """
     if not volunteer_ids:
         return []
-    return list(connection.scalars(_LOCK_PEOPLE, {"people": volunteer_ids}))
+    values = {"people": volunteer_ids, "trusted": True, "digest": ""}
+    return list(connection.scalars(_LOCK_PEOPLE, values))
 
 
 _LOCK_PEOPLE = (
     select(Volunteer.id)
-    .where(in_ids(Volunteer.id, "people"))
+    .where(in_ids(Volunteer.id, "people"), _CALLER_KNOWN)
     .order_by(Volunteer.id)
     .with_for_update()
 )
@@ -196,9 +215,10 @@ def _people(session: Session, signup: Signup) -> list[str]:
     )
 
 
-# The gig as a sign-up needs it, read without a lock: what is checked here either
-# cannot change under the sign-up (time, kind, bounds) or is checked again by the
-# conditional UPDATE that takes the place (status, capacity).
+# The gig as a sign-up needs it. On SQLite it is read under the write lock; on
+# PostgreSQL without a lock, and the statement that takes the place matches only while
+# status, kind, times, deadline and group bounds are still the ones checked (if one
+# changed meanwhile, the sign-up runs again from the start: `RetrySteps`).
 _GIG_FOR_SIGNUP = select(
     Gig.id,
     Gig.organization_id,
@@ -236,7 +256,9 @@ _WAITLIST = (
     .returning(Gig.signup_counter, Gig.waitlist_count)
 )
 _ASSOCIATION = (
-    select(Association.id).where(Association.id == bindparam("association_id")).with_for_update()
+    select(Association.id)
+    .where(Association.id == bindparam("association_id"), _CALLER_KNOWN)
+    .with_for_update()
 )
 _KNOWN_MEMBERS = select(AssociationMember.volunteer_id.label("id")).where(
     AssociationMember.association_id == bindparam("association_id"),
@@ -254,10 +276,17 @@ def create(
     The sign-up is `sign_up_steps`, run here on the session's connection.
     """
     connection = session.connection()
-    steps = sign_up_steps(
-        connection.dialect.name, gig_id=gig_id, signup_in=signup_in, principal=principal
-    )
-    return run_steps(connection, steps)
+    for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+        steps = sign_up_steps(
+            connection.dialect.name, gig_id=gig_id, signup_in=signup_in, principal=principal
+        )
+        try:
+            return run_steps(connection, steps)
+        except RetrySteps:
+            # The same transaction, its locks held: the steps read the gig again.
+            if tries_left == 0:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def sign_up_steps(
@@ -277,11 +306,13 @@ def sign_up_steps(
     then the gig's row by the statement that takes the place, held to the commit only.
     Nobody can sign up the same person twice or into overlapping gigs meanwhile (the
     people's locks: the checks after them see every sign-up of theirs that committed),
-    and the gig's counters only ever change under its row lock.
+    and the gig's counters only ever change under its row lock. A promotion locks the
+    gig before the people, so the two can deadlock on PostgreSQL; the server then
+    aborts one and it runs again (`TRANSACTION_ATTEMPTS`, in both drivers and routes).
     """
     # The token's read goes first in the first step (one round trip less); the caller's
-    # rights are checked on its answer before anything is written. An unknown token can
-    # at most have taken row locks for that round trip; they go with the rollback.
+    # rights are checked on its answer before anything is written, and the locks in that
+    # step are taken only if the token's hash exists (`_CALLER_KNOWN`).
     by_token: tuple[Any, str] | None = None
     if principal is None:
         assert settings is not None
@@ -296,7 +327,8 @@ def sign_up_steps(
     individual = signup_in.volunteer_id is not None
     members = sorted(set(signup_in.member_ids or []))
     people = [str(signup_in.volunteer_id)] if individual else members
-    values = {"gig_id": gig_id, "people": people, "association_id": signup_in.association_id}
+    values = {"gig_id": gig_id, "people": people, "association_id": signup_in.association_id,
+              "trusted": by_token is None, "digest": by_token[1] if by_token else ""}  # fmt: skip
     # Locks: the association (two sign-ups of one group take turns), then the people.
     statements: list[Any] = [_GIG_FOR_SIGNUP]
     if not individual:
@@ -362,8 +394,9 @@ def sign_up_steps(
     row = {"id": signup_id, "gig_id": gig_id, "volunteer_id": signup_in.volunteer_id,
            "association_id": signup_in.association_id, "size": size, "now": now}  # fmt: skip
     if dialect == "postgresql":
+        checked = {name: gig[name] for name in _CHECKED}
         status, queue_number, position = yield from _take_place_postgresql(
-            row, members=members, waitlist=signup_in.waitlist
+            row, checked, members=members, waitlist=signup_in.waitlist
         )
     else:
         status, queue_number, position = yield from _take_place(
@@ -418,35 +451,39 @@ def _take_place(
 ) -> Steps[tuple[Literal["confirmed", "waitlisted"], int, int | None]]:
     """(status, queue number, waitlist position) of a new sign-up, counted on the gig.
 
-    A place that does not fit goes to the end of the waitlist (its position is the new
-    waitlist count, as its queue number is the highest). Between the two UPDATEs a
-    cancellation may free a place; the waitlist UPDATE then matches nothing and the
-    confirmation is tried again, so nobody waits while a place that fits is free.
+    SQLite: the transaction holds the write lock, so the gig is as it was read. A place
+    that does not fit goes to the end of the waitlist (its position is the new waitlist
+    count, as its queue number is the highest).
     """
     values = {"gig_id": gig_id, "size": size, "now": now}
-    for _ in range(_TAKE_PLACE_ATTEMPTS):
-        (confirmed,) = yield Step([(_CONFIRM, values)])
-        if confirmed:
-            return "confirmed", confirmed[0]["signup_counter"], None
-        if not waitlist:
-            break
+    (confirmed,) = yield Step([(_CONFIRM, values)])
+    if confirmed:
+        return "confirmed", confirmed[0]["signup_counter"], None
+    if waitlist:
         (waitlisted,) = yield Step([(_WAITLIST, values)])
         if waitlisted:
             return "waitlisted", waitlisted[0]["signup_counter"], waitlisted[0]["waitlist_count"]
-    raise (yield from _why_no_place(gig_id, size))
+    raise (yield from _why_no_place(gig_id, size, None))
 
 
-def _why_no_place(gig_id: str, size: int) -> Steps[Conflict]:
-    """The error for a sign-up that found no place: the gig closed, or it is full."""
+def _why_no_place(gig_id: str, size: int, checked: dict[str, Any] | None) -> Steps[Conflict]:
+    """The error for a sign-up that found no place: the gig closed, or it is full.
+
+    Raises `RetrySteps` when the gig is open but differs from what was ``checked``.
+    """
     (rows,) = yield Step([(_GIG_FOR_SIGNUP, {"gig_id": gig_id})])
     current = rows[0]
     if current["status"] != "open":
         return GigNotOpen(f"The gig is {current['status']}.")
+    if checked is not None and any(current[name] != value for name, value in checked.items()):
+        raise RetrySteps
     spots = max(current["capacity"] - current["confirmed_people"], 0)
     return GigFull(f"{spots} spots left; you asked for {size}.")
 
 
-_TAKE_PLACE_ATTEMPTS = 5
+#: What the checks before taking a place rely on; on PostgreSQL the place is taken
+#: only while these are unchanged.
+_CHECKED = ("kind", "starts_at", "ends_at", "signup_deadline", "group_size_min", "group_size_max")
 
 # PostgreSQL: lock the gig row, then take the place and insert the sign-up in one
 # statement. The lock is its own statement, so the next one starts (and takes its
@@ -458,7 +495,12 @@ _PG_LOCK_GIG = "SELECT 1 FROM gigs WHERE id = %(gig_id)s FOR UPDATE"
 _PG_SIGN_UP = """
 WITH locked AS (
     SELECT id, confirmed_people + %(size)s <= capacity AS fits
-    FROM gigs WHERE id = %(gig_id)s AND status = 'open'
+    FROM gigs
+    WHERE id = %(gig_id)s AND status = 'open' AND kind = %(kind)s
+      AND starts_at = %(starts_at)s AND ends_at = %(ends_at)s
+      AND signup_deadline IS NOT DISTINCT FROM %(signup_deadline)s
+      AND group_size_min IS NOT DISTINCT FROM %(group_size_min)s
+      AND group_size_max IS NOT DISTINCT FROM %(group_size_max)s
 ), place AS (
     UPDATE gigs SET
         confirmed_people = confirmed_people + CASE WHEN locked.fits THEN %(size)s ELSE 0 END,
@@ -486,7 +528,7 @@ WHERE signups.id = %(id)s
 
 
 def _take_place_postgresql(
-    row: dict[str, Any], *, members: list[str], waitlist: bool
+    row: dict[str, Any], checked: dict[str, Any], *, members: list[str], waitlist: bool
 ) -> Steps[tuple[Literal["confirmed", "waitlisted"], int, int | None]]:
     """Take the place, insert the sign-up and commit, in one round trip (pipeline mode).
 
@@ -498,13 +540,13 @@ def _take_place_postgresql(
     """
     statements: list[tuple[Any, Any]] = [
         (_PG_LOCK_GIG, {"gig_id": row["gig_id"]}),
-        (_PG_SIGN_UP, {**row, "waitlist": waitlist}),
+        (_PG_SIGN_UP, {**row, **checked, "waitlist": waitlist}),
     ]
     if members:
         statements.append((_PG_MEMBERS, {"id": row["id"], "members": members}))
     _, inserted, *_ = yield Step(statements, commit=True)
     if not inserted:
-        raise (yield from _why_no_place(row["gig_id"], row["size"]))
+        raise (yield from _why_no_place(row["gig_id"], row["size"], checked))
     status, queue_number = inserted[0]["status"], inserted[0]["queue_number"]
     return status, queue_number, None if status == "confirmed" else inserted[0]["waitlist_count"]
 
