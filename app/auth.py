@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 
 from app.config import Settings
 from app.db import Database, get_database
@@ -85,6 +85,11 @@ _KEY_BY_HASH = select(
 ).where(ApiKey.token_hash == bindparam("digest"))
 _VOLUNTEER_BY_HASH = select(Volunteer.id, Volunteer.access_token_hash).where(
     Volunteer.access_token_hash == bindparam("digest")
+)
+#: SQL condition: the token whose hash is bound as `digest` is a live key or a volunteer's.
+TOKEN_KNOWN = or_(
+    exists().where(ApiKey.token_hash == bindparam("digest"), ApiKey.revoked_at.is_(None)),
+    exists().where(Volunteer.access_token_hash == bindparam("digest")),
 )
 
 

@@ -15,7 +15,7 @@ import inspect
 import math
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +27,7 @@ from fastapi.routing import APIRoute
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Dialect, Engine, Select, create_engine, event, make_url
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -176,6 +176,50 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+#: PostgreSQL's "deadlock detected" and "serialization failure": the transaction was
+#: rolled back as a whole and may simply run again.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSACTION_ATTEMPTS = 3
+
+
+class RunAgain(Exception):
+    """Raised by a transaction whose reads went stale under it: it runs again."""
+
+
+def runs_again(error: BaseException) -> bool:
+    """Whether a failed transaction may simply run again: it asked to (`RunAgain`), or
+    PostgreSQL rolled it back as a deadlock victim or a serialization failure. (A sign-up
+    locks its people before the gig, a promotion the gig before the people.)"""
+    if isinstance(error, RunAgain):
+        return True
+    return isinstance(error, DBAPIError) and (
+        getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+    )
+
+
+def with_retries(attempt: Callable[[], T]) -> T:
+    """``attempt()``, run again while it fails in a way `runs_again` allows, at most
+    `TRANSACTION_ATTEMPTS` times in all. Each attempt must be a whole transaction."""
+    for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+        try:
+            return attempt()
+        except Exception as error:
+            if tries_left == 0 or not runs_again(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def with_retries_async(attempt: Callable[[], Awaitable[T]]) -> T:
+    """`with_retries` for an attempt that is a coroutine."""
+    for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+        try:
+            return await attempt()
+        except Exception as error:
+            if tries_left == 0 or not runs_again(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _finishing_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -183,20 +227,14 @@ def _finishing_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         serialized = next(
             (s.info["serialized_writes"] for s in sessions if "serialized_writes" in s.info), None
         )
-        for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+
+        def attempt() -> Any:
             with serialized() if serialized is not None else nullcontext():
                 try:
                     result = endpoint(*args, **kwargs)
                     for session in sessions:
                         session.commit()
                     return result
-                except DBAPIError as error:
-                    for session in sessions:
-                        session.rollback()
-                    # A deadlock victim (PostgreSQL) runs again: a sign-up locks its people
-                    # before the gig, a promotion the gig before the people.
-                    if tries_left == 0 or not retryable(error):
-                        raise
                 except BaseException:
                     for session in sessions:
                         session.rollback()
@@ -204,20 +242,10 @@ def _finishing_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                 finally:
                     for session in sessions:
                         session.close()
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        return with_retries(attempt)
 
     return run
-
-
-#: PostgreSQL's "deadlock detected" and "serialization failure": the transaction was
-#: rolled back as a whole and may simply run again.
-_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
-TRANSACTION_ATTEMPTS = 3
-
-
-def retryable(error: DBAPIError) -> bool:
-    """Whether the transaction failed as a deadlock victim or a serialization failure."""
-    return getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 async def run_transaction(database: Database, work: Callable[[Session], T]) -> T:
@@ -226,23 +254,17 @@ async def run_transaction(database: Database, work: Callable[[Session], T]) -> T
     For `async` endpoints on hot write paths: one thread hop for the whole transaction
     (a sync endpoint with `SessionDep` takes several), and the response is serialised
     on the event loop. On SQLite the write lock is taken first (`BEGIN IMMEDIATE`, one
-    writer of this process at a time); on PostgreSQL a transaction that the server
-    chose as a deadlock victim is run again, up to `TRANSACTION_ATTEMPTS` times.
+    writer of this process at a time); a transaction that may run again (`runs_again`)
+    does, up to `TRANSACTION_ATTEMPTS` times.
     """
 
     def attempt() -> T:
-        for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
-            try:
-                with database.serialized_writes(), database.writer() as session:
-                    result = work(session)
-                    session.commit()
-                    return result
-            except DBAPIError as error:
-                if tries_left == 0 or not retryable(error):
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        with database.serialized_writes(), database.writer() as session:
+            result = work(session)
+            session.commit()
+            return result
 
-    return await run_in_threadpool(attempt)
+    return await run_in_threadpool(with_retries, attempt)
 
 
 class TransactionalRoute(APIRoute):
@@ -310,6 +332,14 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def driver_error(error: psycopg.Error, sql: str) -> DBAPIError:
+    """A psycopg error as SQLAlchemy raises it, so the same handling applies: a value the
+    server refuses (a NUL byte in text) is a 422, a deadlock victim runs again."""
+    wrapped = DBAPIError.instance(sql, None, error, psycopg.Error)
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped
+
+
 class Row(Protocol):
     """A row read by `AsyncReads`: its columns by name."""
 
@@ -353,10 +383,8 @@ class AsyncReads:
             try:
                 # Binary results: integers and timestamps load faster than from text.
                 cursor = await connection.execute(sql, parameters, binary=True)
-            except psycopg.DataError as error:
-                # A value the server refuses (a NUL byte in text): the same 422 as from
-                # the ORM path, which SQLAlchemy wraps like this.
-                raise DataError(sql, parameters, error) from error
+            except psycopg.Error as error:
+                raise driver_error(error, sql) from error
             fetched: list[Row] = await cursor.fetchall()
             return fetched
 

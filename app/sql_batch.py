@@ -24,13 +24,12 @@ from psycopg.rows import dict_row
 from sqlalchemy import Boolean, Connection, Select, bindparam
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from app.db import TRANSACTION_ATTEMPTS, CompiledRead, Database, retryable
+from app.db import CompiledRead, Database, driver_error, with_retries_async
 
 Statement = Select[*tuple[Any, ...]]
 
@@ -95,11 +94,6 @@ class Step:
     commit: bool = False
 
 
-class RetrySteps(Exception):
-    """Raised by steps whose reads went stale under them: the asyncio driver runs them
-    again from the start in a new transaction (up to `TRANSACTION_ATTEMPTS` times)."""
-
-
 #: A transaction written once for every driver: it yields the `Step`s it needs and gets
 #: back each step's rows (one list per statement); what it returns is the result.
 Steps = Generator[Step, list[Rows], T]
@@ -110,13 +104,6 @@ def _driver_sql(statement: Any, dialect: Dialect, values: Any) -> tuple[str, Any
         return statement, values
     compiled = CompiledRead.cached(statement, dialect)
     return compiled.sql, compiled.parameters(values)
-
-
-def _wrapped(error: psycopg.Error, sql: str) -> DBAPIError:
-    # As SQLAlchemy raises it: the app's error mapping and the deadlock retry apply.
-    wrapped = DBAPIError.instance(sql, None, error, psycopg.Error)
-    assert isinstance(wrapped, DBAPIError)
-    return wrapped
 
 
 def run_batch(connection: Connection, statements: Sequence[tuple[Statement, Any]]) -> list[Rows]:
@@ -157,7 +144,7 @@ def _run_step(connection: Connection, step: Step) -> list[Rows]:
         cursor = driver.cursor(row_factory=dict_row)
         return [_rows(cursor.execute(sql, values)) for sql, values in prepared]
     except psycopg.Error as error:
-        raise _wrapped(error, prepared[0][0]) from error
+        raise driver_error(error, prepared[0][0]) from error
 
 
 def _rows(cursor: Any) -> Rows:
@@ -169,20 +156,14 @@ async def run_steps_async(database: Database, make_steps: Callable[[], Steps[T]]
 
     No worker thread: the loop serves other requests while the server answers. The
     transaction is explicit (the pool's connections are in autocommit mode). A deadlock
-    victim, or steps that raise `RetrySteps`, run again from the start, up to
-    `TRANSACTION_ATTEMPTS` times.
+    victim, or steps that raise `RunAgain`, run again from the start (`with_retries_async`).
     """
-    for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
-        try:
-            async with database.reads.connection(writing=True) as connection:
-                return await _drive_async(connection, make_steps())
-        except RetrySteps:
-            if tries_left == 0:
-                raise
-        except DBAPIError as error:
-            if tries_left == 0 or not retryable(error):
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    async def attempt() -> T:
+        async with database.reads.connection(writing=True) as connection:
+            return await _drive_async(connection, make_steps())
+
+    return await with_retries_async(attempt)
 
 
 async def _drive_async(connection: psycopg.AsyncConnection[Any], steps: Steps[T]) -> T:
@@ -216,7 +197,7 @@ async def _drive_async(connection: psycopg.AsyncConnection[Any], steps: Steps[T]
         return result
     except psycopg.Error as error:
         await _roll_back(connection)
-        raise _wrapped(error, sql) from error
+        raise driver_error(error, sql) from error
     except BaseException:
         await _roll_back(connection)
         raise

@@ -13,7 +13,7 @@ cannot drift apart. Errors are FastAPI's own `RequestValidationError`, located a
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -94,10 +94,13 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
 
 
 def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields that take a repeated parameter (`list[...]`, optional or not)."""
+
+    def is_list(annotation: Any) -> bool:
+        return get_origin(annotation) is list or any(is_list(arg) for arg in get_args(annotation))
+
     return frozenset(
-        name
-        for name, field in model.model_fields.items()
-        if "list[" in str(field.annotation)  # list[...] | None
+        name for name, field in model.model_fields.items() if is_list(field.annotation)
     )
 
 

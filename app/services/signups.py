@@ -30,9 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
-from app.auth import Principal, principal_from, token_query
+from app.auth import TOKEN_KNOWN, Principal, principal_from, token_query
 from app.config import Settings
-from app.db import TRANSACTION_ATTEMPTS
+from app.db import RunAgain, with_retries
 from app.errors import (
     Conflict,
     Forbidden,
@@ -42,7 +42,6 @@ from app.errors import (
     field_error,
 )
 from app.models import (
-    ApiKey,
     Association,
     AssociationMember,
     Gig,
@@ -58,7 +57,7 @@ from app.schemas.signup import (
     SignupRead,
 )
 from app.services import gigs
-from app.sql_batch import RetrySteps, Step, Steps, in_ids, run_batch, run_steps
+from app.sql_batch import Step, Steps, in_ids, run_batch, run_steps
 
 
 class GigFull(Conflict):
@@ -177,11 +176,7 @@ def _has_time_conflict(session: Session, gig: Gig, volunteer_ids: list[str]) -> 
 
 # Rows are locked only for a caller whose token exists: `trusted` (a caller already
 # known) or the token's hash found. An unknown token locks nothing before its 401.
-_CALLER_KNOWN = or_(
-    bindparam("trusted"),
-    exists().where(ApiKey.token_hash == bindparam("digest"), ApiKey.revoked_at.is_(None)),
-    exists().where(Volunteer.access_token_hash == bindparam("digest")),
-)
+_CALLER_KNOWN = or_(bindparam("trusted"), TOKEN_KNOWN)
 
 
 def _lock_people(connection: Connection, volunteer_ids: list[str]) -> list[str]:
@@ -218,7 +213,7 @@ def _people(session: Session, signup: Signup) -> list[str]:
 # The gig as a sign-up needs it. On SQLite it is read under the write lock; on
 # PostgreSQL without a lock, and the statement that takes the place matches only while
 # status, kind, times, deadline and group bounds are still the ones checked (if one
-# changed meanwhile, the sign-up runs again from the start: `RetrySteps`).
+# changed meanwhile, the sign-up runs again from the start: `RunAgain`).
 _GIG_FOR_SIGNUP = select(
     Gig.id,
     Gig.organization_id,
@@ -276,17 +271,15 @@ def create(
     The sign-up is `sign_up_steps`, run here on the session's connection.
     """
     connection = session.connection()
-    for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+
+    def attempt() -> SignupRead:
+        # Again in the same transaction, its locks held: the steps read the gig again.
         steps = sign_up_steps(
             connection.dialect.name, gig_id=gig_id, signup_in=signup_in, principal=principal
         )
-        try:
-            return run_steps(connection, steps)
-        except RetrySteps:
-            # The same transaction, its locks held: the steps read the gig again.
-            if tries_left == 0:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+        return run_steps(connection, steps)
+
+    return with_retries(attempt)
 
 
 def sign_up_steps(
@@ -308,7 +301,7 @@ def sign_up_steps(
     people's locks: the checks after them see every sign-up of theirs that committed),
     and the gig's counters only ever change under its row lock. A promotion locks the
     gig before the people, so the two can deadlock on PostgreSQL; the server then
-    aborts one and it runs again (`TRANSACTION_ATTEMPTS`, in both drivers and routes).
+    aborts one and it runs again (`app.db.with_retries`, in both drivers and routes).
     """
     # The token's read goes first in the first step (one round trip less); the caller's
     # rights are checked on its answer before anything is written, and the locks in that
@@ -469,14 +462,14 @@ def _take_place(
 def _why_no_place(gig_id: str, size: int, checked: dict[str, Any] | None) -> Steps[Conflict]:
     """The error for a sign-up that found no place: the gig closed, or it is full.
 
-    Raises `RetrySteps` when the gig is open but differs from what was ``checked``.
+    Raises `RunAgain` when the gig is open but differs from what was ``checked``.
     """
     (rows,) = yield Step([(_GIG_FOR_SIGNUP, {"gig_id": gig_id})])
     current = rows[0]
     if current["status"] != "open":
         return GigNotOpen(f"The gig is {current['status']}.")
     if checked is not None and any(current[name] != value for name, value in checked.items()):
-        raise RetrySteps
+        raise RunAgain
     spots = max(current["capacity"] - current["confirmed_people"], 0)
     return GigFull(f"{spots} spots left; you asked for {size}.")
 
@@ -665,21 +658,16 @@ def record_attendance(
 
 
 def waitlist_positions(session: Session, signups: list[Signup]) -> dict[str, int]:
-    """The current 1-based waitlist place of each waitlisted sign-up given."""
-    positions: dict[str, int] = {}
-    for signup in signups:
-        if signup.status == "waitlisted":
-            ahead = session.scalar(
-                select(func.count())
-                .select_from(Signup)
-                .where(
-                    Signup.gig_id == signup.gig_id,
-                    Signup.status == "waitlisted",
-                    Signup.queue_number <= signup.queue_number,
-                )
-            )
-            positions[signup.id] = int(ahead or 0)
-    return positions
+    """The current 1-based waitlist place of each waitlisted sign-up given (one query)."""
+    waiting = {signup.id for signup in signups if signup.status == "waitlisted"}
+    if not waiting:
+        return {}
+    gig_ids = {signup.gig_id for signup in signups if signup.id in waiting}
+    place = func.row_number().over(partition_by=Signup.gig_id, order_by=Signup.queue_number)
+    rows = session.execute(
+        select(Signup.id, place).where(Signup.gig_id.in_(gig_ids), Signup.status == "waitlisted")
+    )
+    return {signup_id: int(position) for signup_id, position in rows if signup_id in waiting}
 
 
 def member_ids(session: Session, signups: list[Signup]) -> dict[str, list[str]]:

@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from app.auth import Principal
+from app.db import RunAgain
 from app.errors import ValidationFailed
 from app.models import Gig
 from app.schemas.signup import SignupCreate
 from app.services import signups
-from app.sql_batch import RetrySteps, _run_step
+from app.sql_batch import _run_step
 from tests.factories import make_gig, make_volunteer, organization_with_key
 
 ADMIN = Principal(role="admin", key_id="bootstrap")
@@ -49,7 +50,7 @@ def test_a_gig_changed_between_the_checks_and_the_place_is_checked_again(
         with database.writer() as other, other.begin():  # then the gig becomes a group gig
             other.execute(update(Gig).where(Gig.id == gig["id"]).values(kind="group"))
         step = steps.send(results)  # take the place: nothing matches the checked gig
-        with pytest.raises(RetrySteps):
+        with pytest.raises(RunAgain):
             _drive(connection, step, steps)
         session.rollback()
     with database.writer() as session:  # run again, it sees the change
