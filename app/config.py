@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     hourly_rate_eur: Annotated[float, Field(ge=0)] = 11.0
     log_level: str = "INFO"
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+    list_cache_mb: Annotated[int, Field(ge=0, le=4096)] = 32
 
     @field_validator("database_url")
     @classmethod

@@ -30,6 +30,7 @@ from app.routers import (
     volunteers,
 )
 from app.routers.operations import SWAGGER_ASSETS
+from app.services.list_cache import ListCache
 
 DESCRIPTION = """\
 Klusmakelaar brokers short, flexible volunteer tasks ("gigs") in Groningen.
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.head_revision = head_revision()
     app.state.idempotency = IdempotencyStore(database)
+    app.state.list_cache = ListCache(database, settings.list_cache_mb * 1024 * 1024)
     app.state.metrics_registry = CollectorRegistry()
 
     for module in (

@@ -14,6 +14,7 @@ from app.pagination import Page
 from app.routers.gig_filters import GigListQuery, query_parameters, read_query
 from app.schemas.gig import GigCreate, GigRead, GigUpdate
 from app.services import gig_listing, gigs
+from app.services.list_cache import ListCache
 
 router = APIRouter(prefix=f"{API_PREFIX}/gigs", tags=["gigs"], route_class=TransactionalRoute)
 
@@ -47,6 +48,12 @@ def create_gig(
     ),
 )
 async def list_gigs(request: Request, principal: CurrentPrincipal) -> Response:
+    cache: ListCache = request.app.state.list_cache
+    key: bytes = request.scope["query_string"]
+    version = await cache.version()
+    body = cache.get(key, version)
+    if body is not None:
+        return Response(body, media_type="application/json")
     query = read_query(GigListQuery, request)
     filters = query.filters()
     if query.sort == "distance" and filters.near is None:
@@ -59,6 +66,8 @@ async def list_gigs(request: Request, principal: CurrentPrincipal) -> Response:
         cursor=query.cursor,
         limit=query.limit,
     )
+    if filters.status != "draft":  # the same for every caller
+        cache.put(key, version, body)
     return Response(body, media_type="application/json")
 
 
