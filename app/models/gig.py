@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -85,6 +86,14 @@ class Gig(Base):
     def spots_left(self) -> int:
         """People who can still be confirmed."""
         return max(self.capacity - self.confirmed_people, 0)
+
+
+# PostgreSQL: `near` as a GiST search for the points in the bounding box (see
+# `gig_listing.listing_statement`), instead of a B-tree range on latitude whose rows are
+# then filtered on longitude. SQLite has no such index; it keeps (status, lat, lon).
+Index("ix_gigs_location", func.point(Gig.lon, Gig.lat), postgresql_using="gist").ddl_if(
+    dialect="postgresql"
+)
 
 
 class GigSkill(Base):

@@ -32,6 +32,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     or_,
     select,
     type_coerce,
@@ -140,11 +141,16 @@ def listing_statement(shape: _Shape) -> Select[Any]:
     elif shape.has_spots is False:
         query = query.where(Gig.capacity <= Gig.confirmed_people)
     if distance is not None:
-        query = query.where(
-            Gig.lat.between(bindparam("min_lat"), bindparam("max_lat")),
-            Gig.lon.between(bindparam("min_lon"), bindparam("max_lon")),
-            distance <= bindparam("radius_km"),
-        )
+        if shape.dialect == "postgresql":  # the GiST index `ix_gigs_location`
+            corner = func.point(bindparam("min_lon"), bindparam("min_lat"))
+            other_corner = func.point(bindparam("max_lon"), bindparam("max_lat"))
+            in_box = func.point(Gig.lon, Gig.lat).op("<@")(func.box(corner, other_corner))
+        else:
+            in_box = and_(
+                Gig.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+                Gig.lon.between(bindparam("min_lon"), bindparam("max_lon")),
+            )
+        query = query.where(in_box, distance <= bindparam("radius_km"))
     first: Any
     order: list[Any]
     if shape.sort == "starts_at":

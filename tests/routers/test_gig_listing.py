@@ -149,6 +149,20 @@ def test_the_listing_plan_uses_the_index(app: FastAPI, catalogue: dict[str, Any]
         assert "gigs" in plan
 
 
+def test_near_is_searched_through_a_location_index(app: FastAPI, catalogue: dict[str, Any]) -> None:
+    database = app.state.database
+    near = GigFilters(near=CENTRE, radius_km=5)
+    with database.engine.connect() as connection:
+        if not database.is_sqlite:
+            # A handful of rows: the planner would rightly read the whole table. With
+            # plain scans off, the plan shows whether the box can be searched in the index.
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            connection.exec_driver_sql("SET enable_indexscan = off")
+        plan = " ".join(explain(connection, filters=near))
+    expected = "ix_gigs_status_lat_lon" if database.is_sqlite else "ix_gigs_location"
+    assert expected in plan, plan
+
+
 def test_listed_items_follow_every_change_at_once(app: FastAPI, client: TestClient) -> None:
     """Items come from a cache of rendered gigs: a change must show in the next list."""
     _, own = organization_with_key(client)
