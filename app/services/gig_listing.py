@@ -25,6 +25,7 @@ from typing import Any, Literal, cast
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Dialect,
     RowMapping,
@@ -141,6 +142,7 @@ def listing_statement(shape: _Shape) -> Select[Any]:
     elif shape.has_spots is False:
         query = query.where(Gig.capacity <= Gig.confirmed_people)
     if distance is not None:
+        in_box: ColumnElement[bool]
         if shape.dialect == "postgresql":  # the GiST index `ix_gigs_location`
             corner = func.point(bindparam("min_lon"), bindparam("min_lat"))
             other_corner = func.point(bindparam("max_lon"), bindparam("max_lat"))
