@@ -13,6 +13,7 @@ import asyncio
 import functools
 import inspect
 import math
+import secrets
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -372,6 +373,7 @@ class AsyncReads:
         self._database = database
         self._pools: dict[tuple[asyncio.AbstractEventLoop, bool], AsyncConnectionPool[Any]] = {}
         self._version_watch: Any = None
+        self._version_tag = ""
         self._version_lock = threading.Lock()
         self._pending_versions: dict[asyncio.AbstractEventLoop, asyncio.Future[str]] = {}
         self._snapshot_reads: set[asyncio.Task[None]] = set()
@@ -402,12 +404,20 @@ class AsyncReads:
             return None
         with self._version_lock:
             if self._version_watch is None:
-                # Out of the pool for good: no request may ever write through it.
+                # Out of the pool for good: no request may ever write through it. The
+                # pragma counts per connection, from about 1: a new connection's numbers
+                # are told apart from an old one's by a tag of its own.
                 pooled = self._database.engine.raw_connection()
                 self._version_watch = pooled.driver_connection
+                self._version_tag = secrets.token_hex(8)
                 pooled.detach()
-            (version,) = self._version_watch.execute("PRAGMA data_version").fetchone()
-        return str(version)
+            try:
+                (version,) = self._version_watch.execute("PRAGMA data_version").fetchone()
+            except sqlite3.Error:
+                self._version_watch.close()
+                self._version_watch = None
+                raise
+        return f"{self._version_tag}:{version}"
 
     def _read_snapshot(self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[str]) -> None:
         # From here on a new caller waits for the next read: this one may be sent already.
@@ -416,10 +426,15 @@ class AsyncReads:
         async def read() -> None:
             try:
                 rows = await self.fetch(_SNAPSHOT_SQL, {})
+                answer.set_result(str(rows[0]["snapshot"]))
+            except asyncio.CancelledError:
+                answer.cancel()
+                raise
             except Exception as error:  # every waiter gets it (e.g. no pooled connection)
                 answer.set_exception(error)
-            else:
-                answer.set_result(str(rows[0]["snapshot"]))
+
+        # Read even when every waiter has gone away meanwhile (no "never retrieved").
+        answer.add_done_callback(lambda done: done.cancelled() or done.exception())
 
         task = loop.create_task(read())
         self._snapshot_reads.add(task)

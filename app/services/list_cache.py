@@ -16,12 +16,17 @@ is the same for every caller. Bounded in bytes; the least recently used go first
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 
 from app.db import Database
 
 MAX_KEY_BYTES = 2048
+# Two bytes objects, a str, a tuple and a slot in the ordered dict (CPython 3.11).
+ENTRY_OVERHEAD_BYTES = 300
+
+logger = logging.getLogger(__name__)
 
 
 class ListCache:
@@ -38,7 +43,11 @@ class ListCache:
         """The database's data version now; None when nothing may be kept or answered."""
         if self._max_bytes <= 0:
             return None
-        return await self._database.reads.data_version()
+        try:
+            return await self._database.reads.data_version()
+        except Exception:  # the list is made as if there were no cache; its own read decides
+            logger.warning("list cache: no data version", exc_info=True)
+            return None
 
     def get(self, key: bytes, version: str | None) -> bytes | None:
         """The kept body for ``key`` if it was made at ``version``, else None."""
@@ -61,11 +70,16 @@ class ListCache:
         with self._lock:
             self._drop(key)
             self._entries[key] = (version, body)
-            self._bytes += len(key) + len(body)
+            self._bytes += _size(key, version, body)
             while self._bytes > self._max_bytes:
                 self._drop(next(iter(self._entries)))
 
     def _drop(self, key: bytes) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
-            self._bytes -= len(key) + len(entry[1])
+            self._bytes -= _size(key, *entry)
+
+
+def _size(key: bytes, version: str, body: bytes) -> int:
+    """What an entry holds in memory, roughly: the bytes plus the objects around them."""
+    return len(key) + len(version) + len(body) + ENTRY_OVERHEAD_BYTES
