@@ -102,7 +102,8 @@ def listing_statement(shape: _Shape) -> Select[Any]:
         if shape.near
         else None
     )
-    # Each row's cache key, and the sort column the next page's cursor is made of.
+    # Each row's cache key, the sort column the next page's cursor is made of, and the
+    # distance (read by position: `_SORT_VALUE`, `_DISTANCE`).
     columns: list[Any] = [*_ROW_KEY]
     if shape.sort == "starts_at":
         columns.append(Gig.starts_at)
@@ -318,29 +319,31 @@ async def list_page(
     )
     fragments = _fragments_of(database)
     for attempt in range(_LIST_ATTEMPTS):
-        rows = [] if prepared is None else await database.reads.fetch(*prepared)
+        rows = [] if prepared is None else await database.reads.fetch_tuples(*prepared)
         page = rows[:limit]
         rendered = fragments.lookup(page)
-        missing = [row["id"] for row, item in zip(page, rendered, strict=True) if item is None]
+        missing = [row[0] for row, item in zip(page, rendered, strict=True) if item is None]
         if not missing:
             break
         fresh = await fragments.render(database, missing)
-        rendered = [item or fresh.get(row["id"]) for row, item in zip(page, rendered, strict=True)]
+        rendered = [item or fresh.get(row[0]) for row, item in zip(page, rendered, strict=True)]
         # A row that changed between the two reads may no longer match the filters (or
         # be gone): read the page again rather than show it. Rare; bounded.
         if all(
-            item is not None and item.key == _key_of(row)
+            item is not None and item.key == row[1:4]
             for row, item in zip(page, rendered, strict=True)
         ):
             break
         if attempt == _LIST_ATTEMPTS - 1:
             rendered = [
-                item if item is not None and item.key == _key_of(row) else None
+                item if item is not None and item.key == row[1:4] else None
                 for row, item in zip(page, rendered, strict=True)
             ]
     if filters.near is not None:
+        # The distance is the sort value, or follows it.
+        at = _SORT_VALUE if sort == "distance" else _SORT_VALUE + 1
         items = ",".join(
-            item.with_distance(row["distance_km"])
+            item.with_distance(row[at])
             for row, item in zip(page, rendered, strict=True)
             if item is not None
         )
@@ -354,6 +357,7 @@ async def list_page(
 # ORM, which bumps `version` (SQLAlchemy's version counter); the sign-up counters are in
 # the key as well, so an UPDATE of them alone (a repair by hand) cannot leave a stale item.
 _ROW_KEY = (Gig.id, Gig.version, Gig.confirmed_people, Gig.waitlist_count)
+_SORT_VALUE = len(_ROW_KEY)  # the list query's columns: the key, then the sort value
 _DISTANCE_KEY = '"distance_km"'
 _LIST_ATTEMPTS = 3
 
@@ -403,12 +407,13 @@ class GigFragments:
         )
         self._statement = CompiledRead.of(cast(Select[Any], statement), dialect)
 
-    def lookup(self, rows: Sequence[Row]) -> list[_Fragment | None]:
-        """The cached rendering of each row, or None where it is missing or stale."""
+    def lookup(self, rows: Sequence[tuple[Any, ...]]) -> list[_Fragment | None]:
+        """The cached rendering of each list row (its key first), or None where it is
+        missing or stale."""
         found: list[_Fragment | None] = []
         for row in rows:
-            item = self._items.get(row["id"])
-            found.append(item if item is not None and item.key == _key_of(row) else None)
+            item = self._items.get(row[0])
+            found.append(item if item is not None and item.key == row[1:4] else None)
         return found
 
     async def render(self, database: Database, ids: list[str]) -> dict[str, _Fragment]:
@@ -447,12 +452,9 @@ def _as_utc(value: Any) -> Any:
     return value
 
 
-def _next_cursor(rows: Sequence[Row], sort: GigSort, limit: int) -> str | None:
+def _next_cursor(rows: Sequence[tuple[Any, ...]], sort: GigSort, limit: int) -> str | None:
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
-    if sort == "starts_at":
-        return encode_cursor([sort, _as_utc(last["starts_at"]), last["id"]])
-    if sort == "-created_at":
-        return encode_cursor([sort, _as_utc(last["created_at"]), last["id"]])
-    return encode_cursor([sort, last["distance_km"], last["id"]])
+    value = last[_SORT_VALUE] if sort == "distance" else _as_utc(last[_SORT_VALUE])
+    return encode_cursor([sort, value, last[0]])
