@@ -34,7 +34,7 @@ class Gig(Base):
     __table_args__ = (
         Index("ix_gigs_status_starts_at", "status", "starts_at", "id"),
         Index("ix_gigs_status_created_at", "status", "created_at", "id"),
-        Index("ix_gigs_status_category_starts_at", "status", "category", "starts_at"),
+        Index("ix_gigs_status_category_starts_at", "status", "category", "starts_at", "id"),
         Index("ix_gigs_organization_starts_at", "organization_id", "starts_at"),
         Index("ix_gigs_status_lat_lon", "status", "lat", "lon"),
         Index("ix_gigs_area_status", "area", "status"),

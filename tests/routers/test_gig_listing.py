@@ -149,6 +149,20 @@ def test_the_listing_plan_uses_the_index(app: FastAPI, catalogue: dict[str, Any]
         assert "gigs" in plan
 
 
+def test_a_category_list_is_read_in_order_from_its_index(
+    app: FastAPI, catalogue: dict[str, Any]
+) -> None:
+    database = app.state.database
+    filters = GigFilters(categories=["odd_jobs"], has_spots=True)
+    with database.engine.connect() as connection:
+        if not database.is_sqlite:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        plan = " ".join(explain(connection, filters=filters))
+    assert "ix_gigs_status_category_starts_at" in plan, plan
+    assert "TEMP B-TREE" not in plan
+    assert "Sort" not in plan
+
+
 def test_near_is_searched_through_a_location_index(app: FastAPI, catalogue: dict[str, Any]) -> None:
     database = app.state.database
     near = GigFilters(near=CENTRE, radius_km=5)
