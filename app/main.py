@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -49,7 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # What exists once the app is built lives as long as the process: out of the
+        # garbage collector's full passes, which otherwise walk it (~180,000 objects,
+        # ~100 ms) whenever enough short-lived request objects reached the oldest
+        # generation: every second or so under load, seen as p99 stalls.
+        gc.freeze()
         yield
+        gc.unfreeze()
         await database.reads.close()
         database.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -51,3 +52,13 @@ def test_openapi_documents_problems_and_idempotency(client: TestClient) -> None:
     assert any(parameter["name"] == "Idempotency-Key" for parameter in create["parameters"])
     assert "application/problem+json" in create["responses"]["422"]["content"]
     assert "Problem" in schema["components"]["schemas"]
+
+
+def test_start_up_objects_are_kept_out_of_full_collections(settings: Settings) -> None:
+    """Frozen while serving (no 100 ms full passes over them), released at shutdown."""
+    app = create_app(settings)
+    with TestClient(app) as client:
+        assert gc.get_freeze_count() > 0
+        assert client.get("/healthz").status_code == 200
+    assert gc.get_freeze_count() == 0
+    app.state.database.dispose()
