@@ -43,34 +43,47 @@ def _titles(client: TestClient, query: str = "", **headers: str) -> list[str]:
     return [item["title"] for item in response.json()["items"]]
 
 
+def _answered_again(client: TestClient, made: list[int], query: str, titles: list[str]) -> bool:
+    """Whether a repeat of a list was answered without being made. A few tries: on
+    PostgreSQL any transaction in the cluster (autovacuum's ANALYZE, say) ends a version."""
+    for _ in range(5):
+        before = made[0]
+        assert _titles(client, query) == titles
+        if made[0] == before:
+            return True
+    return False
+
+
 def test_the_same_list_is_answered_again_until_a_commit(
     client: TestClient, made: list[int]
 ) -> None:
     _, org = organization_with_key(client)
     make_gig(client, org, title="Eerste klus")
     assert _titles(client, "limit=10") == ["Eerste klus"]
-    assert _titles(client, "limit=10") == ["Eerste klus"]
-    assert made[0] == 1
+    assert _answered_again(client, made, "limit=10", ["Eerste klus"])
+    before = made[0]
     assert _titles(client, "limit=11") == ["Eerste klus"]  # another query string
-    assert made[0] == 2
+    assert made[0] == before + 1
 
     make_gig(client, org, title="Tweede klus")
+    before = made[0]
     assert _titles(client, "limit=10") == ["Eerste klus", "Tweede klus"]
-    assert made[0] == 3
+    assert made[0] == before + 1
 
 
 def test_a_sign_up_shows_in_the_next_list(client: TestClient, made: list[int]) -> None:
     _, org = organization_with_key(client)
-    gig = make_gig(client, org, capacity=2)
+    gig = make_gig(client, org, capacity=2, title="Klus")
     assert client.get(PATH).json()["items"][0]["spots_left"] == 2
+    assert _answered_again(client, made, "", ["Klus"])
     volunteer, headers = make_volunteer(client)
     signed = client.post(
         f"{PATH}/{gig['id']}/signups", json={"volunteer_id": volunteer["id"]}, headers=headers
     )
     assert signed.status_code == 201, signed.text
-    for _ in range(2):
-        assert client.get(PATH).json()["items"][0]["spots_left"] == 1
-    assert made[0] == 2  # made before and after the sign-up; the last one kept
+    before = made[0]
+    assert client.get(PATH).json()["items"][0]["spots_left"] == 1
+    assert made[0] == before + 1
 
 
 def _retitle(url: str, gig_id: str, title: str) -> None:
