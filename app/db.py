@@ -449,49 +449,38 @@ class AsyncReads:
 
     async def fetch(self, sql: str, parameters: Any) -> Sequence[Row]:
         """The rows of one statement."""
+        rows: Sequence[Row] = await self._rows(sql, parameters, tuples=False)
+        return rows
+
+    async def fetch_tuples(self, sql: str, parameters: Any) -> Sequence[tuple[Any, ...]]:
+        """The rows of one statement as plain tuples, for the hottest reads (a mapping
+        per row is a good part of a short read's cost)."""
+        rows: Sequence[tuple[Any, ...]] = await self._rows(sql, parameters, tuples=True)
+        return rows
+
+    async def _rows(self, sql: str, parameters: Any, *, tuples: bool) -> Any:
         if self._database.is_sqlite:
             # The pooled driver connection as it is: pysqlite's own transaction handling
             # is off (see `create_db_engine`), so a plain SELECT runs in autocommit.
             connection = self._database.engine.raw_connection()
             try:
                 cursor: Any = connection.cursor()
-                cursor.row_factory = sqlite3.Row
-                rows: list[Row] = cursor.execute(sql, parameters).fetchall()
+                if not tuples:
+                    cursor.row_factory = sqlite3.Row
+                rows = cursor.execute(sql, parameters).fetchall()
                 cursor.close()
                 return rows
             finally:
                 connection.close()
         pool = await self._pool()
         async with pool.connection() as connection:
+            cursor = connection.cursor(row_factory=tuple_row) if tuples else connection.cursor()
             try:
                 # Binary results: integers and timestamps load faster than from text.
-                cursor = await connection.execute(sql, parameters, binary=True)
+                await cursor.execute(sql, parameters, binary=True)
             except psycopg.Error as error:
                 raise driver_error(error, sql) from error
-            fetched: list[Row] = await cursor.fetchall()
-            return fetched
-
-    async def fetch_tuples(self, sql: str, parameters: Any) -> Sequence[tuple[Any, ...]]:
-        """The rows of one statement as plain tuples, for the hottest reads (a mapping
-        per row is a good part of a short read's cost)."""
-        if self._database.is_sqlite:
-            connection = self._database.engine.raw_connection()
-            try:
-                cursor: Any = connection.cursor()
-                rows: list[tuple[Any, ...]] = cursor.execute(sql, parameters).fetchall()
-                cursor.close()
-                return rows
-            finally:
-                connection.close()
-        pool = await self._pool()
-        async with pool.connection() as connection:
-            tuples = connection.cursor(row_factory=tuple_row)
-            try:
-                await tuples.execute(sql, parameters, binary=True)
-            except psycopg.Error as error:
-                raise driver_error(error, sql) from error
-            fetched: list[tuple[Any, ...]] = await tuples.fetchall()
-            return fetched
+            return await cursor.fetchall()
 
     async def read(
         self, statement: Select[*tuple[Any, ...]], values: dict[str, Any]

@@ -103,7 +103,7 @@ def listing_statement(shape: _Shape) -> Select[Any]:
         else None
     )
     # Each row's cache key, the sort column the next page's cursor is made of, and the
-    # distance (read by position: `_SORT_VALUE`, `_DISTANCE`).
+    # distance (read by position: `_ROW_ID`, `_KEY`, `_SORT_VALUE`).
     columns: list[Any] = [*_ROW_KEY]
     if shape.sort == "starts_at":
         columns.append(Gig.starts_at)
@@ -322,21 +322,23 @@ async def list_page(
         rows = [] if prepared is None else await database.reads.fetch_tuples(*prepared)
         page = rows[:limit]
         rendered = fragments.lookup(page)
-        missing = [row[0] for row, item in zip(page, rendered, strict=True) if item is None]
+        missing = [row[_ROW_ID] for row, item in zip(page, rendered, strict=True) if item is None]
         if not missing:
             break
         fresh = await fragments.render(database, missing)
-        rendered = [item or fresh.get(row[0]) for row, item in zip(page, rendered, strict=True)]
+        rendered = [
+            item or fresh.get(row[_ROW_ID]) for row, item in zip(page, rendered, strict=True)
+        ]
         # A row that changed between the two reads may no longer match the filters (or
         # be gone): read the page again rather than show it. Rare; bounded.
         if all(
-            item is not None and item.key == row[1:4]
+            item is not None and item.key == row[_KEY]
             for row, item in zip(page, rendered, strict=True)
         ):
             break
         if attempt == _LIST_ATTEMPTS - 1:
             rendered = [
-                item if item is not None and item.key == row[1:4] else None
+                item if item is not None and item.key == row[_KEY] else None
                 for row, item in zip(page, rendered, strict=True)
             ]
     if filters.near is not None:
@@ -357,7 +359,8 @@ async def list_page(
 # ORM, which bumps `version` (SQLAlchemy's version counter); the sign-up counters are in
 # the key as well, so an UPDATE of them alone (a repair by hand) cannot leave a stale item.
 _ROW_KEY = (Gig.id, Gig.version, Gig.confirmed_people, Gig.waitlist_count)
-_SORT_VALUE = len(_ROW_KEY)  # the list query's columns: the key, then the sort value
+# The list query's columns by position: the id, the rest of the key, the sort value.
+_ROW_ID, _KEY, _SORT_VALUE = 0, slice(1, len(_ROW_KEY)), len(_ROW_KEY)
 _DISTANCE_KEY = '"distance_km"'
 _LIST_ATTEMPTS = 3
 
@@ -412,8 +415,8 @@ class GigFragments:
         missing or stale."""
         found: list[_Fragment | None] = []
         for row in rows:
-            item = self._items.get(row[0])
-            found.append(item if item is not None and item.key == row[1:4] else None)
+            item = self._items.get(row[_ROW_ID])
+            found.append(item if item is not None and item.key == row[_KEY] else None)
         return found
 
     async def render(self, database: Database, ids: list[str]) -> dict[str, _Fragment]:
@@ -457,4 +460,4 @@ def _next_cursor(rows: Sequence[tuple[Any, ...]], sort: GigSort, limit: int) -> 
         return None
     last = rows[limit - 1]
     value = last[_SORT_VALUE] if sort == "distance" else _as_utc(last[_SORT_VALUE])
-    return encode_cursor([sort, value, last[0]])
+    return encode_cursor([sort, value, last[_ROW_ID]])
