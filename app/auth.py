@@ -16,10 +16,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Select, bindparam, exists, or_, select
+from sqlalchemy import Select, bindparam, select
 
 from app.config import Settings
-from app.db import Database, get_database
+from app.db import Database
+from app.dependencies import get_app_settings, get_database
 from app.errors import Forbidden, Unauthorized
 from app.models import ApiKey, Volunteer
 
@@ -61,6 +62,10 @@ class Principal:
         """Whether the caller is the admin or that volunteer's own token."""
         return self.is_admin or (self.role == "volunteer" and self.volunteer_id == volunteer_id)
 
+    def may_see_gig(self, organization_id: str, status: str) -> bool:
+        """Drafts are for their organisation and the admin; every other gig is public."""
+        return status != "draft" or self.acts_for_organization(organization_id)
+
 
 ANONYMOUS = Principal(role="anonymous")
 
@@ -85,11 +90,6 @@ _KEY_BY_HASH = select(
 ).where(ApiKey.token_hash == bindparam("digest"))
 _VOLUNTEER_BY_HASH = select(Volunteer.id, Volunteer.access_token_hash).where(
     Volunteer.access_token_hash == bindparam("digest")
-)
-#: SQL condition: the token whose hash is bound as `digest` is a live key or a volunteer's.
-TOKEN_KNOWN = or_(
-    exists().where(ApiKey.token_hash == bindparam("digest"), ApiKey.revoked_at.is_(None)),
-    exists().where(Volunteer.access_token_hash == bindparam("digest")),
 )
 
 
@@ -126,16 +126,15 @@ def principal_from(token: str, digest: str, rows: Sequence[Any]) -> Principal | 
 
 
 async def resolve_token(database: Database, settings: Settings, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None when it is unknown or revoked.
-
-    One indexed read by the token's hash, on the event loop (`Database.reads`): no
-    transaction and no worker thread.
-    """
+    """The principal a bearer token stands for, or None when it is unknown or revoked
+    (one indexed read by the token's hash)."""
     query = token_query(settings, token)
     if not isinstance(query, tuple):
         return query
     statement, digest = query
-    return principal_from(token, digest, await database.reads.read(statement, {"digest": digest}))
+    async with database.read() as tx:
+        rows = await tx.rows(statement, digest=digest)
+    return principal_from(token, digest, rows)
 
 
 async def get_principal(
@@ -151,25 +150,12 @@ async def get_principal(
             raise Unauthorized("Use `Authorization: Bearer <token>`.")
         return ANONYMOUS
     principal = await resolve_token(
-        get_database(request), request.app.state.settings, credentials.credentials
+        get_database(request), get_app_settings(request), credentials.credentials
     )
     if principal is None:
         raise Unauthorized("The token is unknown or revoked.")
     request.state.principal = principal
     return principal
-
-
-async def bearer_token(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """The request's bearer token, unresolved: for endpoints that resolve it inside their
-    own transaction (`resolve_token_in`). 401 without one, as `require_authenticated`."""
-    if credentials is None:
-        if request.headers.get("authorization"):
-            raise Unauthorized("Use `Authorization: Bearer <token>`.")
-        raise Unauthorized("This endpoint needs a bearer token.")
-    return credentials.credentials
 
 
 async def require_authenticated(
@@ -191,7 +177,6 @@ async def require_admin(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
-BearerToken = Annotated[str, Depends(bearer_token)]
 AuthenticatedPrincipal = Annotated[Principal, Depends(require_authenticated)]
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from app.config import Settings, get_settings
+
+T = TypeVar("T")
 
 
 def _settings_or_exit() -> Settings:
@@ -26,6 +30,15 @@ def _settings_or_exit() -> Settings:
 def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.db import Database
+    from app.main import TooManyConnections, check_connection_budget
+
+    database = Database(settings.database_url, pool_size=1)
+    try:
+        asyncio.run(_closing(database, check_connection_budget(database, settings)))
+    except TooManyConnections as error:
+        print(f"klusmakelaar: {error}", file=sys.stderr)
+        return 2
     if settings.demo_data:
         _demo_data(settings, _args)
 
@@ -62,7 +75,7 @@ def _create_key(settings: Settings, args: argparse.Namespace) -> int:
     from app.schemas.api_key import ApiKeyCreate
     from app.services import api_keys
 
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, pool_size=1)
     try:
         key_in = ApiKeyCreate(
             name=args.name,
@@ -70,13 +83,10 @@ def _create_key(settings: Settings, args: argparse.Namespace) -> int:
             organization_id=args.organization,
             association_id=args.association,
         )
-        with database.writer() as session, session.begin():
-            key, token = api_keys.create(session=session, key_in=key_in)
+        key, token = asyncio.run(_closing(database, api_keys.create(database, key_in=key_in)))
     except (AppError, ValidationError) as error:
         print(f"klusmakelaar: {error}", file=sys.stderr)
         return 2
-    finally:
-        database.dispose()
     print(f"created {key.role} key {key.id}; the token is shown only this once:", file=sys.stderr)
     print(token)
     return 0
@@ -86,16 +96,21 @@ def _demo_data(settings: Settings, _args: argparse.Namespace) -> int:
     from app.db import Database
     from app.services.demo_data import load_demo_data
 
-    database = Database(settings.database_url)
-    try:
-        loaded = load_demo_data(database)
-    finally:
-        database.dispose()
+    database = Database(settings.database_url, pool_size=1)
+    loaded = asyncio.run(_closing(database, load_demo_data(database)))
     print(
         "demo data loaded" if loaded else "the database is not empty: demo data not loaded",
         file=sys.stderr,
     )
     return 0
+
+
+async def _closing(database: Any, work: Awaitable[T]) -> T:
+    """``work``, then the database's connections closed (one command, one event loop)."""
+    try:
+        return await work
+    finally:
+        await database.close()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
     list_cache_mb: Annotated[int, Field(ge=0, le=4096)] = 32
+    # Database connections per worker process, and how long a request waits for one
+    # before it is answered 503. PostgreSQL: workers x pool size must fit the server's
+    # `max_connections` (checked at start-up).
+    db_pool_size: Annotated[int, Field(ge=1, le=500)] = 20
+    db_pool_timeout: Annotated[float, Field(gt=0, le=600)] = 10.0
 
     @field_validator("database_url")
     @classmethod

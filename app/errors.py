@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.db import NoConnection
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("klusmakelaar.errors")
@@ -199,7 +200,7 @@ class ServiceBusy(AppError):
 
 
 async def _busy(_request: Request, exc: Exception) -> JSONResponse:
-    # No database connection came free in time (psycopg's pool): a load peak, not a bug.
+    # No database connection came free in time: a load peak, not a bug.
     logger.warning("no database connection in time: %s", type(exc).__name__)
     return _render(ServiceBusy("No database connection came free in time; try again."))
 
@@ -218,5 +219,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(StatementError, _statement_error)
-    app.add_exception_handler(PoolTimeout, _busy)
+    app.add_exception_handler(NoConnection, _busy)
     app.add_exception_handler(Exception, _unhandled)

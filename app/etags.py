@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Header
 
 from app.errors import PreconditionFailed
 
 IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 when stale.")]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged(Generic[T]):
+    """A single resource as a service returns it: the response model and its ETag."""
+
+    item: T
+    etag: str
 
 
 def etag_for(resource_id: str, version: int) -> str:

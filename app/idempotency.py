@@ -18,13 +18,12 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db import Database
+from app.db import Database, Tx, writes
 from app.errors import (
     AppError,
     BadRequest,
@@ -68,86 +67,107 @@ def parse_key(raw: str) -> str:
     return match.group(1) or match.group(2)
 
 
+_RECORD = select(IdempotencyRecord).where(
+    IdempotencyRecord.caller == bindparam("caller"), IdempotencyRecord.key == bindparam("key")
+)
+
+
+@writes
+async def _claim(tx: Tx, caller: str, key: str, request_hash: str) -> StoredResponse | None:
+    existing = await tx.row(_RECORD, caller=caller, key=key)
+    if existing is None:
+        try:
+            async with tx.savepoint():
+                await tx.run(
+                    insert(IdempotencyRecord),
+                    caller=caller,
+                    key=key,
+                    request_hash=request_hash,
+                    created_at=utcnow(),
+                )
+        except IntegrityError:
+            raise IdempotencyInProgress("The first request with this key is running.") from None
+        return None
+    if existing.request_hash != request_hash:
+        raise IdempotencyKeyReused("Use a new key for a different request.")
+    if existing.status_code is None:
+        if utcnow() - existing.created_at < STALE_CLAIM:
+            raise IdempotencyInProgress("The first request with this key is running.")
+        await tx.run(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == existing.id)
+            .values(created_at=utcnow())
+        )
+        return None
+    assert existing.body is not None
+    return StoredResponse(
+        existing.status_code, existing.content_type, existing.location, existing.body
+    )
+
+
+@writes
+async def _finish(
+    tx: Tx, caller: str, key: str, response: StoredResponse, subject: str | None
+) -> None:
+    await tx.run(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.caller == caller, IdempotencyRecord.key == key)
+        .values(
+            status_code=response.status_code,
+            content_type=response.content_type,
+            location=response.location,
+            body=response.body,
+            subject=subject,
+        )
+    )
+
+
+@writes
+async def _release(tx: Tx, caller: str, key: str) -> None:
+    await tx.run(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.caller == caller,
+            IdempotencyRecord.key == key,
+            IdempotencyRecord.status_code.is_(None),
+        )
+    )
+
+
+@writes
+async def _purge(tx: Tx) -> None:
+    await tx.run(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)
+    )
+
+
 class IdempotencyStore:
-    """Claims, finishes and releases keys in the database."""
+    """Claims, finishes and releases keys in the database, each in its own transaction."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._last_purge = 0.0
 
-    def claim(self, caller: str, key: str, request_hash: str) -> StoredResponse | None:
+    async def claim(self, caller: str, key: str, request_hash: str) -> StoredResponse | None:
         """Claim the key (None), or the response to replay; raises 409/422 as the contract says."""
-        self._purge_now_and_then()
-        with self.database.serialized_writes(), self.database.writer() as session, session.begin():
-            existing = session.scalars(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
-                )
-            ).one_or_none()
-            if existing is None:
-                try:
-                    with session.begin_nested():
-                        session.add(
-                            IdempotencyRecord(
-                                caller=caller,
-                                key=key,
-                                request_hash=request_hash,
-                                created_at=utcnow(),
-                            )
-                        )
-                except IntegrityError:
-                    raise IdempotencyInProgress(
-                        "The first request with this key is running."
-                    ) from None
-                return None
-            if existing.request_hash != request_hash:
-                raise IdempotencyKeyReused("Use a new key for a different request.")
-            if existing.status_code is None:
-                if utcnow() - existing.created_at < STALE_CLAIM:
-                    raise IdempotencyInProgress("The first request with this key is running.")
-                existing.created_at = utcnow()
-                return None
-            assert existing.body is not None
-            return StoredResponse(
-                existing.status_code, existing.content_type, existing.location, existing.body
-            )
+        await self._purge_now_and_then()
+        return await _claim(self.database, caller, key, request_hash)
 
-    def finish(
+    async def finish(
         self, caller: str, key: str, response: StoredResponse, subject: str | None = None
     ) -> None:
         """Store the response of a successful request (``subject``: the volunteer it is about)."""
-        with self.database.serialized_writes(), self.database.writer() as session, session.begin():
-            record = session.scalars(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
-                )
-            ).one()
-            record.status_code = response.status_code
-            record.content_type = response.content_type
-            record.location = response.location
-            record.body = response.body
-            record.subject = subject
+        await _finish(self.database, caller, key, response, subject)
 
-    def release(self, caller: str, key: str) -> None:
+    async def release(self, caller: str, key: str) -> None:
         """Forget a claim whose request did not succeed."""
-        with self.database.serialized_writes(), self.database.writer() as session, session.begin():
-            session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.caller == caller,
-                    IdempotencyRecord.key == key,
-                    IdempotencyRecord.status_code.is_(None),
-                )
-            )
+        await _release(self.database, caller, key)
 
-    def _purge_now_and_then(self) -> None:
+    async def _purge_now_and_then(self) -> None:
         now = time.monotonic()
         if now - self._last_purge < PURGE_INTERVAL_SECONDS:
             return
         self._last_purge = now
-        with self.database.serialized_writes(), self.database.writer() as session, session.begin():
-            session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)
-            )
+        await _purge(self.database)
 
 
 class IdempotencyMiddleware:
@@ -179,7 +199,7 @@ class IdempotencyMiddleware:
         )
         store: IdempotencyStore = scope["app"].state.idempotency
         try:
-            stored = await run_in_threadpool(store.claim, caller, key, request_hash)
+            stored = await store.claim(caller, key, request_hash)
         except AppError as error:
             await _problem(error, scope, receive, send)
             return
@@ -233,11 +253,11 @@ class IdempotencyMiddleware:
                     _redacted(b"".join(chunks), headers.get(REDACT_HEADER)),
                 )
                 subject = headers.get(SUBJECT_HEADER)
-                await run_in_threadpool(store.finish, caller, key, response, subject)
+                await store.finish(caller, key, response, subject)
                 succeeded = True
         finally:
             if not succeeded:
-                await run_in_threadpool(store.release, caller, key)
+                await store.release(caller, key)
 
 
 def _public_headers(start: Message) -> list[tuple[bytes, bytes]]:
@@ -279,7 +299,7 @@ async def _credentials_hold(scope: Scope) -> bool:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return False
-    state = scope["app"].state
+    state = scope["app"].state  # the middleware's way to the app's one database
     principal = await resolve_token(state.database, state.settings, token.strip())
     return principal is not None
 

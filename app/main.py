@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,7 +32,9 @@ from app.routers import (
     volunteers,
 )
 from app.routers.operations import SWAGGER_ASSETS
-from app.services.list_cache import ListCache
+from app.services.caches import Caches
+
+logger = logging.getLogger("klusmakelaar")
 
 DESCRIPTION = """\
 Klusmakelaar brokers short, flexible volunteer tasks ("gigs") in Groningen.
@@ -46,10 +49,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The ASGI application for ``settings`` (by default, from the environment)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    database = Database(settings.database_url)
+    database = Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await check_connection_budget(database, settings)
         # What exists once the app is built lives as long as the process: out of the
         # garbage collector's full passes, which otherwise walk it (~180,000 objects,
         # ~100 ms) whenever enough short-lived request objects reached the oldest
@@ -57,8 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         gc.unfreeze()
-        await database.reads.close()
-        database.dispose()
+        await database.close()
 
     app = FastAPI(
         title="Klusmakelaar API",
@@ -76,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.head_revision = head_revision()
     app.state.idempotency = IdempotencyStore(database)
-    app.state.list_cache = ListCache(database, settings.list_cache_mb * 1024 * 1024)
+    app.state.caches = Caches.create(settings)
     app.state.metrics_registry = CollectorRegistry()
 
     for module in (
@@ -102,3 +109,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, registry=app.state.metrics_registry)
     return app
+
+
+class TooManyConnections(RuntimeError):
+    """The workers' pools together could open more connections than the database allows."""
+
+
+async def check_connection_budget(database: Database, settings: Settings) -> None:
+    """Refuse to start when workers x pool size exceeds PostgreSQL's connection limit."""
+    budget = await database.connection_budget()
+    wanted = settings.workers * settings.db_pool_size
+    if budget is not None and wanted > budget:
+        raise TooManyConnections(
+            f"{settings.workers} workers x KLUSMAKELAAR_DB_POOL_SIZE={settings.db_pool_size} "
+            f"= {wanted} connections, but the database allows {budget}: lower the pool size "
+            "or the workers, or raise PostgreSQL's max_connections"
+        )

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy.exc import DBAPIError
+
+from app.db import Database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,8 +35,16 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
-def is_at_head(engine: Engine, head: str | None) -> bool:
-    """Whether the database behind ``engine`` has every migration applied."""
-    with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
-    return head is not None and tuple(current) == (head,)
+_VERSIONS = Table("alembic_version", MetaData(), Column("version_num", String(32)))
+
+
+async def is_at_head(database: Database, head: str | None) -> bool:
+    """Whether the database has every migration applied (raises when it is unreachable)."""
+    async with database.read() as tx:
+        try:
+            current = await tx.scalars(select(_VERSIONS.c.version_num))
+        except DBAPIError as error:
+            if "alembic_version" in str(error.orig):  # never migrated: no such table
+                return False
+            raise
+    return head is not None and current == [head]

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from app.config import get_settings
-from app.db import create_db_engine
+from app.db.connections import migration_engine
 from app.models import Base
 from app.models.base import UTCDateTime
 
@@ -45,7 +45,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_db_engine(config.attributes.get("database_url") or get_settings().database_url)
+    engine = migration_engine(config.attributes.get("database_url") or get_settings().database_url)
     try:
         with engine.connect() as connection:
             _run(connection)

@@ -1,17 +1,20 @@
-"""The database layer's own helpers: transactions run again after a deadlock, SQL math."""
+"""The data layer itself: transactions, retries, batches, savepoints, pools, SQL math."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from fastapi.testclient import TestClient
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.db import TRANSACTION_ATTEMPTS, Database, _ensure_math_functions, run_transaction
+from app.db import TRANSACTION_ATTEMPTS, Database, NoConnection, Query, RunAgain, Tx, reads, writes
+from app.db.connections import ensure_math_functions
+from app.models import Organization
+from app.models.base import new_id, utcnow
+from tests.direct import run
 
 
 class _Deadlock(Exception):
@@ -22,12 +25,15 @@ class _Other(Exception):
     sqlstate = "23505"
 
 
-def _failing(error: type[Exception], times: int, calls: list[int]) -> Any:
-    def work(session: Session) -> int:
+def _failing(error: Exception, times: int, calls: list[int]) -> Any:
+    @writes
+    async def work(tx: Tx) -> int:
         calls.append(1)
-        session.execute(text("SELECT 1"))
+        await tx.scalar(text("SELECT 1"))
         if len(calls) <= times:
-            raise OperationalError("UPDATE gigs ...", None, error())
+            if isinstance(error, RunAgain):
+                raise error
+            raise OperationalError("UPDATE gigs ...", None, error)
         return len(calls)
 
     return work
@@ -36,16 +42,127 @@ def _failing(error: type[Exception], times: int, calls: list[int]) -> Any:
 def test_a_deadlock_victim_runs_again(database_url: str) -> None:
     database = Database(database_url)
     calls: list[int] = []
-    assert asyncio.run(run_transaction(database, _failing(_Deadlock, 1, calls))) == 2
+    assert run(database, _failing(_Deadlock(), 1, calls)(database)) == 2
+    calls.clear()
+    assert run(database, _failing(RunAgain(), 2, calls)(database)) == 3  # asked to run again
     calls.clear()
     with pytest.raises(OperationalError):  # gives up after TRANSACTION_ATTEMPTS
-        asyncio.run(run_transaction(database, _failing(_Deadlock, TRANSACTION_ATTEMPTS, calls)))
+        run(database, _failing(_Deadlock(), TRANSACTION_ATTEMPTS, calls)(database))
     assert len(calls) == TRANSACTION_ATTEMPTS
     calls.clear()
     with pytest.raises(OperationalError):  # anything else is not retried
-        asyncio.run(run_transaction(database, _failing(_Other, 1, calls)))
+        run(database, _failing(_Other(), 1, calls)(database))
     assert len(calls) == 1
     database.dispose()
+
+
+def _organization(name: str) -> dict[str, Any]:
+    now = utcnow()
+    return {"id": new_id("org"), "name": name, "kind": "broker", "created_at": now,
+            "updated_at": now}  # fmt: skip
+
+
+_COUNT = select(func.count()).select_from(Organization)
+
+
+def test_a_transaction_commits_all_or_nothing(database_url: str) -> None:
+    database = Database(database_url)
+
+    @writes
+    async def two(tx: Tx, *, fail: bool) -> None:
+        await tx.run(insert(Organization), _organization("Een"))
+        tx.defer(insert(Organization), _organization("Twee"))
+        if fail:
+            raise ValueError("changed my mind")
+
+    @reads
+    async def count(tx: Tx) -> int:
+        return int(await tx.scalar(_COUNT))
+
+    with pytest.raises(ValueError, match="changed my mind"):
+        run(database, two(database, fail=True))
+    assert run(database, count(database)) == 0
+    run(database, two(database, fail=False))
+    assert run(database, count(database)) == 2
+    database.dispose()
+
+
+def test_deferred_statements_go_before_the_next_and_a_batch_keeps_its_order(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+
+    @writes
+    async def work(tx: Tx) -> tuple[int, list[list[Any]]]:
+        first = _organization("Eerste")
+        tx.defer(insert(Organization), first)  # not sent yet
+        seen = int(await tx.scalar(_COUNT))  # sent first, then this read: it counts it
+        tx.defer(update(Organization).where(Organization.id == first["id"]).values(name="Eén"))
+        named = select(Organization.name).where(Organization.id == first["id"])
+        batch = await tx.batch(Query.of(named), Query.of(_COUNT), Query.of(named))
+        return seen, batch
+
+    seen, (before, counted, after) = run(database, work(database))
+    assert seen == 1
+    assert [row.name for row in before] == ["Eén"] == [row.name for row in after]
+    assert counted[0][0] == 1
+    database.dispose()
+
+
+def test_a_savepoint_undoes_only_its_part(database_url: str) -> None:
+    database = Database(database_url)
+    kept = _organization("Blijft")
+
+    @writes
+    async def work(tx: Tx) -> None:
+        await tx.run(insert(Organization), kept)
+        with pytest.raises(IntegrityError):
+            async with tx.savepoint():
+                await tx.run(insert(Organization), {**_organization("Dubbel"), "id": kept["id"]})
+        await tx.run(insert(Organization), _organization("Ook"))
+
+    run(database, work(database))
+    assert run(database, reads(lambda tx: tx.scalar(_COUNT))(database)) == 2
+    database.dispose()
+
+
+def test_a_read_cannot_write(database_url: str) -> None:
+    database = Database(database_url)
+
+    async def attempt() -> None:
+        async with database.read() as tx:
+            await tx.run(insert(Organization), _organization("Stiekem"))
+
+    with pytest.raises(RuntimeError, match="cannot write"):
+        run(database, attempt())
+    database.dispose()
+
+
+def test_no_free_connection_in_time_is_no_connection(database_url: str) -> None:
+    database = Database(database_url, pool_size=1, pool_timeout=0.05)
+
+    async def two_at_once() -> None:
+        async with database.read() as tx:
+            await tx.scalar(text("SELECT 1"))
+            async with database.read():
+                pass  # pragma: no cover - the second connection never comes
+
+    with pytest.raises(NoConnection):
+        run(database, two_at_once())
+    database.dispose()
+
+
+def test_no_free_connection_is_a_503_problem(client: TestClient) -> None:
+    app: Any = client.app
+
+    @app.get("/_busy")
+    async def busy() -> None:
+        raise NoConnection("no connection within 10 s")
+
+    response = client.get("/_busy")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["type"] == "service-busy"
 
 
 class _BareSQLite:
@@ -63,40 +180,10 @@ class _BareSQLite:
 
 def test_math_functions_are_supplied_where_sqlite_lacks_them() -> None:
     bare = _BareSQLite()
-    _ensure_math_functions(bare)
+    ensure_math_functions(bare)
     assert set(bare.created) == {"sin", "cos", "asin", "sqrt", "radians", "power"}
     arity, power = bare.created["power"]
     assert (arity, power(2.0, 3.0), power(None, 3.0)) == (2, 8.0, None)
     native = sqlite3.connect(":memory:")
-    _ensure_math_functions(native)  # present: nothing replaced, and they work
+    ensure_math_functions(native)  # present: nothing replaced, and they work
     assert native.execute("SELECT round(power(2, 10))").fetchone() == (1024.0,)
-
-
-def test_a_route_transaction_that_lost_a_deadlock_runs_again(database_url: str) -> None:
-    from app.db import _finishing_transaction
-
-    database = Database(database_url)
-    calls: list[int] = []
-    work = _failing(_Deadlock, 1, calls)
-
-    def endpoint(session: Session) -> int:
-        return int(work(session))
-
-    with database.writer() as session:
-        assert _finishing_transaction(endpoint)(session=session) == 2
-    database.dispose()
-
-
-def test_no_free_connection_is_a_503_problem(client: Any) -> None:
-    from psycopg_pool import PoolTimeout
-
-    app = client.app
-
-    @app.get("/_busy")
-    def busy() -> None:
-        raise PoolTimeout("couldn't get a connection after 30.00 sec")
-
-    response = client.get("/_busy")
-    assert response.status_code == 503
-    assert response.headers["retry-after"] == "1"
-    assert response.json()["type"] == "service-busy"

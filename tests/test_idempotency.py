@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -12,13 +13,14 @@ from sqlalchemy import func, select, update
 from app.idempotency import caller_identity, request_fingerprint
 from app.models import IdempotencyRecord, Organization
 from app.models.base import utcnow
+from tests.direct import db_session
 from tests.factories import ADMIN, bearer, make_key
 
 PATH = "/api/v1/organizations"
 
 
 def _count_organizations(app: FastAPI) -> int:
-    with app.state.database.reader() as session:
+    with db_session(app) as session:
         return int(session.scalar(select(func.count()).select_from(Organization)) or 0)
 
 
@@ -52,7 +54,8 @@ def test_a_retry_while_the_first_runs_is_409(app: FastAPI, client: TestClient) -
     body = json.dumps({"name": "A"}).encode()
     caller = caller_identity(ADMIN["Authorization"], "testclient")
     fingerprint = request_fingerprint("POST", PATH, b"", body)
-    assert app.state.idempotency.claim(caller, "k-3", fingerprint) is None  # the "first" request
+    # The "first" request, still running.
+    assert asyncio.run(app.state.idempotency.claim(caller, "k-3", fingerprint)) is None
     response = client.post(
         PATH,
         content=body,
@@ -84,7 +87,7 @@ def test_a_failed_request_releases_its_key(app: FastAPI, client: TestClient) -> 
 def test_records_are_kept_for_more_than_24_hours(app: FastAPI, client: TestClient) -> None:
     headers = {**ADMIN, "Idempotency-Key": "k-5"}
     client.post(PATH, json={"name": "A"}, headers=headers)
-    with app.state.database.writer() as session, session.begin():
+    with db_session(app) as session, session.begin():
         session.execute(update(IdempotencyRecord).values(created_at=utcnow() - timedelta(hours=25)))
     store = app.state.idempotency
     store._last_purge = 0.0  # force the periodic purge on the next claim

@@ -16,13 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.models import Gig, Signup
+from tests.direct import db_session
 from tests.factories import ADMIN, make_gig, make_volunteer, organization_with_key
 from tests.live_server import serve
 
 
 def _check_invariants(app: FastAPI, gig_id: str) -> tuple[int, list[int]]:
     """Confirmed people never exceed capacity; waitlist positions are exactly 1..n."""
-    with app.state.database.reader() as session:
+    with db_session(app) as session:
         gig = session.get(Gig, gig_id)
         assert gig is not None
         confirmed = session.scalar(
@@ -126,7 +127,7 @@ def test_cancellations_racing_sign_ups_and_capacity_changes(
     )
     assert positions == list(range(1, len(positions) + 1))
     _check_invariants(app, gig["id"])
-    with app.state.database.reader() as session:
+    with db_session(app) as session:
         gig_row = session.get(Gig, gig["id"])
         assert gig_row is not None
         # Nobody waits while a waiting one-person sign-up would fit.

@@ -77,10 +77,10 @@ class Gig(Base):
     signup_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Grows by one with every UPDATE of the row: the database does it (migration 0007's
+    # trigger), whatever statement changed the row. ETags and caches rely on it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     @property
     def spots_left(self) -> int:

@@ -35,7 +35,7 @@ class Volunteer(Base):
     access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Grows by one with every UPDATE of the row: the database does it (migration 0007's
+    # trigger), whatever statement changed the row. ETags and caches rely on it.
+    version: Mapped[int] = mapped_column(Integer, default=1)

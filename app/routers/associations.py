@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Response
 
 from app.auth import AdminPrincipal, AuthenticatedPrincipal, CurrentPrincipal, Principal
 from app.config import API_PREFIX
-from app.db import SessionDep, TransactionalRoute
+from app.dependencies import DatabaseDep, SettingsDep
 from app.errors import Forbidden, NotFound
-from app.etags import IfMatch, etag_for
+from app.etags import IfMatch, Tagged
 from app.idempotency import REDACT_HEADER, SUBJECT_HEADER
-from app.models import Association
 from app.pagination import Cursor, Limit, Page
 from app.schemas.association import (
     AssociationCreate,
@@ -21,35 +19,13 @@ from app.schemas.association import (
     MemberRead,
 )
 from app.services import associations
-from app.services.calendar_tokens import calendar_token
 
-router = APIRouter(
-    prefix=f"{API_PREFIX}/associations", tags=["associations"], route_class=TransactionalRoute
-)
+router = APIRouter(prefix=f"{API_PREFIX}/associations", tags=["associations"])
 
 
-def _read(
-    request: Request, session: Session, association: Association, members: int, principal: Principal
-) -> AssociationRead:
-    calendar_url = None
-    if principal.acts_for_association(association.id):
-        base = request.app.state.settings.public_base_url
-        token = calendar_token(session, association)
-        calendar_url = (
-            f"{base}{API_PREFIX}/associations/{association.id}/calendar.ics?token={token}"
-        )
-    return AssociationRead.model_validate(
-        {
-            **{field: getattr(association, field) for field in AssociationRead.model_fields
-               if field not in ("member_count", "calendar_url")},
-            "member_count": members,
-            "calendar_url": calendar_url,
-        }
-    )  # fmt: skip
-
-
-def _with_etag(response: Response, association: Association) -> None:
-    response.headers["ETag"] = etag_for(association.id, association.version)
+def _respond(response: Response, association: Tagged[AssociationRead]) -> AssociationRead:
+    response.headers["ETag"] = association.etag
+    return association.item
 
 
 def _must_act_for(principal: Principal, association_id: str) -> None:
@@ -58,79 +34,84 @@ def _must_act_for(principal: Principal, association_id: str) -> None:
 
 
 @router.post("", status_code=201, summary="Create an association (admin)")
-def create_association(
+async def create_association(
     body: AssociationCreate,
     principal: AdminPrincipal,
-    session: SessionDep,
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     response: Response,
 ) -> AssociationRead:
-    association = associations.create(session=session, association_in=body)
-    response.headers["Location"] = f"{API_PREFIX}/associations/{association.id}"
-    _with_etag(response, association)
-    return _read(request, session, association, 0, principal)
+    association = await associations.create(
+        db, principal=principal, association_in=body, base_url=settings.public_base_url
+    )
+    response.headers["Location"] = f"{API_PREFIX}/associations/{association.item.id}"
+    return _respond(response, association)
 
 
 @router.get("", summary="List associations (public)")
-def list_associations(
+async def list_associations(
     principal: CurrentPrincipal,
-    session: SessionDep,
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[AssociationRead]:
-    rows, next_cursor = associations.list_page(session=session, limit=limit, cursor=cursor)
-    items = [_read(request, session, row, count, principal) for row, count in rows]
+    items, next_cursor = await associations.list_page(
+        db, principal=principal, limit=limit, cursor=cursor, base_url=settings.public_base_url
+    )
     return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{association_id}", summary="One association (public)")
-def get_association(
+async def get_association(
     association_id: str,
     principal: CurrentPrincipal,
-    session: SessionDep,
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     response: Response,
 ) -> AssociationRead:
-    association = associations.get(session=session, association_id=association_id)
-    _with_etag(response, association)
-    members = associations.member_count(session=session, association_id=association_id)
-    return _read(request, session, association, members, principal)
+    association = await associations.get(
+        db, principal=principal, association_id=association_id, base_url=settings.public_base_url
+    )
+    return _respond(response, association)
 
 
 @router.patch("/{association_id}", summary="Update an association (admin, its own key)")
-def update_association(
+async def update_association(
     association_id: str,
     body: AssociationUpdate,
     principal: AuthenticatedPrincipal,
-    session: SessionDep,
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> AssociationRead:
     _must_act_for(principal, association_id)
-    association = associations.update(
-        session=session, association_id=association_id, association_in=body, if_match=if_match
+    association = await associations.update_association(
+        db,
+        principal=principal,
+        association_id=association_id,
+        association_in=body,
+        if_match=if_match,
+        base_url=settings.public_base_url,
     )
-    _with_etag(response, association)
-    members = associations.member_count(session=session, association_id=association_id)
-    return _read(request, session, association, members, principal)
+    return _respond(response, association)
 
 
 @router.post("/{association_id}/calendar-token", summary="Rotate the secret calendar token")
-def rotate_calendar_token(
+async def rotate_calendar_token(
     association_id: str,
     principal: AuthenticatedPrincipal,
-    session: SessionDep,
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     response: Response,
 ) -> AssociationRead:
     _must_act_for(principal, association_id)
-    association = associations.rotate_calendar_token(session=session, association_id=association_id)
+    association = await associations.rotate_calendar_token(
+        db, principal=principal, association_id=association_id, base_url=settings.public_base_url
+    )
     response.headers[REDACT_HEADER] = "calendar_url"
-    _with_etag(response, association)
-    members = associations.member_count(session=session, association_id=association_id)
-    return _read(request, session, association, members, principal)
+    return _respond(response, association)
 
 
 @router.post(
@@ -138,17 +119,17 @@ def rotate_calendar_token(
     status_code=201,
     summary="Join an association (the volunteer's own token, or the admin)",
 )
-def add_member(
+async def add_member(
     association_id: str,
     body: MemberAdd,
     principal: AuthenticatedPrincipal,
-    session: SessionDep,
+    db: DatabaseDep,
     response: Response,
 ) -> MemberRead:
     if not principal.acts_for_volunteer(body.volunteer_id):
         raise Forbidden("A volunteer joins with its own token.")
-    member = associations.add_member(
-        session=session, association_id=association_id, volunteer_id=body.volunteer_id
+    member = await associations.add_member(
+        db, association_id=association_id, volunteer_id=body.volunteer_id
     )
     response.headers["Location"] = (
         f"{API_PREFIX}/associations/{association_id}/members/{body.volunteer_id}"
@@ -158,17 +139,17 @@ def add_member(
 
 
 @router.get("/{association_id}/members", summary="Members (the association's key, admin)")
-def list_members(
+async def list_members(
     association_id: str,
     principal: AuthenticatedPrincipal,
-    session: SessionDep,
+    db: DatabaseDep,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[MemberRead]:
     if not principal.acts_for_association(association_id):
         raise NotFound("No such association.")
-    rows, next_cursor = associations.list_members(
-        session=session, association_id=association_id, limit=limit, cursor=cursor
+    rows, next_cursor = await associations.list_members(
+        db, association_id=association_id, limit=limit, cursor=cursor
     )
     return Page(items=[MemberRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
@@ -178,14 +159,12 @@ def list_members(
     status_code=204,
     summary="End a membership (the association's key, admin, or the volunteer)",
 )
-def remove_member(
-    association_id: str, volunteer_id: str, principal: AuthenticatedPrincipal, session: SessionDep
+async def remove_member(
+    association_id: str, volunteer_id: str, principal: AuthenticatedPrincipal, db: DatabaseDep
 ) -> Response:
     if not (
         principal.acts_for_association(association_id) or principal.acts_for_volunteer(volunteer_id)
     ):
         raise NotFound("No such member.")
-    associations.remove_member(
-        session=session, association_id=association_id, volunteer_id=volunteer_id
-    )
+    await associations.remove_member(db, association_id=association_id, volunteer_id=volunteer_id)
     return Response(status_code=204)

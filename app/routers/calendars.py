@@ -6,22 +6,22 @@ from __future__ import annotations
 from email.utils import format_datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.auth import AuthenticatedPrincipal
 from app.config import API_PREFIX
-from app.db import SessionDep, TransactionalRoute
+from app.dependencies import CachesDep, DatabaseDep, SettingsDep
 from app.errors import NotFound
 from app.integrations.calendar_feed import CONTENT_TYPE, MAX_FEED_EVENTS, Language, not_modified
 from app.models.base import utcnow
 from app.pagination import Limit
 from app.routers.gig_filters import GigFilterQuery, public_gig_filters, query_parameters
-from app.schemas.calendar import GigSuggestion, GigSuggestionList, OrganizationContact
-from app.services import associations, calendar_feeds, calendar_suggestions, gigs
+from app.schemas.calendar import GigSuggestion, GigSuggestionList
+from app.services import calendar_feeds, calendar_suggestions, gigs
 from app.services.calendar_feeds import RenderedFeed
 from app.services.gig_listing import GigFilters
 
-router = APIRouter(prefix=API_PREFIX, tags=["calendars"], route_class=TransactionalRoute)
+router = APIRouter(prefix=API_PREFIX, tags=["calendars"])
 
 FEED_MAX_AGE = 300
 IfNoneMatch = Annotated[
@@ -79,17 +79,19 @@ def _answer(feed: RenderedFeed, if_none_match: str | None, cache_control: str) -
         f"Cached by clients and proxies for {FEED_MAX_AGE} s (`Cache-Control: public`)."
     ),
 )
-def public_calendar(
-    request: Request,
-    session: SessionDep,
+async def public_calendar(
+    db: DatabaseDep,
+    caches: CachesDep,
+    settings: SettingsDep,
     filters: PublicFilters,
     lang: FeedLanguage = "nl",
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    feed = calendar_feeds.public_feed(
-        session=session,
+    feed = await calendar_feeds.public_feed(
+        db,
+        caches,
         filters=filters,
-        base_url=request.app.state.settings.public_base_url,
+        base_url=settings.public_base_url,
         now=utcnow(),
         lang=lang,
     )
@@ -109,21 +111,21 @@ def public_calendar(
         f"`Cache-Control: private, max-age={FEED_MAX_AGE}`: the address is a secret."
     ),
 )
-def association_calendar(
+async def association_calendar(
     association_id: str,
-    request: Request,
-    session: SessionDep,
+    db: DatabaseDep,
+    caches: CachesDep,
+    settings: SettingsDep,
     token: Annotated[str | None, Query(description="The secret from `calendar_url`.")] = None,
     lang: FeedLanguage = "nl",
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    association = calendar_feeds.get_association_for_feed(
-        session=session, association_id=association_id, token=token
-    )
-    feed = calendar_feeds.association_feed(
-        session=session,
-        association=association,
-        base_url=request.app.state.settings.public_base_url,
+    feed = await calendar_feeds.association_feed(
+        db,
+        caches,
+        association_id=association_id,
+        token=token,
+        base_url=settings.public_base_url,
         now=utcnow(),
         lang=lang,
     )
@@ -142,10 +144,10 @@ def association_calendar(
         "on 1 September); `suggested_starts_at` is the gig's anniversary in that year."
     ),
 )
-def association_suggestions(
+async def association_suggestions(
     association_id: str,
     principal: AuthenticatedPrincipal,
-    session: SessionDep,
+    db: DatabaseDep,
     academic_year: Annotated[
         str | None, Query(max_length=9, description="`YYYY-YYYY`, e.g. `2027-2028`.")
     ] = None,
@@ -156,14 +158,13 @@ def association_suggestions(
     now = utcnow()
     year = calendar_suggestions.next_academic_year(now) if academic_year is None else academic_year
     first_year = calendar_suggestions.parse_academic_year(year)
-    association = associations.get(session=session, association_id=association_id)
-    found = calendar_suggestions.suggest(
-        session=session, association=association, first_year=first_year, now=now, limit=limit
+    found = await calendar_suggestions.suggest(
+        db, association_id=association_id, first_year=first_year, now=now, limit=limit
     )
     items = [
         GigSuggestion(
             gig=gigs.to_read(suggestion.gig),
-            organization=OrganizationContact.model_validate(suggestion.organization),
+            organization=suggestion.organization,
             score=suggestion.score,
             breakdown=suggestion.breakdown,
             suggested_starts_at=suggestion.suggested_starts_at,

@@ -23,7 +23,7 @@ from app.errors import field_error
 from app.pagination import MAX_CURSOR_LENGTH
 from app.schemas.common import Category
 from app.schemas.gig import GigKind
-from app.services.gig_listing import GigFilters, GigSort
+from app.services.gig_listing import GigFilters, GigSort, ListRequest
 
 
 class GigFilterQuery(BaseModel):
@@ -145,6 +145,15 @@ def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
             parameter["description"] = description
         parameters.append(parameter)
     return {"parameters": parameters}
+
+
+def list_request(request: Request) -> ListRequest:
+    """`GET /api/v1/gigs`: filters, order and page of the request; 422 for bad ones."""
+    query = read_query(GigListQuery, request)
+    filters = query.filters()
+    if query.sort == "distance" and filters.near is None:
+        raise field_error(["query", "sort"], "`sort=distance` needs `near`")
+    return ListRequest(filters=filters, sort=query.sort, cursor=query.cursor, limit=query.limit)
 
 
 async def public_gig_filters(request: Request) -> GigFilters:

@@ -17,7 +17,7 @@ from fastapi.responses import PlainTextResponse
 
 from app.auth import AdminPrincipal, CurrentPrincipal, Principal, require_role
 from app.config import API_PREFIX, Settings
-from app.db import SessionDep, TransactionalRoute
+from app.dependencies import DatabaseDep, SettingsDep, get_app_settings
 from app.errors import Forbidden, MalformedJSON, Unauthorized
 from app.integrations import waha, whatsapp_cloud
 from app.integrations.inbound import InboundMessageIn, gig_link
@@ -35,7 +35,7 @@ from app.schemas.integration import (
 )
 from app.services import gigs, inbound_messages
 
-router = APIRouter(prefix=API_PREFIX, tags=["integrations"], route_class=TransactionalRoute)
+router = APIRouter(prefix=API_PREFIX, tags=["integrations"])
 IntegrationPrincipal = Annotated[Principal, Depends(require_role("integration"))]
 _JSON_BODY: dict[str, Any] = {
     "requestBody": {
@@ -49,11 +49,6 @@ class InvalidSignature(Unauthorized):
     status, type, title = 401, "invalid-signature", "The webhook signature is missing or wrong"
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body)
@@ -64,7 +59,7 @@ def _json(body: bytes) -> Any:
 async def cloud_messages(request: Request) -> list[InboundMessageIn]:
     """The messages of a Cloud API delivery whose `X-Hub-Signature-256` is right, else 401."""
     body = await request.body()
-    secret = _settings(request).whatsapp_app_secret
+    secret = get_app_settings(request).whatsapp_app_secret
     if not whatsapp_cloud.verify_signature(
         secret, body, request.headers.get("x-hub-signature-256")
     ):
@@ -76,7 +71,7 @@ async def waha_messages(request: Request) -> list[InboundMessageIn]:
     """The message of a WAHA event whose `X-Webhook-Hmac` is right, else 401."""
     body = await request.body()
     if not waha.verify_hmac(
-        _settings(request).waha_hmac_key,
+        get_app_settings(request).waha_hmac_key,
         body,
         request.headers.get("x-webhook-hmac"),
         request.headers.get("x-webhook-hmac-algorithm"),
@@ -85,11 +80,11 @@ async def waha_messages(request: Request) -> list[InboundMessageIn]:
     return waha.messages_from_event(_json(body))
 
 
-def _acknowledge(
-    session: SessionDep, request: Request, messages: list[InboundMessageIn]
+async def _acknowledge(
+    db: DatabaseDep, settings: Settings, messages: list[InboundMessageIn]
 ) -> WebhookAck:
-    outcomes = inbound_messages.receive_all(
-        session=session, messages=messages, public_base_url=_settings(request).public_base_url
+    outcomes = await inbound_messages.receive_all(
+        db, messages=messages, public_base_url=settings.public_base_url
     )
     return WebhookAck(
         received=len(outcomes), duplicates=sum(outcome.duplicate for outcome in outcomes)
@@ -103,12 +98,12 @@ def _acknowledge(
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 async def verify_whatsapp_webhook(
-    request: Request,
+    settings: SettingsDep,
     mode: Annotated[str | None, Query(alias="hub.mode", max_length=40)] = None,
     token: Annotated[str | None, Query(alias="hub.verify_token", max_length=500)] = None,
     challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=500)] = None,
 ) -> PlainTextResponse:
-    verify_token = _settings(request).whatsapp_verify_token
+    verify_token = settings.whatsapp_verify_token
     if not whatsapp_cloud.verify_subscription(verify_token, mode, token, challenge):
         raise Forbidden("The verify token does not match.")
     assert challenge is not None
@@ -128,12 +123,12 @@ async def verify_whatsapp_webhook(
     ),
     openapi_extra=_JSON_BODY,
 )
-def whatsapp_webhook(
+async def whatsapp_webhook(
     messages: Annotated[list[InboundMessageIn], Depends(cloud_messages)],
-    session: SessionDep,
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
 ) -> WebhookAck:
-    return _acknowledge(session, request, messages)
+    return await _acknowledge(db, settings, messages)
 
 
 @router.post(
@@ -146,12 +141,12 @@ def whatsapp_webhook(
     ),
     openapi_extra=_JSON_BODY,
 )
-def waha_webhook(
+async def waha_webhook(
     messages: Annotated[list[InboundMessageIn], Depends(waha_messages)],
-    session: SessionDep,
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
 ) -> WebhookAck:
-    return _acknowledge(session, request, messages)
+    return await _acknowledge(db, settings, messages)
 
 
 _BRIDGE_STATUS: dict[str, BridgeStatus] = {"created": "created", "draft": "draft"}
@@ -169,11 +164,11 @@ _BRIDGE_STATUS: dict[str, BridgeStatus] = {"created": "created", "draft": "draft
     ),
     responses={200: {"model": BridgeResult, "description": "A repeat of a stored message_id."}},
 )
-def bridge_message(
+async def bridge_message(
     body: BridgeMessageIn,
     principal: IntegrationPrincipal,
-    session: SessionDep,
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     response: Response,
 ) -> BridgeResult:
     message_in = InboundMessageIn(
@@ -184,10 +179,10 @@ def bridge_message(
         text=body.text,
         sent_at=body.timestamp,
     )
-    outcome = inbound_messages.receive(
-        session=session,
+    outcome = await inbound_messages.receive_one(
+        db,
         message_in=message_in,
-        public_base_url=_settings(request).public_base_url,
+        public_base_url=settings.public_base_url,
         refuse_over_limit=True,
     )
     if outcome.duplicate:
@@ -205,16 +200,16 @@ def bridge_message(
 
 
 @router.get("/integrations/messages", summary="Received messages and what became of them (admin)")
-def list_messages(
+async def list_messages(
     principal: AdminPrincipal,
-    session: SessionDep,
+    db: DatabaseDep,
     status: InboundStatus | None = None,
     channel: InboundChannel | None = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[InboundMessageRead]:
-    rows, next_cursor = inbound_messages.list_page(
-        session=session, limit=limit, cursor=cursor, status=status, channel=channel
+    rows, next_cursor = await inbound_messages.list_page(
+        db, limit=limit, cursor=cursor, status=status, channel=channel
     )
     return Page(
         items=[InboundMessageRead.model_validate(row) for row in rows], next_cursor=next_cursor
@@ -226,22 +221,22 @@ def list_messages(
     tags=["gigs"],
     summary="A WhatsApp-ready message for a gig, with its link (drafts: owner and admin)",
 )
-def share_gig(
+async def share_gig(
     gig_id: str,
     principal: CurrentPrincipal,
-    session: SessionDep,
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     lang: Literal["nl", "en"] = "nl",
 ) -> ShareText:
-    gig = gigs.get_visible(session=session, principal=principal, gig_id=gig_id)
-    url = gig_link(_settings(request).public_base_url, gig.id)
+    gig = (await gigs.get_visible(db, principal=principal, gig_id=gig_id)).item
+    url = gig_link(settings.public_base_url, gig.id)
     text = share_text(
         title=gig.title,
         starts_at=gig.starts_at,
         ends_at=gig.ends_at,
-        address=gig.address,
-        area=gig.area,
-        postcode=gig.postcode,
+        address=gig.location.address,
+        area=gig.location.area,
+        postcode=gig.location.postcode,
         spots_left=gig.spots_left,
         url=url,
         lang=lang,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Header, Query
 
 from app.auth import AdminPrincipal, AuthenticatedPrincipal
 from app.config import API_PREFIX
-from app.db import SessionDep, TransactionalRoute, get_database
+from app.dependencies import CachesDep, DatabaseDep
 from app.matching.reasons import Lang
 from app.schemas.matching import (
     AssignmentProposal,
@@ -25,7 +22,7 @@ from app.schemas.matching import (
 )
 from app.services import gigs, matching
 
-router = APIRouter(prefix=API_PREFIX, tags=["matching"], route_class=TransactionalRoute)
+router = APIRouter(prefix=API_PREFIX, tags=["matching"])
 Limit = Annotated[int, Query(ge=1, le=100, description="How many to return, 1–100.")]
 LangQuery = Annotated[
     Literal["nl", "en"] | None,
@@ -60,19 +57,6 @@ def preferred_lang(
 PreferredLang = Annotated[Lang, Depends(preferred_lang)]
 
 
-async def read_session(request: Request) -> AsyncIterator[Session]:
-    """A read-only session, even for a POST: a proposal writes nothing, so on SQLite it
-    must not hold the write lock (``BEGIN IMMEDIATE``) while it computes for seconds."""
-    session = get_database(request).reader()
-    try:
-        yield session
-    finally:
-        await run_in_threadpool(session.close)
-
-
-ReadSessionDep = Annotated[Session, Depends(read_session, scope="function")]
-
-
 @router.get(
     "/volunteers/{volunteer_id}/matches",
     tags=["volunteers"],
@@ -84,15 +68,15 @@ ReadSessionDep = Annotated[Session, Depends(read_session, scope="function")]
         f"out. At most the {matching.MAX_GIGS_SCORED:,} soonest open gigs are scored."
     ),
 )
-def volunteer_matches(
+async def volunteer_matches(
     volunteer_id: str,
     principal: AuthenticatedPrincipal,
-    session: SessionDep,
+    db: DatabaseDep,
     lang: PreferredLang,
     limit: Limit = 20,
 ) -> GigMatchList:
-    ranked = matching.matches_for_volunteer(
-        session=session, principal=principal, volunteer_id=volunteer_id, limit=limit, lang=lang
+    ranked = await matching.matches_for_volunteer(
+        db, principal=principal, volunteer_id=volunteer_id, limit=limit, lang=lang
     )
     return GigMatchList(
         items=[
@@ -117,15 +101,16 @@ def volunteer_matches(
         "contact data."
     ),
 )
-def gig_candidates(
+async def gig_candidates(
     gig_id: str,
     principal: AuthenticatedPrincipal,
-    session: SessionDep,
+    db: DatabaseDep,
+    caches: CachesDep,
     lang: PreferredLang,
     limit: Limit = 20,
 ) -> CandidateList:
-    found = matching.candidates_for_gig(
-        session=session, principal=principal, gig_id=gig_id, limit=limit, lang=lang
+    found = await matching.candidates_for_gig(
+        db, caches, principal=principal, gig_id=gig_id, limit=limit, lang=lang
     )
     if found.kind == "group":
         return CandidateList(
@@ -163,11 +148,12 @@ def gig_candidates(
         "bounded time) is a 422."
     ),
 )
-def propose_assignments(
-    body: AssignmentRequest, principal: AdminPrincipal, session: ReadSessionDep
+async def propose_assignments(
+    body: AssignmentRequest, principal: AdminPrincipal, db: DatabaseDep, caches: CachesDep
 ) -> AssignmentProposal:
-    result = matching.propose_assignments(
-        session=session,
+    result = await matching.propose_assignments(
+        db,
+        caches,
         gig_ids=body.gig_ids,
         volunteer_ids=body.volunteer_ids,
         strategy=body.strategy,

@@ -9,12 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
-from app.db import TransactionalRoute, get_database
+from app.dependencies import DatabaseDep
 from app.migrate import is_at_head
 
-router = APIRouter(tags=["operations"], route_class=TransactionalRoute)
+router = APIRouter(tags=["operations"])
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 
@@ -28,12 +27,9 @@ async def healthz() -> dict[str, str]:
     summary="The database is reachable and migrated to the head revision",
     responses={503: {"description": "Not ready"}},
 )
-def readyz(request: Request) -> JSONResponse:
-    database = get_database(request)
+async def readyz(request: Request, db: DatabaseDep) -> JSONResponse:
     try:
-        with database.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        migrated = is_at_head(database.engine, request.app.state.head_revision)
+        migrated = await is_at_head(db, request.app.state.head_revision)
     except Exception:  # any database failure means "not ready", never a 500
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     if not migrated:
@@ -42,13 +38,13 @@ def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
-def metrics(request: Request) -> PlainTextResponse:
+async def metrics(request: Request) -> PlainTextResponse:
     body = generate_latest(request.app.state.metrics_registry)
     return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/docs", include_in_schema=False)
-def docs() -> HTMLResponse:
+async def docs() -> HTMLResponse:
     return get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="Klusmakelaar API",

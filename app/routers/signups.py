@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from app.auth import AuthenticatedPrincipal, BearerToken, resolve_token
+from app.auth import AuthenticatedPrincipal
 from app.config import API_PREFIX
-from app.db import SessionDep, TransactionalRoute, get_database, run_transaction
-from app.errors import NotFound, Unauthorized
+from app.dependencies import DatabaseDep
+from app.errors import NotFound
 from app.pagination import Cursor, Limit, Page
 from app.schemas.signup import (
     AttendanceRecord,
@@ -18,10 +18,9 @@ from app.schemas.signup import (
     SignupRead,
     VolunteerHours,
 )
-from app.services import gigs, signup_reads, signups
-from app.sql_batch import run_steps_async
+from app.services import signup_reads, signups
 
-router = APIRouter(prefix=API_PREFIX, tags=["sign-ups"], route_class=TransactionalRoute)
+router = APIRouter(prefix=API_PREFIX, tags=["sign-ups"])
 Lang = Annotated[Literal["nl", "en"], Query(description="Language of the statement.")]
 
 
@@ -37,31 +36,10 @@ Lang = Annotated[Literal["nl", "en"], Query(description="Language of the stateme
     },
 )
 async def create_signup(
-    gig_id: str, body: SignupCreate, token: BearerToken, request: Request
+    gig_id: str, body: SignupCreate, principal: AuthenticatedPrincipal, db: DatabaseDep
 ) -> Response:
-    database = get_database(request)
-    settings = request.app.state.settings
-    if database.is_sqlite:
-        # The token first, outside the transaction: a bad one must not queue for the
-        # database's single write lock.
-        principal = await resolve_token(database, settings, token)
-        if principal is None:
-            raise Unauthorized("The token is unknown or revoked.")
-        signup = await run_transaction(
-            database,
-            lambda session: signups.create(
-                session=session, principal=principal, gig_id=gig_id, signup_in=body
-            ),
-        )
-    else:
-        # On the event loop (psycopg asyncio, no worker thread), the token resolved as the
-        # transaction's first read: one round trip less on the API's hot write path.
-        signup = await run_steps_async(
-            database,
-            lambda: signups.sign_up_steps(
-                "postgresql", gig_id=gig_id, signup_in=body, settings=settings, token=token
-            ),
-        )
+    signup = await signups.sign_up(db, principal=principal, gig_id=gig_id, signup_in=body)
+    # Serialised here, once: the hot write path of the API.
     return Response(
         signup.model_dump_json(),
         status_code=201,
@@ -73,18 +51,21 @@ async def create_signup(
 @router.get(
     "/gigs/{gig_id}/signups", summary="A gig's sign-ups with contacts (its organisation, admin)"
 )
-def list_gig_signups(
+async def list_gig_signups(
     gig_id: str,
     principal: AuthenticatedPrincipal,
-    session: SessionDep,
+    db: DatabaseDep,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[GigSignupRead]:
-    gig = gigs.get_visible(session=session, principal=principal, gig_id=gig_id)
-    if not principal.acts_for_organization(gig.organization_id):
+    if not (principal.is_admin or principal.role == "organization"):
         raise NotFound("No such gig.")
-    items, next_cursor = signup_reads.list_for_gig(
-        session=session, gig=gig, limit=limit, cursor=cursor
+    items, next_cursor = await signup_reads.list_for_gig(
+        db,
+        organization_id=None if principal.is_admin else principal.organization_id,
+        gig_id=gig_id,
+        limit=limit,
+        cursor=cursor,
     )
     return Page(items=items, next_cursor=next_cursor)
 
@@ -92,35 +73,32 @@ def list_gig_signups(
 @router.get(
     "/signups/{signup_id}", summary="One sign-up (its signer, the gig's organisation, admin)"
 )
-def get_signup(
-    signup_id: str, principal: AuthenticatedPrincipal, session: SessionDep
+async def get_signup(
+    signup_id: str, principal: AuthenticatedPrincipal, db: DatabaseDep
 ) -> SignupRead:
-    signup = signups.get_visible(session=session, principal=principal, signup_id=signup_id)
-    return signup_reads.to_read(session, [signup])[0]
+    return await signups.get_visible(db, principal=principal, signup_id=signup_id)
 
 
 @router.post(
     "/signups/{signup_id}/cancel",
     summary="Cancel a sign-up; the waitlist moves up (the signer, the gig's organisation, admin)",
 )
-def cancel_signup(
-    signup_id: str, principal: AuthenticatedPrincipal, session: SessionDep
+async def cancel_signup(
+    signup_id: str, principal: AuthenticatedPrincipal, db: DatabaseDep
 ) -> SignupRead:
-    signup = signups.cancel(session=session, principal=principal, signup_id=signup_id)
-    return signup_reads.to_read(session, [signup])[0]
+    return await signups.cancel(db, principal=principal, signup_id=signup_id)
 
 
 @router.post(
     "/signups/{signup_id}/attendance",
     summary="Record attendance and hours after the gig started (the gig's organisation, admin)",
 )
-def record_attendance(
-    signup_id: str, body: AttendanceRecord, principal: AuthenticatedPrincipal, session: SessionDep
+async def record_attendance(
+    signup_id: str, body: AttendanceRecord, principal: AuthenticatedPrincipal, db: DatabaseDep
 ) -> SignupRead:
-    signup = signups.record_attendance(
-        session=session, principal=principal, signup_id=signup_id, record=body
+    return await signups.record_attendance(
+        db, principal=principal, signup_id=signup_id, record=body
     )
-    return signup_reads.to_read(session, [signup])[0]
 
 
 @router.get(
@@ -128,17 +106,17 @@ def record_attendance(
     tags=["volunteers"],
     summary="A volunteer's sign-ups (self, admin)",
 )
-def list_volunteer_signups(
+async def list_volunteer_signups(
     volunteer_id: str,
     principal: AuthenticatedPrincipal,
-    session: SessionDep,
+    db: DatabaseDep,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[SignupRead]:
     if not principal.acts_for_volunteer(volunteer_id):
         raise NotFound("No such volunteer.")
-    items, next_cursor = signup_reads.list_for_volunteer(
-        session=session, volunteer_id=volunteer_id, limit=limit, cursor=cursor
+    items, next_cursor = await signup_reads.list_for_volunteer(
+        db, volunteer_id=volunteer_id, limit=limit, cursor=cursor
     )
     return Page(items=items, next_cursor=next_cursor)
 
@@ -148,11 +126,11 @@ def list_volunteer_signups(
     tags=["volunteers"],
     summary="Recorded hours per organisation and a statement for a CV (self, admin)",
 )
-def volunteer_hours(
-    volunteer_id: str, principal: AuthenticatedPrincipal, session: SessionDep, lang: Lang = "nl"
+async def volunteer_hours(
+    volunteer_id: str, principal: AuthenticatedPrincipal, db: DatabaseDep, lang: Lang = "nl"
 ) -> VolunteerHours:
     if not principal.acts_for_volunteer(volunteer_id):
         raise NotFound("No such volunteer.")
     return VolunteerHours.model_validate(
-        signup_reads.hours(session=session, volunteer_id=volunteer_id, lang=lang)
+        await signup_reads.hours(db, volunteer_id=volunteer_id, lang=lang)
     )

@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, true
 
-from app.models import Association, Gig
+from app.models import Gig
 
 
-def fits_association(association: Association) -> ColumnElement[bool]:
-    """A WHERE clause: the gig fits ``association``'s category and area preferences."""
+def fits_association(association: Any) -> ColumnElement[bool]:
+    """A WHERE clause: the gig fits the association's category and area preferences
+    (``association``: its row, with `preferred_categories` and `preferred_areas`)."""
     conditions: list[Any] = []
     if association.preferred_categories:
         conditions.append(Gig.category.in_(list(association.preferred_categories)))

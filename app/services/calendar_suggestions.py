@@ -22,20 +22,21 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from app.errors import field_error
+from app.db import Row, Tx, reads
+from app.errors import NotFound, field_error
 from app.integrations.calendar_feed import AMSTERDAM
 from app.matching.associations import association_factors
 from app.matching.profiles import AssociationProfile, GigProfile
 from app.matching.weights import ASSOCIATION_WEIGHTS
-from app.models import Association, Gig, Organization
+from app.models import Gig, Organization
+from app.schemas.calendar import OrganizationContact
 from app.schemas.common import fold_text
 from app.services.association_fit import fits_association
-from app.services.associations import member_count
+from app.services.associations import ASSOCIATION, member_count
 
 #: The most recent fitting gigs looked at; older editions rarely add anything.
 MAX_CANDIDATES: Final = 2000
@@ -49,8 +50,8 @@ _ACADEMIC_YEAR: Final = re.compile(r"^(\d{4})-(\d{4})$")
 class Suggestion:
     """A past gig proposed again, with its organisation, its score and a proposed date."""
 
-    gig: Gig
-    organization: Organization
+    gig: Row
+    organization: OrganizationContact
     score: float
     breakdown: dict[str, float]
     suggested_starts_at: datetime
@@ -74,12 +75,24 @@ def next_academic_year(now: datetime) -> str:
     return f"{current_first + 1}-{current_first + 2}"
 
 
-def suggest(
-    *, session: Session, association: Association, first_year: int, now: datetime, limit: int
+_ORGANIZATION_COLUMNS = (
+    Organization.name.label("organization_name"),
+    Organization.email.label("organization_email"),
+    Organization.phone.label("organization_phone"),
+    Organization.website.label("organization_website"),
+)
+
+
+@reads
+async def suggest(
+    tx: Tx, *, association_id: str, first_year: int, now: datetime, limit: int
 ) -> list[Suggestion]:
-    """The best ``limit`` repeatable past group gigs for ``association``, best first."""
-    rows = session.execute(
-        select(Gig, Organization)
+    """The best ``limit`` repeatable past group gigs for the association, best first."""
+    association = await tx.row(ASSOCIATION, association_id=association_id)
+    if association is None:
+        raise NotFound("No such association.")
+    rows = await tx.rows(
+        select(*Gig.__table__.columns, *_ORGANIZATION_COLUMNS)
         .join(Organization, Organization.id == Gig.organization_id)
         .where(
             Gig.kind == "group",
@@ -91,28 +104,32 @@ def suggest(
         .order_by(Gig.starts_at.desc(), Gig.id)
         .limit(MAX_CANDIDATES)
     )
-    latest: dict[tuple[str, str], tuple[Gig, Organization]] = {}
-    for gig, organization in rows:
-        latest.setdefault(
-            (gig.organization_id, " ".join(fold_text(gig.title).split())), (gig, organization)
-        )
+    latest: dict[tuple[str, str], Row] = {}
+    for row in rows:
+        latest.setdefault((row.organization_id, " ".join(fold_text(row.title).split())), row)
     profile = AssociationProfile(
         id=association.id,
         name=association.name,
         preferred_categories=association.preferred_categories,
         preferred_areas=association.preferred_areas,
-        member_count=member_count(session=session, association_id=association.id),
+        member_count=await member_count(tx, association.id),
     )
-    suggestions = [
-        _suggestion(gig, organization, profile, first_year) for gig, organization in latest.values()
-    ]
+    suggestions = [_suggestion(row, profile, first_year) for row in latest.values()]
     suggestions.sort(key=lambda item: (-item.score, -item.gig.starts_at.timestamp(), item.gig.id))
     return suggestions[:limit]
 
 
-def _suggestion(
-    gig: Gig, organization: Organization, profile: AssociationProfile, first_year: int
-) -> Suggestion:
+def _contact(row: Any) -> OrganizationContact:
+    return OrganizationContact(
+        id=row.organization_id,
+        name=row.organization_name,
+        email=row.organization_email,
+        phone=row.organization_phone,
+        website=row.organization_website,
+    )
+
+
+def _suggestion(gig: Row, profile: AssociationProfile, first_year: int) -> Suggestion:
     gig_profile = GigProfile(
         id=gig.id,
         category=gig.category,
@@ -129,7 +146,7 @@ def _suggestion(
     weights = {name: ASSOCIATION_WEIGHTS[name] for name in RANKING_FACTORS}
     score = sum(weights[name] * breakdown[name] for name in RANKING_FACTORS) / sum(weights.values())
     starts_at, ends_at = project_into_academic_year(gig.starts_at, gig.ends_at, first_year)
-    return Suggestion(gig, organization, round(score, 4), breakdown, starts_at, ends_at)
+    return Suggestion(gig, _contact(gig), round(score, 4), breakdown, starts_at, ends_at)
 
 
 def project_into_academic_year(

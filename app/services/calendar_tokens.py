@@ -10,35 +10,32 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from app.models import Association, InstanceSecret
+from app.db import Tx
+from app.models import InstanceSecret
 
-_secrets: dict[str, bytes] = {}
-
-
-def _instance_secret(session: Session) -> bytes:
-    cache_key = str(session.get_bind().engine.url)
-    secret = _secrets.get(cache_key)
-    if secret is None:
-        value = session.scalar(
-            select(InstanceSecret.value).where(InstanceSecret.name == "calendar")
-        )
-        if value is None:
-            raise RuntimeError("the instance secret is missing: run the migrations")
-        secret = _secrets[cache_key] = bytes.fromhex(value)
-    return secret
+_SECRET = select(InstanceSecret.value).where(InstanceSecret.name == "calendar")
 
 
-def calendar_token(session: Session, association: Association) -> str:
-    """The association's current calendar token."""
+async def instance_secret(tx: Tx) -> bytes:
+    """The installation's secret that calendar tokens are derived from."""
+    value = await tx.scalar(_SECRET)
+    if value is None:
+        raise RuntimeError("the instance secret is missing: run the migrations")
+    return bytes.fromhex(value)
+
+
+def calendar_token(secret: bytes, association: Any) -> str:
+    """The association's current calendar token (its row has `id` and
+    `calendar_token_version`)."""
     message = f"{association.id}:{association.calendar_token_version}".encode()
-    digest = hmac.new(_instance_secret(session), message, hashlib.sha256).digest()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def token_matches(session: Session, association: Association, token: str) -> bool:
+def token_matches(secret: bytes, association: Any, token: str) -> bool:
     """Whether ``token`` is the association's current calendar token."""
-    return hmac.compare_digest(calendar_token(session, association).encode(), token.encode())
+    return hmac.compare_digest(calendar_token(secret, association).encode(), token.encode())

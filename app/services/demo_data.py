@@ -13,10 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from app.auth import Principal
-from app.db import Database
+from app.db import Database, Tx, writes
 from app.models import Organization
 from app.schemas.association import AssociationCreate
 from app.schemas.gig import GigCreate, GigLocation
@@ -122,24 +121,24 @@ CATEGORIES = ("board", "information_advice", "visiting", "training", "advocacy",
               "personal_advice", "transport", "fundraising", "care", "other")  # fmt: skip
 
 
-def is_empty(session: Session) -> bool:
+async def is_empty(tx: Tx) -> bool:
     """Whether the database holds no organisations yet (the demo set's marker)."""
-    return session.scalar(select(func.count()).select_from(Organization)) == 0
+    return bool(await tx.scalar(select(func.count()).select_from(Organization)) == 0)
 
 
 def _local(day: datetime, hour: int) -> datetime:
     return datetime.combine(day.date(), time(hour), tzinfo=AMSTERDAM).astimezone(UTC)
 
 
-def _load(session: Session, now: datetime) -> None:
+async def _load(tx: Tx, now: datetime) -> None:
     rng = random.Random(50)  # noqa: S311 (demo data, not security)
     organization_ids = [
-        organizations.create(session=session, organization_in=organization_in).id
+        (await organizations.create(tx, principal=ADMIN, organization_in=organization_in)).item.id
         for organization_in in DEMO_ORGANIZATIONS
     ]
     for name, categories, areas in CONTRACTUS:
-        associations.create(
-            session=session,
+        await associations.create(
+            tx, principal=ADMIN, base_url="",
             association_in=AssociationCreate(name=name, contractus=True, preferred_categories=categories,
                                              preferred_areas=areas),
         )  # fmt: skip
@@ -163,7 +162,7 @@ def _load(session: Session, now: datetime) -> None:
             skills=skills, languages=["nl", "en"] if "Engels" in skills else ["nl"],
             accessible=accessible, guidance_available=guidance, repeatable=repeatable,
         )  # fmt: skip
-        gigs.create(session=session, principal=ADMIN, gig_in=gig_in)
+        await gigs.create(tx, principal=ADMIN, gig_in=gig_in)
     for index in range(30):
         area, postcode, lat, lon = NEIGHBOURHOODS[(index * 5) % len(NEIGHBOURHOODS)]
         first = FIRST_NAMES[index]
@@ -173,8 +172,8 @@ def _load(session: Session, now: datetime) -> None:
                 [(5, "09:00", "13:00"), (6, "10:00", "16:00"), (2, "18:00", "22:00"),
                  (0, "09:00", "17:00"), (3, "13:00", "17:00"), (4, "19:00", "23:00")], k=2)
         ]  # fmt: skip
-        volunteers.register(
-            session=session,
+        await volunteers.register(
+            tx,
             volunteer_in=VolunteerCreate(
                 name=f"{first} {LAST_NAMES[index % len(LAST_NAMES)]}", consent=True,
                 email=f"{first.lower()}{index}@example.org", postcode=postcode, area=area,
@@ -187,10 +186,15 @@ def _load(session: Session, now: datetime) -> None:
         )  # fmt: skip
 
 
-def load_demo_data(database: Database, *, now: datetime | None = None) -> bool:
-    """Load the demo set into an empty database; False (and nothing written) otherwise."""
-    with database.writer() as session, session.begin():
-        if not is_empty(session):
-            return False
-        _load(session, now or datetime.now(UTC))
+@writes
+async def _load_if_empty(tx: Tx, now: datetime) -> bool:
+    if not await is_empty(tx):
+        return False
+    await _load(tx, now)
     return True
+
+
+async def load_demo_data(database: Database, *, now: datetime | None = None) -> bool:
+    """Load the demo set into an empty database, in one transaction; False (and nothing
+    written) otherwise."""
+    return await _load_if_empty(database, now or datetime.now(UTC))

@@ -1,4 +1,5 @@
-"""Great-circle distance in SQL, on SQLite and PostgreSQL, and the bounding box before it."""
+"""Great-circle distance, in SQL (SQLite and PostgreSQL) and in Python, and the bounding box
+that narrows a `near` search before it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
 
-from app.db import EARTH_RADIUS_KM
-
+EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LATITUDE = 111.32
+
+
+def python_km_distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The same haversine distance as `km_distance`, computed in Python."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half_dphi = (phi2 - phi1) / 2
+    half_dlambda = math.radians(lon2 - lon1) / 2
+    h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 class km_distance(GenericFunction[float]):
@@ -24,7 +33,7 @@ class km_distance(GenericFunction[float]):
 
 @compiles(km_distance)
 def _km_distance_sql(element: km_distance, compiler: SQLCompiler, **kw: Any) -> str:
-    # Haversine in plain SQL math (SQLite: its math functions, see `app.db`), so the
+    # Haversine in plain SQL math (SQLite: its math functions, `app.db.connections`), so the
     # database computes it in C for every row inside the bounding box.
     lat1, lon1, lat2, lon2 = (compiler.process(arg, **kw) for arg in element.clauses)
     smaller = "min" if compiler.dialect.name == "sqlite" else "least"

@@ -16,19 +16,15 @@ more than running it.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Literal, cast
-from weakref import WeakKeyDictionary
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Dialect,
-    RowMapping,
     Select,
     and_,
     bindparam,
@@ -36,19 +32,17 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    type_coerce,
 )
-from sqlalchemy.types import NULLTYPE
 
-from app.auth import Principal
-from app.db import CompiledRead, Database, Row
+from app.auth import ANONYMOUS, Principal
+from app.db import Database, Row, Tx
+from app.db.statements import prepare
 from app.errors import InvalidCursor
 from app.models import Gig, GigSkill
 from app.pagination import decode_cursor, encode_cursor
 from app.schemas.common import fold_text
+from app.services.caches import ROW_KEY, Caches, RenderedGig, RenderedGigs
 from app.services.geo import bounding_box, km_distance
-from app.services.gig_json import gig_json
-from app.sql_batch import in_ids
 
 GigSort = Literal["starts_at", "-created_at", "distance"]
 DEFAULT_RADIUS_KM = 25.0
@@ -102,9 +96,9 @@ def listing_statement(shape: _Shape) -> Select[Any]:
         if shape.near
         else None
     )
-    # Each row's cache key, the sort column the next page's cursor is made of, and the
-    # distance (read by position: `_ROW_ID`, `_KEY`, `_SORT_VALUE`).
-    columns: list[Any] = [*_ROW_KEY]
+    # Each row's key in the cache of rendered gigs, the sort column the next page's
+    # cursor is made of, and the distance.
+    columns: list[Any] = [*ROW_KEY]
     if shape.sort == "starts_at":
         columns.append(Gig.starts_at)
     elif shape.sort == "-created_at":
@@ -178,8 +172,9 @@ def listing_statement(shape: _Shape) -> Select[Any]:
 
 
 @lru_cache(maxsize=1024)
-def _compiled(shape: _Shape, dialect: Dialect) -> CompiledRead:
-    return CompiledRead.of(listing_statement(shape), dialect)
+def _statement(shape: _Shape) -> Select[Any]:
+    """The statement of a shape, built once (and so compiled once: the same object)."""
+    return listing_statement(shape)
 
 
 def plan_request(
@@ -232,219 +227,106 @@ def plan_request(
     return shape, values
 
 
-def _prepared(
-    dialect: Dialect,
-    *,
-    filters: GigFilters,
-    principal: Principal,
-    sort: GigSort,
-    cursor: str | None,
-    limit: int,
-) -> tuple[str, Any] | None:
-    """The list query's SQL and driver parameters, or None when the caller may see nothing."""
-    planned = plan_request(filters, principal, sort, cursor, limit, dialect.name)
-    if planned is None:
-        return None
-    shape, values = planned
-    listing = _compiled(shape, dialect)
-    return listing.sql, listing.parameters(values)
+@dataclass(frozen=True)
+class ListRequest:
+    """One `GET /gigs`: the filters, the order and the page asked for."""
+
+    filters: GigFilters
+    sort: GigSort = "starts_at"
+    cursor: str | None = None
+    limit: int = 50
 
 
-def _execute(
-    connection: Connection,
+async def list_json(
+    database: Database,
+    caches: Caches,
     *,
-    filters: GigFilters,
     principal: Principal,
-    sort: GigSort,
-    cursor: str | None,
-    limit: int,
-    prefix: str = "",
-) -> Sequence[RowMapping]:
-    prepared = _prepared(
-        connection.dialect,
-        filters=filters,
-        principal=principal,
-        sort=sort,
-        cursor=cursor,
-        limit=limit,
-    )
-    if prepared is None:
-        return []
-    sql, parameters = prepared
-    return connection.exec_driver_sql(prefix + sql, parameters).mappings().all()
+    query_string: bytes,
+    parse: Callable[[], ListRequest],
+) -> bytes:
+    """One page of gigs as the JSON body of `Page[GigRead]`.
+
+    From the list cache while nothing was committed since it was made (`caches.lists`);
+    only then are the query parameters read (``parse``, which raises 422 for bad ones).
+    """
+    version = await caches.lists.version(database)
+    body = caches.lists.get(query_string, version)
+    if body is not None:
+        return body
+    request = parse()
+    async with database.read() as tx:
+        body = await _page(tx, caches.gigs, principal=principal, request=request)
+    # A list of drafts depends on who asks; every other list is the same for everyone.
+    caches.lists.put(query_string, version, body, shared=request.filters.status != "draft")
+    return body
+
+
+async def _page(
+    tx: Tx, rendered: RenderedGigs, *, principal: Principal, request: ListRequest
+) -> bytes:
+    """A page made by its queries.
+
+    The list query returns each row's key (id, version, counters), not its content; the
+    items come from the cache of rendered gigs, and only rows whose key it does not hold
+    are rendered, by the database, in a second query.
+    """
+    sort, limit = request.sort, request.limit
+    planned = plan_request(request.filters, principal, sort, request.cursor, limit, tx.dialect.name)
+    items: list[RenderedGig | None] = []
+    rows: list[Row] = []
+    page: list[Row] = []
+    for attempt in range(_LIST_ATTEMPTS):
+        rows = [] if planned is None else await tx.rows(_statement(planned[0]), planned[1])
+        page = rows[:limit]
+        items = rendered.lookup(page)
+        missing = [row.id for row, item in zip(page, items, strict=True) if item is None]
+        if not missing:
+            break
+        fresh = await rendered.render(tx, missing)
+        items = [item or fresh.get(row.id) for row, item in zip(page, items, strict=True)]
+        # A row that changed between the two reads may no longer match the filters (or be
+        # gone): read the page again rather than show it. Rare; bounded.
+        if all(
+            item is not None and item.key == _key(row)
+            for row, item in zip(page, items, strict=True)
+        ):
+            break
+        if attempt == _LIST_ATTEMPTS - 1:
+            items = [
+                item if item is not None and item.key == _key(row) else None
+                for row, item in zip(page, items, strict=True)
+            ]
+    if request.filters.near is not None:
+        joined = ",".join(
+            item.with_distance(row.distance_km)
+            for row, item in zip(page, items, strict=True)
+            if item is not None
+        )
+    else:
+        joined = ",".join(item.plain for item in items if item is not None)
+    next_cursor = _next_cursor(rows, sort, limit)
+    return f'{{"items":[{joined}],"next_cursor":{json.dumps(next_cursor)}}}'.encode()
+
+
+def _key(row: Row) -> tuple[Any, ...]:
+    return (row.version, row.confirmed_people, row.waitlist_count)
+
+
+_LIST_ATTEMPTS = 3
 
 
 def explain(
     connection: Connection, *, filters: GigFilters, sort: GigSort = "starts_at", limit: int = 50
 ) -> list[str]:
-    """The database's query plan for a public list request (for tests and benchmarks)."""
-    from app.auth import ANONYMOUS
-
+    """The database's query plan for a public list request (for tests and benchmarks; a
+    synchronous connection of `app.db.connections.migration_engine`)."""
+    planned = plan_request(filters, ANONYMOUS, sort, None, limit, connection.dialect.name)
+    assert planned is not None
+    plan, parameters = prepare(_statement(planned[0]), connection.dialect, planned[1])
     prefix = "EXPLAIN QUERY PLAN " if connection.dialect.name == "sqlite" else "EXPLAIN "
-    rows = _execute(
-        connection,
-        filters=filters,
-        principal=ANONYMOUS,
-        sort=sort,
-        cursor=None,
-        limit=limit,
-        prefix=prefix,
-    )
-    return [str(list(row.values())[-1]) for row in rows]
-
-
-async def list_page(
-    database: Database,
-    *,
-    principal: Principal,
-    filters: GigFilters,
-    sort: GigSort,
-    cursor: str | None,
-    limit: int,
-) -> bytes:
-    """One page of gigs as the JSON body of `Page[GigRead]`.
-
-    The list query returns each row's key (id, version, counters), not its content; the
-    items come from the process's cache of rendered gigs (`GigFragments`), and only rows
-    whose key the cache does not hold are rendered, by the database, in a second query.
-    Both run on the event loop (`Database.reads`).
-    """
-    prepared = _prepared(
-        database.engine.dialect,
-        filters=filters,
-        principal=principal,
-        sort=sort,
-        cursor=cursor,
-        limit=limit,
-    )
-    fragments = _fragments_of(database)
-    for attempt in range(_LIST_ATTEMPTS):
-        rows = [] if prepared is None else await database.reads.fetch_tuples(*prepared)
-        page = rows[:limit]
-        rendered = fragments.lookup(page)
-        missing = [row[_ROW_ID] for row, item in zip(page, rendered, strict=True) if item is None]
-        if not missing:
-            break
-        fresh = await fragments.render(database, missing)
-        rendered = [
-            item or fresh.get(row[_ROW_ID]) for row, item in zip(page, rendered, strict=True)
-        ]
-        # A row that changed between the two reads may no longer match the filters (or
-        # be gone): read the page again rather than show it. Rare; bounded.
-        if all(
-            item is not None and item.key == row[_KEY]
-            for row, item in zip(page, rendered, strict=True)
-        ):
-            break
-        if attempt == _LIST_ATTEMPTS - 1:
-            rendered = [
-                item if item is not None and item.key == row[_KEY] else None
-                for row, item in zip(page, rendered, strict=True)
-            ]
-    if filters.near is not None:
-        # The distance is the sort value, or follows it.
-        at = _SORT_VALUE if sort == "distance" else _SORT_VALUE + 1
-        items = ",".join(
-            item.with_distance(row[at])
-            for row, item in zip(page, rendered, strict=True)
-            if item is not None
-        )
-    else:
-        items = ",".join(item.plain for item in rendered if item is not None)
-    next_cursor = _next_cursor(rows, sort, limit)
-    return f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'.encode()
-
-
-# What identifies one state of a gig's rendering: every change to a gig goes through the
-# ORM, which bumps `version` (SQLAlchemy's version counter); the sign-up counters are in
-# the key as well, so an UPDATE of them alone (a repair by hand) cannot leave a stale item.
-_ROW_KEY = (Gig.id, Gig.version, Gig.confirmed_people, Gig.waitlist_count)
-# The list query's columns by position: the id, the rest of the key, the sort value.
-_ROW_ID, _KEY, _SORT_VALUE = 0, slice(1, len(_ROW_KEY)), len(_ROW_KEY)
-_DISTANCE_KEY = '"distance_km"'
-_LIST_ATTEMPTS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class _Fragment:
-    """A gig rendered as the JSON of `GigRead`, split where its `distance_km` goes."""
-
-    key: tuple[Any, ...]
-    head: str
-    tail: str
-
-    @property
-    def plain(self) -> str:
-        return f"{self.head}null{self.tail}"
-
-    def with_distance(self, distance_km: float | None) -> str:
-        value = "null" if distance_km is None else repr(round(float(distance_km), 3))
-        return f"{self.head}{value}{self.tail}"
-
-    @classmethod
-    def split(cls, key: tuple[Any, ...], rendered: str) -> _Fragment:
-        # The key is the last but two of the object (only timestamps follow), so the last
-        # occurrence is the key itself: in a title or description it would be escaped.
-        at = rendered.rindex(_DISTANCE_KEY)
-        value_at = rendered.index("null", at + len(_DISTANCE_KEY))
-        return cls(key, rendered[:value_at], rendered[value_at + 4 :])
-
-
-class GigFragments:
-    """Rendered gigs of one database, by id, each valid for exactly one row key.
-
-    A lookup compares the key the list query just read with the cached one, so an item is
-    never older than the row it stands for. Bounded: the oldest entries go first.
-    """
-
-    def __init__(self, dialect: Dialect, size: int = 20_000) -> None:
-        self._size = size
-        self._items: dict[str, _Fragment] = {}
-        self._lock = threading.Lock()
-        # The key's columns as the driver returns them, as in the list query (raw SQL);
-        # the ids as one parameter (a JSON array on SQLite, an array on PostgreSQL).
-        raw_key = [type_coerce(column, NULLTYPE).label(column.key) for column in _ROW_KEY]
-        self._sqlite = dialect.name == "sqlite"
-        statement = select(*raw_key, gig_json(dialect.name).label("json")).where(
-            in_ids(Gig.id, "ids")
-        )
-        self._statement = CompiledRead.of(cast(Select[Any], statement), dialect)
-
-    def lookup(self, rows: Sequence[tuple[Any, ...]]) -> list[_Fragment | None]:
-        """The cached rendering of each list row (its key first), or None where it is
-        missing or stale."""
-        found: list[_Fragment | None] = []
-        for row in rows:
-            item = self._items.get(row[_ROW_ID])
-            found.append(item if item is not None and item.key == row[_KEY] else None)
-        return found
-
-    async def render(self, database: Database, ids: list[str]) -> dict[str, _Fragment]:
-        """Render ``ids`` in the database, keep them, and return them by id."""
-        values = {"ids": json.dumps(ids) if self._sqlite else ids}
-        rows = await database.reads.fetch(self._statement.sql, self._statement.parameters(values))
-        fresh = {row["id"]: _Fragment.split(_key_of(row), row["json"]) for row in rows}
-        with self._lock:
-            for gig_id, item in fresh.items():
-                self._items.pop(gig_id, None)
-                self._items[gig_id] = item
-            while len(self._items) > self._size:
-                del self._items[next(iter(self._items))]
-        return fresh
-
-
-def _key_of(row: Row) -> tuple[Any, ...]:
-    return (row["version"], row["confirmed_people"], row["waitlist_count"])
-
-
-_fragment_caches: WeakKeyDictionary[Database, GigFragments] = WeakKeyDictionary()
-
-
-def _fragments_of(database: Database) -> GigFragments:
-    fragments = _fragment_caches.get(database)
-    if fragments is None:
-        fragments = _fragment_caches.setdefault(database, GigFragments(database.engine.dialect))
-    return fragments
+    rows = connection.exec_driver_sql(prefix + plan.sql, parameters).all()
+    return [str(row[-1]) for row in rows]
 
 
 def _as_utc(value: Any) -> Any:
@@ -455,9 +337,12 @@ def _as_utc(value: Any) -> Any:
     return value
 
 
-def _next_cursor(rows: Sequence[tuple[Any, ...]], sort: GigSort, limit: int) -> str | None:
+def _next_cursor(rows: Sequence[Row], sort: GigSort, limit: int) -> str | None:
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
-    value = last[_SORT_VALUE] if sort == "distance" else _as_utc(last[_SORT_VALUE])
-    return encode_cursor([sort, value, last[_ROW_ID]])
+    if sort == "distance":
+        value = last.distance_km
+    else:
+        value = _as_utc(last.starts_at if sort == "starts_at" else last.created_at)
+    return encode_cursor([sort, value, last.id])

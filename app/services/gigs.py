@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.auth import Principal
+from app.db import Row, Tx, reads, writes
 from app.errors import Conflict, Forbidden, NotFound, field_error
-from app.etags import check_if_match, etag_for
-from app.models import Gig, GigSkill, Organization
-from app.models.base import utcnow
+from app.etags import Tagged, check_if_match, etag_for
+from app.models import Gig, GigSkill, Organization, Signup
+from app.models.base import new_id, utcnow
 from app.schemas.common import fold_text
 from app.schemas.gig import GigCreate, GigLocationRead, GigRead, GigUpdate, check_gig_rules
-from app.services import signups
+from app.services import places, waitlist
 
 LOCATION_FIELDS = ("address", "postcode", "area", "lat", "lon", "online")
 TIME_PLACE_FIELDS = ("starts_at", "ends_at", *LOCATION_FIELDS)
@@ -34,15 +34,31 @@ def search_text(title: str, description: str | None) -> str:
     return fold_text(f"{title} {description or ''}")
 
 
-def _set_skills(session: Session, gig: Gig, skills: list[str]) -> None:
-    unique = list(dict.fromkeys(skill.strip() for skill in skills if skill.strip()))
-    gig.skills = unique
-    session.execute(delete(GigSkill).where(GigSkill.gig_id == gig.id))
-    normalised = dict.fromkeys(fold_text(skill) for skill in unique)
-    session.add_all(GigSkill(gig_id=gig.id, skill=skill) for skill in normalised)
+GIG = select(Gig).where(Gig.id == bindparam("gig_id"))
+_GIG_FOR_UPDATE = GIG.with_for_update()
+_INSERT = insert(Gig).returning(*Gig.__table__.columns)
+_ORGANIZATION_EXISTS = select(Organization.id).where(Organization.id == bindparam("id"))
+_DROP_SKILLS = delete(GigSkill).where(GigSkill.gig_id == bindparam("of_gig"))
+_ADD_SKILL = insert(GigSkill)
 
 
-def _organization_for(session: Session, principal: Principal, requested: str | None) -> str:
+def tagged(gig: Row) -> Tagged[GigRead]:
+    """The response model of a gig row, with its ETag."""
+    return Tagged(to_read(gig), etag_for(gig.id, gig.version))
+
+
+def _clean_skills(skills: list[str]) -> list[str]:
+    return list(dict.fromkeys(skill.strip() for skill in skills if skill.strip()))
+
+
+def _index_skills(tx: Tx, gig_id: str, skills: list[str]) -> None:
+    """Replace the gig's normalised skills, the rows `?skill=` finds it by."""
+    tx.defer(_DROP_SKILLS, of_gig=gig_id)
+    for skill in dict.fromkeys(fold_text(skill) for skill in skills):
+        tx.defer(_ADD_SKILL, gig_id=gig_id, skill=skill)
+
+
+async def _organization_for(tx: Tx, principal: Principal, requested: str | None) -> str:
     if principal.role == "organization":
         assert principal.organization_id is not None
         if requested is not None and requested != principal.organization_id:
@@ -50,15 +66,21 @@ def _organization_for(session: Session, principal: Principal, requested: str | N
         return principal.organization_id
     if requested is None:
         raise field_error(["body", "organization_id"], "required when posting as the admin")
-    if session.get(Organization, requested) is None:
+    if await tx.scalar(_ORGANIZATION_EXISTS, id=requested) is None:
         raise field_error(["body", "organization_id"], "no such organisation")
     return requested
 
 
-def create(
-    *, session: Session, principal: Principal, gig_in: GigCreate, source: str = "api"
-) -> Gig:
+@writes
+async def create(
+    tx: Tx, *, principal: Principal, gig_in: GigCreate, source: str = "api"
+) -> Tagged[GigRead]:
     """Create a gig for the caller's organisation (or any, as the admin)."""
+    return tagged(await insert_gig(tx, principal=principal, gig_in=gig_in, source=source))
+
+
+async def insert_gig(tx: Tx, *, principal: Principal, gig_in: GigCreate, source: str) -> Row:
+    """Insert a gig in the caller's transaction; its row."""
     check_gig_rules(
         kind=gig_in.kind,
         starts_at=gig_in.starts_at,
@@ -68,53 +90,56 @@ def create(
         group_size_min=gig_in.group_size_min,
         group_size_max=gig_in.group_size_max,
     )
-    organization_id = _organization_for(session, principal, gig_in.organization_id)
+    organization_id = await _organization_for(tx, principal, gig_in.organization_id)
+    gig_id = new_id("gig")
+    skills = _clean_skills(gig_in.skills)
+    now = utcnow()
     fields = gig_in.model_dump(exclude={"organization_id", "location", "skills"})
-    gig = Gig(
-        **fields,
-        **gig_in.location.model_dump(),
+    row = await tx.one(
+        _INSERT,
+        {**fields, **gig_in.location.model_dump()},
+        id=gig_id,
         organization_id=organization_id,
         source=source,
+        skills=skills,
         search_text=search_text(gig_in.title, gig_in.description),
+        created_at=now,
+        updated_at=now,
     )
-    session.add(gig)
-    session.flush()
-    _set_skills(session, gig, gig_in.skills)
-    session.flush()
-    return gig
+    _index_skills(tx, gig_id, skills)
+    return row
 
 
-def may_see(principal: Principal, organization_id: str, status: str) -> bool:
-    """Drafts are for their organisation and the admin; everything else is public."""
-    return status != "draft" or principal.acts_for_organization(organization_id)
-
-
-def get_visible(
-    *, session: Session, principal: Principal, gig_id: str, for_update: bool = False
-) -> Gig:
+@reads
+async def get_visible(tx: Tx, *, principal: Principal, gig_id: str) -> Tagged[GigRead]:
     """A gig the caller may see, or 404."""
-    query = select(Gig).where(Gig.id == gig_id)
-    if for_update:
-        query = query.with_for_update()
-    gig = session.scalars(query).one_or_none()
-    if gig is None or not may_see(principal, gig.organization_id, gig.status):
+    return tagged(await visible_row(tx, principal=principal, gig_id=gig_id))
+
+
+async def visible_row(tx: Tx, *, principal: Principal, gig_id: str) -> Row:
+    """The row of a gig the caller may see, or 404."""
+    gig = await tx.row(GIG, gig_id=gig_id)
+    if gig is None or not principal.may_see_gig(gig.organization_id, gig.status):
         raise NotFound("No such gig.")
     return gig
 
 
-def get_owned(*, session: Session, principal: Principal, gig_id: str) -> Gig:
+async def _owned(tx: Tx, principal: Principal, gig_id: str) -> Row:
     """A gig the caller may change (its organisation or the admin), locked for the update."""
-    gig = get_visible(session=session, principal=principal, gig_id=gig_id, for_update=True)
+    gig = await tx.row(_GIG_FOR_UPDATE, gig_id=gig_id)
+    if gig is None or not principal.may_see_gig(gig.organization_id, gig.status):
+        raise NotFound("No such gig.")
     if not principal.acts_for_organization(gig.organization_id):
         raise Forbidden("Only the gig's organisation and the admin may change it.")
     return gig
 
 
-def update(
-    *, session: Session, principal: Principal, gig_id: str, gig_in: GigUpdate, if_match: str | None
-) -> Gig:
+@writes
+async def update_gig(
+    tx: Tx, *, principal: Principal, gig_id: str, gig_in: GigUpdate, if_match: str | None
+) -> Tagged[GigRead]:
     """Apply a partial update; publishing is `{"status": "open"}` on a draft."""
-    gig = get_owned(session=session, principal=principal, gig_id=gig_id)
+    gig = await _owned(tx, principal, gig_id)
     check_if_match(if_match, etag_for(gig.id, gig.version))
     if gig.status in ("cancelled", "completed"):
         raise GigNotEditable(f"The gig is {gig.status}.")
@@ -125,39 +150,37 @@ def update(
     status = changes.pop("status", None)
     if status == "draft" and gig.status == "open":
         raise InvalidTransition("A published gig cannot go back to draft; cancel it instead.")
-    merged = {field: changes.get(field, getattr(gig, field)) for field in
+    merged = {field: changes.get(field, gig[field]) for field in
               ("kind", "starts_at", "ends_at", "signup_deadline", "capacity",
                "group_size_min", "group_size_max")}  # fmt: skip
     check_gig_rules(**merged)
-    raised = apply_capacity_change(session=session, gig=gig, new_capacity=changes.get("capacity"))
-    if "kind" in changes and changes["kind"] != gig.kind and has_signups(session=session, gig=gig):
+    raised = capacity_raised(gig, changes.get("capacity"))
+    if "kind" in changes and changes["kind"] != gig.kind and has_signups(gig):
         raise Conflict("The kind of a gig with sign-ups cannot change.")
-    if any(
-        field in changes and changes[field] != getattr(gig, field) for field in TIME_PLACE_FIELDS
-    ):
-        gig.sequence += 1
-    skills = changes.pop("skills", None)
-    for field, value in changes.items():
-        setattr(gig, field, value)
-    if skills is not None:
-        _set_skills(session, gig, skills)
+    values: dict[str, Any] = dict(changes)
+    if any(field in changes and changes[field] != gig[field] for field in TIME_PLACE_FIELDS):
+        values["sequence"] = gig.sequence + 1
+    if "skills" in changes:
+        values["skills"] = _clean_skills(changes["skills"] or [])
+        _index_skills(tx, gig.id, values["skills"])
     if "title" in changes or "description" in changes:
-        gig.search_text = search_text(gig.title, gig.description)
+        values["search_text"] = search_text(
+            changes.get("title", gig.title), changes.get("description", gig.description)
+        )
     if status == "open":
-        gig.status = "open"
-    gig.updated_at = utcnow()
-    session.flush()
-    if raised and gig.status == "open":
-        signups.promote(session=session, gig=gig)
-    return gig
+        values["status"] = "open"
+    await tx.run(update(Gig).where(Gig.id == gig.id).values(**values, updated_at=utcnow()))
+    if raised:
+        await waitlist.promote(tx, await tx.one(places.LOCK_GIG, gig_id=gig.id))
+    return tagged(await tx.one(GIG, gig_id=gig.id))
 
 
-def has_signups(*, session: Session, gig: Gig) -> bool:
+def has_signups(gig: Row) -> bool:
     """Whether anyone is confirmed or waiting for the gig."""
-    return gig.confirmed_people > 0 or gig.waitlist_count > 0
+    return bool(gig.confirmed_people > 0 or gig.waitlist_count > 0)
 
 
-def apply_capacity_change(*, session: Session, gig: Gig, new_capacity: int | None) -> bool:
+def capacity_raised(gig: Row, new_capacity: int | None) -> bool:
     """Check a capacity change against the people confirmed; True when it grows."""
     if new_capacity is None or new_capacity == gig.capacity:
         return False
@@ -166,30 +189,42 @@ def apply_capacity_change(*, session: Session, gig: Gig, new_capacity: int | Non
             f"{gig.confirmed_people} people are confirmed; "
             "cancel sign-ups before lowering the capacity."
         )
-    return new_capacity > gig.capacity
+    return bool(new_capacity > gig.capacity)
 
 
-def cancel(*, session: Session, principal: Principal, gig_id: str) -> Gig:
-    """Cancel a draft or open gig."""
-    gig = get_owned(session=session, principal=principal, gig_id=gig_id)
+_CANCEL_SIGNUPS = (
+    update(Signup)
+    .where(Signup.gig_id == bindparam("of_gig"), Signup.status != "cancelled")
+    .values(status="cancelled", cancelled_at=bindparam("now"))
+)
+
+
+@writes
+async def cancel(tx: Tx, *, principal: Principal, gig_id: str) -> Tagged[GigRead]:
+    """Cancel a draft or open gig, and every sign-up for it."""
+    gig = await _owned(tx, principal, gig_id)
     if gig.status in ("cancelled", "completed"):
         raise InvalidTransition(f"The gig is already {gig.status}.")
-    gig.status = "cancelled"
-    signups.cancel_all(session=session, gig=gig)
-    gig.updated_at = utcnow()
-    session.flush()
-    return gig
+    now = utcnow()
+    tx.defer(_CANCEL_SIGNUPS, of_gig=gig.id, now=now)
+    await tx.run(
+        update(Gig)
+        .where(Gig.id == gig.id)
+        .values(status="cancelled", confirmed_people=0, waitlist_count=0, updated_at=now)
+    )
+    return tagged(await tx.one(GIG, gig_id=gig.id))
 
 
-def complete(*, session: Session, principal: Principal, gig_id: str) -> Gig:
+@writes
+async def complete(tx: Tx, *, principal: Principal, gig_id: str) -> Tagged[GigRead]:
     """Mark an open gig as done; its sign-ups stay."""
-    gig = get_owned(session=session, principal=principal, gig_id=gig_id)
+    gig = await _owned(tx, principal, gig_id)
     if gig.status != "open":
         raise InvalidTransition(f"Only an open gig can be completed; this one is {gig.status}.")
-    gig.status = "completed"
-    gig.updated_at = utcnow()
-    session.flush()
-    return gig
+    await tx.run(
+        update(Gig).where(Gig.id == gig.id).values(status="completed", updated_at=utcnow())
+    )
+    return tagged(await tx.one(GIG, gig_id=gig.id))
 
 
 _READ_FIELDS = (
@@ -200,22 +235,12 @@ _READ_FIELDS = (
 )  # fmt: skip
 
 
-def to_read(gig: Gig | Mapping[str, Any] | RowMapping) -> GigRead:
-    """The response model of a gig row (ORM object or Core mapping), without re-validation."""
-    values: Mapping[str, Any] | RowMapping = (
-        {
-            field: getattr(gig, field)
-            for field in (*_READ_FIELDS, *LOCATION_FIELDS, "confirmed_people")
-        }
-        if isinstance(gig, Gig)
-        else gig
-    )
-    location = GigLocationRead.model_construct(
-        **{field: values[field] for field in LOCATION_FIELDS}
-    )
+def to_read(gig: Mapping[str, Any] | Row) -> GigRead:
+    """The response model of a gig row, without re-validation."""
+    location = GigLocationRead.model_construct(**{field: gig[field] for field in LOCATION_FIELDS})
     return GigRead.model_construct(
-        **{field: values[field] for field in _READ_FIELDS},
+        **{field: gig[field] for field in _READ_FIELDS},
         location=location,
-        spots_left=max(values["capacity"] - values["confirmed_people"], 0),
+        spots_left=max(gig["capacity"] - gig["confirmed_people"], 0),
         distance_km=None,
     )

@@ -9,29 +9,26 @@ the transaction that inserted the row goes on to create the gig, in the same com
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Final
+from typing import Any, Final
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
 
 from app.auth import Principal
+from app.db import Row, Tx, reads, writes
 from app.errors import AppError, RateLimited
 from app.integrations.inbound import InboundMessageIn, gig_link
 from app.integrations.message_parser import ParsedMessage, compose_reply, parse_message
 from app.integrations.message_reply import ReplyStatus
 from app.integrations.message_vocabulary import AMSTERDAM, Language
-from app.models import Gig, InboundMessage, OrganizationWhatsappNumber, RateLimitCounter
+from app.models import InboundMessage, OrganizationWhatsappNumber
 from app.models.base import new_id, utcnow
 from app.pagination import decode_cursor, split_page
 from app.schemas.common import normalize_postcode
 from app.schemas.gig import GigCreate, GigLocation
-from app.services import gigs
+from app.services import gigs, rate_limits
 
 # Per sender, across channels. Over the limit, webhook messages are recorded as ignored
 # (still 200, so the sender's platform does not retry for ever); the bridge gets a 429.
@@ -63,16 +60,40 @@ _FAILED: Final[dict[Language, str]] = {
 class Outcome:
     """What became of one received message; ``duplicate`` when it was stored before."""
 
-    message: InboundMessage
-    gig: Gig | None
+    message: Row
+    gig: Row | None
     duplicate: bool
 
 
-def _insert(session: Session, message_in: InboundMessageIn, received_at: datetime) -> str | None:
+@dataclass
+class _Handling:
+    """What is decided about a new message, written to its row at the end."""
+
+    status: str = "pending"
+    error: str | None = None
+    reply: str | None = None
+    language: str | None = None
+    organization_id: str | None = None
+    gig_id: str | None = None
+    gig: Row | None = field(default=None, repr=False)
+
+    def values(self) -> dict[str, Any]:
+        return {"status": self.status, "error": self.error, "reply": self.reply,
+                "language": self.language, "organization_id": self.organization_id,
+                "gig_id": self.gig_id}  # fmt: skip
+
+
+_MESSAGE = select(InboundMessage).where(InboundMessage.id == bindparam("id"))
+_BY_MESSAGE_ID = select(InboundMessage).where(
+    InboundMessage.channel == bindparam("channel"),
+    InboundMessage.message_id == bindparam("message_id"),
+)
+
+
+async def _insert(tx: Tx, message_in: InboundMessageIn, received_at: datetime) -> str | None:
     """Store the message as pending; None when (channel, message_id) is already taken."""
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
     statement = (
-        insert(InboundMessage)
+        tx.insert(InboundMessage)
         .values(
             id=new_id("msg"),
             channel=message_in.channel,
@@ -87,42 +108,31 @@ def _insert(session: Session, message_in: InboundMessageIn, received_at: datetim
         .on_conflict_do_nothing(index_elements=["channel", "message_id"])
         .returning(InboundMessage.id)
     )
-    return session.execute(statement).scalar_one_or_none()
+    inserted: str | None = await tx.scalar(statement)
+    return inserted
 
 
-def _retry_after(session: Session, sender: str, now: datetime) -> int | None:
+async def _retry_after(tx: Tx, sender: str, now: datetime) -> int | None:
     """Count one message for the sender; the seconds to wait when over the limit, else None."""
-    window = int(now.timestamp() // SENDER_PERIOD_SECONDS)
-    key = f"whatsapp:{sender}"
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    count = session.execute(
-        insert(RateLimitCounter)
-        .values(key=key, window=window, count=1)
-        .on_conflict_do_update(
-            index_elements=["key", "window"], set_={"count": RateLimitCounter.count + 1}
-        )
-        .returning(RateLimitCounter.count)
-    ).scalar_one()
-    if count == 1:
-        session.execute(
-            delete(RateLimitCounter).where(
-                RateLimitCounter.key == key, RateLimitCounter.window < window
-            )
-        )
-    if count <= SENDER_LIMIT:
+    moment = now.timestamp()
+    counted = await rate_limits.count(
+        tx, key=f"whatsapp:{sender}", period_seconds=SENDER_PERIOD_SECONDS, now=moment
+    )
+    if counted <= SENDER_LIMIT:
         return None
-    return max(1, math.ceil((window + 1) * SENDER_PERIOD_SECONDS - now.timestamp()))
+    return rate_limits.retry_after(moment, SENDER_PERIOD_SECONDS)
 
 
-def organization_for(session: Session, sender: str | None) -> str | None:
+async def organization_for(tx: Tx, sender: str | None) -> str | None:
     """The organisation that lists ``sender`` among its WhatsApp numbers, if any."""
     if sender is None:
         return None
-    return session.scalar(
+    organization_id: str | None = await tx.scalar(
         select(OrganizationWhatsappNumber.organization_id).where(
             OrganizationWhatsappNumber.number == sender
         )
     )
+    return organization_id
 
 
 def _placeholder_times(parsed: ParsedMessage, now: datetime) -> tuple[datetime, datetime]:
@@ -167,58 +177,64 @@ def gig_from_message(parsed: ParsedMessage, text: str, now: datetime) -> GigCrea
     )
 
 
-def _create_gig(
-    session: Session, message: InboundMessage, parsed: ParsedMessage, organization_id: str
-) -> Gig | None:
+async def _create_gig(
+    tx: Tx,
+    message: Row,
+    parsed: ParsedMessage,
+    organization_id: str,
+    handling: _Handling,
+) -> Row | None:
     source = "bridge" if message.channel == "bridge" else "whatsapp"
     principal = Principal(role="organization", organization_id=organization_id)
     try:
         gig_in = gig_from_message(parsed, message.text or "", message.received_at)
-        with session.begin_nested():
-            return gigs.create(session=session, principal=principal, gig_in=gig_in, source=source)
+        async with tx.savepoint():
+            return await gigs.insert_gig(tx, principal=principal, gig_in=gig_in, source=source)
     except (AppError, ValidationError) as error:
-        message.status = "failed"
-        message.error = str(getattr(error, "detail", error))[:500]
-        message.reply = _FAILED[parsed.language]
+        handling.status = "failed"
+        handling.error = str(getattr(error, "detail", error))[:500]
+        handling.reply = _FAILED[parsed.language]
         return None
 
 
-def _process(
-    session: Session, message: InboundMessage, message_in: InboundMessageIn, public_base_url: str
-) -> Gig | None:
+async def _process(
+    tx: Tx, message: Row, message_in: InboundMessageIn, public_base_url: str
+) -> _Handling:
+    handling = _Handling()
     if message_in.sender is None:
-        message.status = "unknown_sender"
-        message.error = f"the sender id {message_in.sender_id[:80]!r} is not a phone number"
-        return None
+        handling.status = "unknown_sender"
+        handling.error = f"the sender id {message_in.sender_id[:80]!r} is not a phone number"
+        return handling
     written_at = min(message.sent_at or message.received_at, message.received_at)
     try:
         parsed = parse_message(message.text or "", now=written_at)
     except (OverflowError, ValueError):  # e.g. a year like 9999: record it, answer 200
-        message.status = "failed"
-        message.error = "the date or time could not be read"
-        return None
-    message.language = parsed.language
-    organization_id = organization_for(session, message_in.sender)
+        handling.status = "failed"
+        handling.error = "the date or time could not be read"
+        return handling
+    handling.language = parsed.language
+    organization_id = await organization_for(tx, message_in.sender)
     if organization_id is None:
-        message.status = "unknown_sender"
-        message.reply = _UNKNOWN_SENDER[parsed.language].format(sender=message_in.sender)
-        return None
-    message.organization_id = organization_id
-    gig = _create_gig(session, message, parsed, organization_id)
+        handling.status = "unknown_sender"
+        handling.reply = _UNKNOWN_SENDER[parsed.language].format(sender=message_in.sender)
+        return handling
+    handling.organization_id = organization_id
+    gig = await _create_gig(tx, message, parsed, organization_id, handling)
     if gig is None:
-        return None
+        return handling
     status: ReplyStatus = "created" if gig.status == "open" else "draft"
-    message.status = status
-    message.gig_id = gig.id
-    message.reply = compose_reply(
+    handling.status = status
+    handling.gig_id = gig.id
+    handling.gig = gig
+    handling.reply = compose_reply(
         parsed, gig_url=gig_link(public_base_url, gig.id), status=status, lang=parsed.language
     )
-    return gig
+    return handling
 
 
-def receive(
+async def receive(
+    tx: Tx,
     *,
-    session: Session,
     message_in: InboundMessageIn,
     public_base_url: str,
     refuse_over_limit: bool = False,
@@ -229,52 +245,65 @@ def receive(
     ``refuse_over_limit`` (the bridge, which can retry), a 429 is raised and nothing is kept.
     """
     received_at = utcnow()
-    inserted = _insert(session, message_in, received_at)
+    inserted = await _insert(tx, message_in, received_at)
     if inserted is None:
-        existing = session.scalars(
-            select(InboundMessage).where(
-                InboundMessage.channel == message_in.channel,
-                InboundMessage.message_id == message_in.message_id,
-            )
-        ).one()
-        gig = session.get(Gig, existing.gig_id) if existing.gig_id else None
+        existing = await tx.one(
+            _BY_MESSAGE_ID, channel=message_in.channel, message_id=message_in.message_id
+        )
+        gig = await tx.row(gigs.GIG, gig_id=existing.gig_id) if existing.gig_id else None
         return Outcome(existing, gig, duplicate=True)
-    message = session.get_one(InboundMessage, inserted)
+    message = await tx.one(_MESSAGE, id=inserted)
+    handling = _Handling()
     if message_in.ignore_reason is not None:
-        message.status, message.error = "ignored", message_in.ignore_reason
-        session.flush()
-        return Outcome(message, None, duplicate=False)
-    retry_after = _retry_after(session, message_in.sender or message_in.sender_id, received_at)
-    if retry_after is not None:
-        if refuse_over_limit:
-            raise RateLimited(retry_after)
-        message.status = "ignored"
-        message.error = f"over the sender's limit of {SENDER_LIMIT} messages a minute"
-        session.flush()
-        return Outcome(message, None, duplicate=False)
-    gig = _process(session, message, message_in, public_base_url)
-    session.flush()
-    return Outcome(message, gig, duplicate=False)
+        handling.status, handling.error = "ignored", message_in.ignore_reason
+    else:
+        retry_after = await _retry_after(tx, message_in.sender or message_in.sender_id, received_at)
+        if retry_after is not None:
+            if refuse_over_limit:
+                raise RateLimited(retry_after)
+            handling.status = "ignored"
+            handling.error = f"over the sender's limit of {SENDER_LIMIT} messages a minute"
+        else:
+            handling = await _process(tx, message, message_in, public_base_url)
+    await tx.run(
+        update(InboundMessage).where(InboundMessage.id == inserted).values(**handling.values())
+    )
+    return Outcome(await tx.one(_MESSAGE, id=inserted), handling.gig, duplicate=False)
 
 
-def receive_all(
-    *, session: Session, messages: list[InboundMessageIn], public_base_url: str
+@writes
+async def receive_one(
+    tx: Tx, *, message_in: InboundMessageIn, public_base_url: str, refuse_over_limit: bool = False
+) -> Outcome:
+    """One message (the bridge), in its own transaction."""
+    return await receive(
+        tx,
+        message_in=message_in,
+        public_base_url=public_base_url,
+        refuse_over_limit=refuse_over_limit,
+    )
+
+
+@writes
+async def receive_all(
+    tx: Tx, *, messages: list[InboundMessageIn], public_base_url: str
 ) -> list[Outcome]:
-    """Every message of a webhook delivery, in order, in the request's transaction."""
+    """Every message of a webhook delivery, in order, in one transaction."""
     return [
-        receive(session=session, message_in=message_in, public_base_url=public_base_url)
+        await receive(tx, message_in=message_in, public_base_url=public_base_url)
         for message_in in messages
     ]
 
 
-def list_page(
+@reads
+async def list_page(
+    tx: Tx,
     *,
-    session: Session,
     limit: int,
     cursor: str | None,
     status: str | None = None,
     channel: str | None = None,
-) -> tuple[list[InboundMessage], str | None]:
+) -> tuple[list[Row], str | None]:
     """Received messages, newest first; the cursor is the last id of the previous page."""
     query = select(InboundMessage)
     if status is not None:
@@ -284,5 +313,5 @@ def list_page(
     if cursor is not None:
         (before_id,) = decode_cursor(cursor, [str])
         query = query.where(InboundMessage.id < before_id)
-    rows = session.scalars(query.order_by(InboundMessage.id.desc()).limit(limit + 1)).all()
+    rows = await tx.rows(query.order_by(InboundMessage.id.desc()).limit(limit + 1))
     return split_page(rows, limit, lambda message: [message.id])

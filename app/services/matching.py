@@ -17,6 +17,10 @@ Bounds, so that no request runs unbounded:
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,9 +28,9 @@ from typing import Any, Final
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.auth import Principal
+from app.db import Database, Tx, reads
 from app.errors import NotFound, ValidationFailed, field_error
 from app.matching import (
     MAX_ASSIGNMENT_GIGS,
@@ -49,16 +53,21 @@ from app.matching.scoring import GigMatch, top_k
 from app.models import Gig
 from app.models.base import utcnow
 from app.services import gigs
-from app.services.matching_cache import POOL_CACHE
+from app.services.caches import Caches, PoolCache
 from app.services.matching_data import (
     association_cards,
     association_profiles,
     chunks,
     gig_profile,
     open_gigs_query,
+    pool_fingerprint,
+    profiles_of,
     volunteer_cards,
     volunteer_profiles,
+    volunteer_rows,
 )
+
+logger = logging.getLogger("klusmakelaar.matching")
 
 MAX_GIGS_SCORED: Final = 2_000
 DEFAULT_ASSIGNMENT_GIGS: Final = 200
@@ -88,14 +97,15 @@ class Candidates:
     associations: list[tuple[dict[str, Any], AssociationMatch]]
 
 
-def matches_for_volunteer(
-    *, session: Session, principal: Principal, volunteer_id: str, limit: int, lang: Lang
+@reads
+async def matches_for_volunteer(
+    tx: Tx, *, principal: Principal, volunteer_id: str, limit: int, lang: Lang
 ) -> list[RankedGig]:
     """Open one-off gigs ranked for a volunteer (self or admin; others get 404)."""
     if not principal.acts_for_volunteer(volunteer_id):
         raise NotFound("No such volunteer.")
     now = utcnow()
-    profiles = volunteer_profiles(session, now=now, volunteer_ids=[volunteer_id])
+    profiles = await volunteer_profiles(tx, now=now, volunteer_ids=[volunteer_id])
     if not profiles:
         raise NotFound("No such volunteer.")
     volunteer = profiles[0]
@@ -105,49 +115,99 @@ def matches_for_volunteer(
         query = query.where(Gig.accessible.is_(True))
     if volunteer.needs_guidance:
         query = query.where(Gig.guidance_available.is_(True))
-    rows = {row["id"]: row for row in session.execute(query).mappings()}
+    rows = {row.id: row for row in await tx.rows(query)}
     gig_profiles = [gig_profile(row) for row in rows.values()]
-    ranked = rank_gigs_for_volunteer(volunteer, gig_profiles, now=now, limit=limit, lang=lang)
+    ranked = await asyncio.to_thread(
+        rank_gigs_for_volunteer, volunteer, gig_profiles, now=now, limit=limit, lang=lang
+    )
     return [RankedGig(rows[match.gig_id], match) for match in ranked]
 
 
-def candidates_for_gig(
-    *, session: Session, principal: Principal, gig_id: str, limit: int, lang: Lang
+async def candidates_for_gig(
+    database: Database, caches: Caches, *, principal: Principal, gig_id: str, limit: int, lang: Lang
 ) -> Candidates:
     """Volunteers or associations ranked for a gig (its organisation or admin; others 404)."""
-    gig = gigs.get_visible(session=session, principal=principal, gig_id=gig_id)
-    if not principal.acts_for_organization(gig.organization_id):
-        raise NotFound("No such gig.")
     now = utcnow()
-    profile = gig_profile(gig)
-    if gig.kind == "group":
-        associations = association_profiles(session, now=now)
-        ranked = rank_associations(profile, associations, now=now, limit=limit, lang=lang)
-        cards = association_cards(session, [m.association_id for m in ranked], associations)
-        found = [(cards[m.association_id], m) for m in ranked if m.association_id in cards]
-        return Candidates(kind="group", volunteers=[], associations=found)
-    pool = POOL_CACHE.pool(session, now=now)
-    matches = rank_volunteers(profile, pool, now=now, limit=limit, lang=lang)
-    people = volunteer_cards(session, [match.volunteer_id for match in matches])
+    async with database.read() as tx:
+        gig = await gigs.visible_row(tx, principal=principal, gig_id=gig_id)
+        if not principal.acts_for_organization(gig.organization_id):
+            raise NotFound("No such gig.")
+        profile = gig_profile(gig)
+        if gig.kind == "group":
+            associations = await association_profiles(tx, now=now)
+            ranked = rank_associations(profile, associations, now=now, limit=limit, lang=lang)
+            cards = await association_cards(tx, [m.association_id for m in ranked], associations)
+            found = [(cards[m.association_id], m) for m in ranked if m.association_id in cards]
+            return Candidates(kind="group", volunteers=[], associations=found)
+    pool = await volunteer_pool(database, caches.pool, now=now)
+    matches = await asyncio.to_thread(
+        rank_volunteers, profile, pool, now=now, limit=limit, lang=lang
+    )
+    async with database.read() as tx:
+        people = await volunteer_cards(tx, [match.volunteer_id for match in matches])
     return Candidates(
         kind="one_off",
-        volunteers=[(dict(people[m.volunteer_id]), m) for m in matches if m.volunteer_id in people],
+        volunteers=[
+            (people[m.volunteer_id].as_dict(), m) for m in matches if m.volunteer_id in people
+        ],
         associations=[],
     )
 
 
-def _assignment_gigs(session: Session, gig_ids: Sequence[str] | None, now: datetime) -> list[Any]:
+async def volunteer_pool(
+    database: Database, cache: PoolCache[VolunteerPool], *, now: datetime
+) -> VolunteerPool:
+    """The pool of every volunteer, from the cache while it is right (`caches.pool`)."""
+    data_version = await database.data_version()
+    pool = cache.current(data_version)
+    if pool is not None:
+        return pool
+    async with database.read() as tx:
+        fingerprint = await pool_fingerprint(tx, now)
+    pool = cache.matching(fingerprint, data_version)
+    if pool is not None:
+        return pool
+
+    async def build() -> VolunteerPool:
+        started = time.perf_counter()
+        async with database.read() as tx:
+            rows, bookings = await volunteer_rows(tx, now=now)
+        built = await asyncio.to_thread(_build_pool, rows, bookings)
+        logger.info(
+            "volunteer pool built: %d volunteers in %.2f s",
+            built.size,
+            time.perf_counter() - started,
+        )
+        return built
+
+    return await cache.rebuild(fingerprint, data_version, build)
+
+
+def _build_pool(rows: Sequence[Any], bookings: Any) -> VolunteerPool:
+    """Build the pool with the cyclic GC paused: the build allocates hundreds of
+    thousands of objects without making cycles; collections meanwhile would walk the
+    whole heap again and again for nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return VolunteerPool.from_profiles(profiles_of(rows, bookings))
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+async def _assignment_gigs(tx: Tx, gig_ids: Sequence[str] | None, now: datetime) -> list[Any]:
     if gig_ids is None:
-        return list(session.execute(open_gigs_query(now).limit(DEFAULT_ASSIGNMENT_GIGS)).mappings())
+        return list(await tx.rows(open_gigs_query(now).limit(DEFAULT_ASSIGNMENT_GIGS)))
     unique = list(dict.fromkeys(gig_ids))
     rows: dict[str, Any] = {}
     for part in chunks(unique):
         query = select(Gig.__table__).where(Gig.id.in_(part))
-        rows.update((row["id"], row) for row in session.execute(query).mappings())
+        rows.update((row.id, row) for row in await tx.rows(query))
     unknown = [gig_id for gig_id in unique if gig_id not in rows]
     if unknown:
         raise field_error(["body", "gig_ids"], f"unknown gigs: {unknown[:10]}")
-    groups = [gig_id for gig_id in unique if rows[gig_id]["kind"] != "one_off"]
+    groups = [gig_id for gig_id in unique if rows[gig_id].kind != "one_off"]
     if groups:
         raise field_error(
             ["body", "gig_ids"],
@@ -156,38 +216,44 @@ def _assignment_gigs(session: Session, gig_ids: Sequence[str] | None, now: datet
     return [rows[gig_id] for gig_id in unique]
 
 
-def _preselect(
-    session: Session, gig_profiles: Sequence[GigProfile], pool: VolunteerPool, now: datetime
-) -> VolunteerPool:
-    """The most promising volunteers of a pool too large to assign from directly."""
+def _too_large(gig_profiles: Sequence[GigProfile], pool: VolunteerPool) -> None:
     if len(gig_profiles) * pool.size > PRESELECT_CELLS:
         raise AssignmentTooLarge(
             "Too many gigs to preselect from every volunteer: give `volunteer_ids`.",
             errors=[{"loc": ["body", "volunteer_ids"], "msg": "required for this many gigs"}],
         )
+
+
+def _preselect(gig_profiles: Sequence[GigProfile], pool: VolunteerPool, now: datetime) -> list[str]:
+    """The ids of the most promising volunteers of a pool too large to assign from."""
     best = np.full(pool.size, -np.inf)
     for gig in gig_profiles:
         scores = score_volunteers(gig, pool, now).scores
         rows = top_k(scores, max(PRESELECT_MIN, PRESELECT_PER_SPOT * gig.spots_left))
         best[rows] = np.maximum(best[rows], scores[rows])
     chosen = top_k(best, MAX_ASSIGNMENT_VOLUNTEERS)
-    ids = [pool.ids[row] for row in sorted(chosen.tolist())]
-    return VolunteerPool.from_profiles(volunteer_profiles(session, now=now, volunteer_ids=ids))
+    return [pool.ids[row] for row in sorted(chosen.tolist())]
 
 
-def _assignment_pool(
-    session: Session,
+async def _assignment_pool(
+    database: Database,
+    caches: Caches,
     volunteer_ids: Sequence[str] | None,
     gig_profiles: Sequence[GigProfile],
     now: datetime,
 ) -> VolunteerPool:
     if volunteer_ids is None:
-        pool = POOL_CACHE.pool(session, now=now)
+        pool = await volunteer_pool(database, caches.pool, now=now)
         if pool.size <= MAX_ASSIGNMENT_VOLUNTEERS:
             return pool
-        return _preselect(session, gig_profiles, pool, now)
+        _too_large(gig_profiles, pool)
+        ids = await asyncio.to_thread(_preselect, gig_profiles, pool, now)
+        async with database.read() as tx:
+            profiles = await volunteer_profiles(tx, now=now, volunteer_ids=ids)
+        return VolunteerPool.from_profiles(profiles)
     unique = list(dict.fromkeys(volunteer_ids))
-    profiles = volunteer_profiles(session, now=now, volunteer_ids=unique)
+    async with database.read() as tx:
+        profiles = await volunteer_profiles(tx, now=now, volunteer_ids=unique)
     known = {profile.id for profile in profiles}
     unknown = [volunteer_id for volunteer_id in unique if volunteer_id not in known]
     if unknown:
@@ -195,9 +261,10 @@ def _assignment_pool(
     return VolunteerPool.from_profiles(profiles)
 
 
-def propose_assignments(
+async def propose_assignments(
+    database: Database,
+    caches: Caches,
     *,
-    session: Session,
     gig_ids: Sequence[str] | None,
     volunteer_ids: Sequence[str] | None,
     strategy: Strategy,
@@ -206,9 +273,11 @@ def propose_assignments(
     if gig_ids is not None and len(set(gig_ids)) > MAX_ASSIGNMENT_GIGS:
         raise field_error(["body", "gig_ids"], f"at most {MAX_ASSIGNMENT_GIGS} gigs")
     now = utcnow()
-    gig_profiles = [gig_profile(row) for row in _assignment_gigs(session, gig_ids, now)]
-    pool = _assignment_pool(session, volunteer_ids, gig_profiles, now)
+    async with database.read() as tx:
+        rows = await _assignment_gigs(tx, gig_ids, now)
+    gig_profiles = [gig_profile(row) for row in rows]
+    pool = await _assignment_pool(database, caches, volunteer_ids, gig_profiles, now)
     try:
-        return assign(gig_profiles, pool, strategy=strategy, now=now)
+        return await asyncio.to_thread(assign, gig_profiles, pool, strategy=strategy, now=now)
     except ProblemTooLarge as exc:
         raise AssignmentTooLarge(str(exc), errors=[{"loc": ["body"], "msg": str(exc)}]) from None

@@ -25,7 +25,6 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
-    RowMapping,
     Select,
     Text,
     and_,
@@ -36,8 +35,8 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import Session
 
+from app.db import Row, Tx
 from app.matching import AssociationProfile, GigProfile, VolunteerProfile
 from app.matching.timeslots import AMSTERDAM
 from app.models import Association, AssociationMember, Gig, Signup, SignupMember, Volunteer
@@ -129,16 +128,16 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def volunteer_bookings(
-    session: Session, *, now: datetime, volunteer_ids: Sequence[str] | None = None
+async def volunteer_bookings(
+    tx: Tx, *, now: datetime, volunteer_ids: Sequence[str] | None = None
 ) -> dict[str, Bookings]:
     """Bookings of every volunteer (or of ``volunteer_ids``) that matter from this month on."""
     month = month_bounds(now)
     if volunteer_ids is None:
-        return _collect(session.execute(_volunteer_booking_rows(month[0], None)), month)
+        return _collect(await tx.rows(_volunteer_booking_rows(month[0], None)), month)
     rows: list[Any] = []
     for part in chunks(volunteer_ids):
-        rows.extend(session.execute(_volunteer_booking_rows(month[0], part)))
+        rows.extend(await tx.rows(_volunteer_booking_rows(month[0], part)))
     return _collect(rows, month)
 
 
@@ -176,27 +175,68 @@ def _profiles(rows: Sequence[Any], bookings: Mapping[str, Bookings]) -> list[Vol
     ]
 
 
-def volunteer_profiles(
-    session: Session, *, now: datetime, volunteer_ids: Sequence[str] | None = None
-) -> list[VolunteerProfile]:
-    """Profiles of every volunteer (by id), or of ``volunteer_ids`` (unknown ids skipped)."""
-    bookings = volunteer_bookings(session, now=now, volunteer_ids=volunteer_ids)
+async def volunteer_rows(
+    tx: Tx, *, now: datetime, volunteer_ids: Sequence[str] | None = None
+) -> tuple[list[Any], dict[str, Bookings]]:
+    """What `profiles_of` makes volunteer profiles of: every volunteer (by id), or
+    ``volunteer_ids`` (unknown ids skipped), with their bookings."""
+    bookings = await volunteer_bookings(tx, now=now, volunteer_ids=volunteer_ids)
     query = select(*_VOLUNTEER_COLUMNS, *(cast(column, Text) for column in _VOLUNTEER_JSON))
     rows: list[Any] = []
     if volunteer_ids is None:
-        rows.extend(session.execute(query.order_by(Volunteer.id)))
+        rows.extend(await tx.rows(query.order_by(Volunteer.id)))
     else:
         for part in chunks(volunteer_ids):
-            rows.extend(session.execute(query.where(Volunteer.id.in_(part))))
+            rows.extend(await tx.rows(query.where(Volunteer.id.in_(part))))
+    return rows, bookings
+
+
+def profiles_of(rows: Sequence[Any], bookings: Mapping[str, Bookings]) -> list[VolunteerProfile]:
+    """Profiles of the rows of `volunteer_rows` (pure Python: run it off the event loop
+    when there are many)."""
     return _profiles(rows, bookings)
 
 
-def volunteer_cards(session: Session, volunteer_ids: Sequence[str]) -> dict[str, RowMapping]:
+async def volunteer_profiles(
+    tx: Tx, *, now: datetime, volunteer_ids: Sequence[str] | None = None
+) -> list[VolunteerProfile]:
+    """Profiles of every volunteer (by id), or of ``volunteer_ids`` (unknown ids skipped)."""
+    return profiles_of(*await volunteer_rows(tx, now=now, volunteer_ids=volunteer_ids))
+
+
+async def volunteer_cards(tx: Tx, volunteer_ids: Sequence[str]) -> dict[str, Row]:
     """What an organisation may see of proposed volunteers: no contact data."""
     query = select(
         Volunteer.id, Volunteer.name, Volunteer.area, Volunteer.skills, Volunteer.languages
     ).where(Volunteer.id.in_(volunteer_ids))
-    return {row["id"]: row for row in session.execute(query).mappings()}
+    return {row.id: row for row in await tx.rows(query)}
+
+
+async def pool_fingerprint(tx: Tx, now: datetime) -> tuple[Any, ...]:
+    """A cheap summary that changes whenever volunteers, sign-ups or booked gigs change
+    (the `pool` cache's rule, `app.services.caches`), in one statement.
+
+    - volunteers: count, sum of versions, newest `updated_at` (registration adds a row,
+      erasure removes one, and every UPDATE bumps a version: the sum grows with each);
+    - sign-ups: count, newest `updated_at` (new ones, cancellations, promotions);
+    - gigs with confirmed people: count, sum of versions, newest `updated_at` (moving a
+      gig changes its people's busy times without touching a sign-up);
+    - the month in Europe/Amsterdam ("hours booked this month" starts over).
+    """
+    booked = Gig.confirmed_people > 0
+    row = await tx.one(
+        select(
+            select(func.count()).select_from(Volunteer).scalar_subquery().label("volunteers"),
+            select(func.sum(Volunteer.version)).scalar_subquery().label("volunteer_versions"),
+            select(func.max(Volunteer.updated_at)).scalar_subquery().label("volunteers_at"),
+            select(func.count()).select_from(Signup).scalar_subquery().label("signups"),
+            select(func.max(Signup.updated_at)).scalar_subquery().label("signups_at"),
+            select(func.count()).select_from(Gig).where(booked).scalar_subquery().label("gigs"),
+            select(func.sum(Gig.version)).where(booked).scalar_subquery().label("gig_versions"),
+            select(func.max(Gig.updated_at)).where(booked).scalar_subquery().label("gigs_at"),
+        )
+    )
+    return (*row, month_bounds(now)[0])
 
 
 def gig_profile(gig: Mapping[str, Any] | Any) -> GigProfile:
@@ -247,17 +287,17 @@ def open_gigs_query(now: datetime) -> Select[Any]:
     )
 
 
-def association_profiles(session: Session, *, now: datetime) -> list[AssociationProfile]:
+async def association_profiles(tx: Tx, *, now: datetime) -> list[AssociationProfile]:
     """Every association with its members, engagement, busy times and sign-ups."""
-    members = dict(
-        session.execute(
+    members: dict[str, int] = dict(
+        await tx.rows(
             select(AssociationMember.association_id, func.count()).group_by(
                 AssociationMember.association_id
             )
-        ).all()
+        )
     )
-    engagement = dict(
-        session.execute(
+    engagement: dict[str, float] = dict(
+        await tx.rows(
             select(Signup.association_id, func.sum(Signup.hours * Signup.size))
             .where(
                 Signup.association_id.is_not(None),
@@ -266,9 +306,9 @@ def association_profiles(session: Session, *, now: datetime) -> list[Association
                 Signup.hours.is_not(None),
             )
             .group_by(Signup.association_id)
-        ).all()
+        )
     )
-    booking_rows = session.execute(
+    booking_rows = await tx.rows(
         select(Signup.association_id, Signup.gig_id, Signup.status, Gig.starts_at, Gig.ends_at)
         .join(Gig, Gig.id == Signup.gig_id)
         .where(
@@ -278,7 +318,7 @@ def association_profiles(session: Session, *, now: datetime) -> list[Association
         )
     )
     bookings = _collect(booking_rows, month_bounds(now))
-    associations = session.execute(
+    associations = await tx.rows(
         select(
             Association.id,
             Association.name,
@@ -304,14 +344,14 @@ def association_profiles(session: Session, *, now: datetime) -> list[Association
     return profiles
 
 
-def association_cards(
-    session: Session, association_ids: Sequence[str], profiles: Sequence[AssociationProfile]
+async def association_cards(
+    tx: Tx, association_ids: Sequence[str], profiles: Sequence[AssociationProfile]
 ) -> dict[str, dict[str, Any]]:
     """Public facts of proposed associations: id, name, slug and member count."""
     member_counts = {profile.id: profile.member_count for profile in profiles}
-    rows = session.execute(
+    rows = await tx.rows(
         select(Association.id, Association.name, Association.slug).where(
             Association.id.in_(association_ids)
         )
-    ).mappings()
-    return {row["id"]: {**row, "member_count": member_counts.get(row["id"], 0)} for row in rows}
+    )
+    return {row.id: {**row.as_dict(), "member_count": member_counts.get(row.id, 0)} for row in rows}

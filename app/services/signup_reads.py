@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
 
+from app.db import Row, Tx, in_ids, reads
 from app.errors import NotFound
-from app.models import Association, Gig, Organization, Signup, Volunteer
+from app.models import Association, Gig, Organization, Signup, SignupMember, Volunteer
 from app.pagination import decode_cursor, split_page
 from app.schemas.signup import GigSignupRead, SignupContact, SignupRead
-from app.services.signups import involving_volunteer, member_ids, waitlist_positions
+from app.services import waitlist
+from app.services.places import involving
+
+_MEMBERS = (
+    select(SignupMember.signup_id, SignupMember.volunteer_id)
+    .where(in_ids(SignupMember.signup_id, "signup_ids"))
+    .order_by(SignupMember.volunteer_id)
+)
 
 
-def to_read(session: Session, signups: list[Signup]) -> list[SignupRead]:
-    """Response models for sign-ups, with waitlist positions and named members."""
-    positions = waitlist_positions(session, signups)
-    named = member_ids(session, signups)
+async def member_ids(tx: Tx, signups: Sequence[Row]) -> dict[str, list[str]]:
+    """The volunteers named in each group sign-up."""
+    ids = [signup.id for signup in signups if signup.association_id is not None]
+    named: dict[str, list[str]] = {signup_id: [] for signup_id in ids}
+    if ids:
+        for row in await tx.rows(_MEMBERS, signup_ids=ids):
+            named[row.signup_id].append(row.volunteer_id)
+    return named
+
+
+async def to_read(tx: Tx, signups: Sequence[Row]) -> list[SignupRead]:
+    """Response models for sign-up rows, with waitlist places and named members."""
+    positions = await waitlist.positions(tx, signups)
+    named = await member_ids(tx, signups)
     return [
         SignupRead(
             id=signup.id,
@@ -36,80 +54,81 @@ def to_read(session: Session, signups: list[Signup]) -> list[SignupRead]:
     ]
 
 
-def list_for_gig(
-    *, session: Session, gig: Gig, limit: int, cursor: str | None
+_GIG_OWNER = select(Gig.organization_id).where(Gig.id == bindparam("gig_id"))
+_CONTACTS = select(Volunteer.id, Volunteer.name, Volunteer.email, Volunteer.phone).where(
+    in_ids(Volunteer.id, "ids")
+)
+_GROUP_CONTACTS = select(Association.id, Association.name, Association.email).where(
+    in_ids(Association.id, "ids")
+)
+
+
+@reads
+async def list_for_gig(
+    tx: Tx, *, organization_id: str | None, gig_id: str, limit: int, cursor: str | None
 ) -> tuple[list[GigSignupRead], str | None]:
-    """A gig's sign-ups in arrival order, each with whom to contact."""
-    query = select(Signup).where(Signup.gig_id == gig.id)
+    """A gig's sign-ups in arrival order, each with whom to contact; 404 unless the gig
+    belongs to ``organization_id`` (None: any, for the admin)."""
+    owner = await tx.scalar(_GIG_OWNER, gig_id=gig_id)
+    if owner is None or (organization_id is not None and owner != organization_id):
+        raise NotFound("No such gig.")
+    query = select(Signup).where(Signup.gig_id == gig_id)
     if cursor is not None:
         (after,) = decode_cursor(cursor, [int])
         query = query.where(Signup.queue_number > after)
-    rows = list(session.scalars(query.order_by(Signup.queue_number).limit(limit + 1)))
+    rows = await tx.rows(query.order_by(Signup.queue_number).limit(limit + 1))
     page, next_cursor = split_page(rows, limit, lambda signup: [signup.queue_number])
-    volunteers = {
-        volunteer.id: volunteer
-        for volunteer in session.scalars(
-            select(Volunteer).where(
-                Volunteer.id.in_([s.volunteer_id for s in page if s.volunteer_id])
-            )
-        )
-    }
-    associations = {
-        association.id: association
-        for association in session.scalars(
-            select(Association).where(
-                Association.id.in_([s.association_id for s in page if s.association_id])
-            )
-        )
-    }
+    volunteer_ids = [s.volunteer_id for s in page if s.volunteer_id]
+    association_ids = [s.association_id for s in page if s.association_id]
+    volunteers = {row.id: row for row in await tx.rows(_CONTACTS, ids=volunteer_ids)}
+    associations = {row.id: row for row in await tx.rows(_GROUP_CONTACTS, ids=association_ids)}
     items = []
-    for signup, read in zip(page, to_read(session, page), strict=True):
+    for signup, read in zip(page, await to_read(tx, page), strict=True):
         contact = None
         if signup.volunteer_id in volunteers:
-            volunteer = volunteers[signup.volunteer_id]
-            contact = SignupContact(
-                name=volunteer.name, email=volunteer.email, phone=volunteer.phone
-            )
+            person = volunteers[signup.volunteer_id]
+            contact = SignupContact(name=person.name, email=person.email, phone=person.phone)
         elif signup.association_id in associations:
-            association = associations[signup.association_id]
-            contact = SignupContact(name=association.name, email=association.email, phone=None)
+            group = associations[signup.association_id]
+            contact = SignupContact(name=group.name, email=group.email, phone=None)
         items.append(GigSignupRead(**read.model_dump(), contact=contact))
     return items, next_cursor
 
 
-def list_for_volunteer(
-    *, session: Session, volunteer_id: str, limit: int, cursor: str | None
+@reads
+async def list_for_volunteer(
+    tx: Tx, *, volunteer_id: str, limit: int, cursor: str | None
 ) -> tuple[list[SignupRead], str | None]:
     """The sign-ups a volunteer is part of (alone or named in a group), oldest first."""
-    query = select(Signup).where(involving_volunteer(volunteer_id))
+    query = select(Signup).where(involving([volunteer_id]))
     if cursor is not None:
         (after,) = decode_cursor(cursor, [str])
         query = query.where(Signup.id > after)
-    rows = list(session.scalars(query.order_by(Signup.id).limit(limit + 1)))
+    rows = await tx.rows(query.order_by(Signup.id).limit(limit + 1))
     page, next_cursor = split_page(rows, limit, lambda signup: [signup.id])
-    return to_read(session, page), next_cursor
+    return await to_read(tx, page), next_cursor
 
 
-def history(*, session: Session, volunteer_id: str) -> list[dict[str, Any]]:
+async def history(tx: Tx, *, volunteer_id: str) -> list[dict[str, Any]]:
     """Every sign-up of a volunteer with its gig, for the export of personal data."""
-    rows = session.execute(
-        select(Signup, Gig.title, Gig.starts_at)
+    rows = await tx.rows(
+        select(Signup, Gig.title.label("gig_title"), Gig.starts_at.label("gig_starts_at"))
         .join(Gig, Gig.id == Signup.gig_id)
-        .where(involving_volunteer(volunteer_id))
+        .where(involving([volunteer_id]))
         .order_by(Signup.id)
-    ).all()
+    )
     return [
         {
-            "signup_id": signup.id,
-            "gig_id": signup.gig_id,
-            "gig_title": title,
-            "gig_starts_at": starts_at.isoformat(),
-            "status": signup.status,
-            "attended": signup.attended,
-            "hours": signup.hours,
-            "created_at": signup.created_at.isoformat(),
+            "signup_id": row.id,
+            "gig_id": row.gig_id,
+            "gig_title": row.gig_title,
+            "gig_starts_at": row.gig_starts_at.isoformat(),
+            "status": row.status,
+            "attended": row.attended,
+            "hours": row.hours,
+            "created_at": row.created_at.isoformat(),
         }
-        for signup, title, starts_at in rows
+        for row in rows
     ]
 
 
@@ -144,28 +163,28 @@ def statement(name: str, by_organization: list[dict[str, Any]], total: float, la
     )
 
 
-def hours(*, session: Session, volunteer_id: str, lang: str) -> dict[str, Any]:
+@reads
+async def hours(tx: Tx, *, volunteer_id: str, lang: str) -> dict[str, Any]:
     """Recorded hours of a volunteer: total, per organisation, and the CV statement."""
-    volunteer = session.get(Volunteer, volunteer_id)
-    if volunteer is None:
+    name = await tx.scalar(select(Volunteer.name).where(Volunteer.id == volunteer_id))
+    if name is None:
         raise NotFound("No such volunteer.")
-    rows = session.execute(
-        select(Organization.id, Organization.name, func.sum(Signup.hours))
+    total_hours = func.sum(Signup.hours).label("hours")
+    rows = await tx.rows(
+        select(Organization.id, Organization.name, total_hours)
         .join(Gig, Gig.id == Signup.gig_id)
         .join(Organization, Organization.id == Gig.organization_id)
-        .where(
-            involving_volunteer(volunteer_id), Signup.attended.is_(True), Signup.hours.is_not(None)
-        )
+        .where(involving([volunteer_id]), Signup.attended.is_(True), Signup.hours.is_not(None))
         .group_by(Organization.id, Organization.name)
-        .order_by(func.sum(Signup.hours).desc(), Organization.name)
-    ).all()
+        .order_by(total_hours.desc(), Organization.name)
+    )
     by_organization: list[dict[str, Any]] = [
-        {"organization_id": organization_id, "name": name, "hours": round(float(total or 0), 2)}
-        for organization_id, name, total in rows
+        {"organization_id": row.id, "name": row.name, "hours": round(float(row.hours or 0), 2)}
+        for row in rows
     ]
     total = round(sum(float(row["hours"]) for row in by_organization), 2)
     return {
         "total_hours": total,
         "by_organization": by_organization,
-        "statement": statement(volunteer.name, by_organization, total, lang),
+        "statement": statement(name, by_organization, total, lang),
     }

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy import update as sql_update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from app.auth import VOLUNTEER_TOKEN_PREFIX, Principal, generate_token, hash_token
+from app.auth import VOLUNTEER_TOKEN_PREFIX, generate_token, hash_token
+from app.db import Row, Tx, reads, writes
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.etags import check_if_match, etag_for
+from app.etags import Tagged, check_if_match, etag_for
 from app.models import (
     Association,
     AssociationMember,
@@ -22,19 +21,31 @@ from app.models import (
     Signup,
     Volunteer,
 )
-from app.models.base import utcnow
-from app.schemas.volunteer import VolunteerCreate, VolunteerUpdate
-from app.services import signups
-
-ERASER = Principal(role="admin", key_id="erasure")
+from app.models.base import new_id, utcnow
+from app.schemas.volunteer import (
+    MembershipRead,
+    VolunteerCreate,
+    VolunteerExport,
+    VolunteerRead,
+    VolunteerUpdate,
+)
+from app.services import signup_reads, signups
 
 
 class VolunteerExists(Conflict):
     type, title = "volunteer-exists", "This e-mail address or phone number is already registered"
 
 
-def _ensure_contact_free(
-    session: Session, *, email: str | None, phone: str | None, except_id: str | None = None
+_VOLUNTEER = select(Volunteer).where(Volunteer.id == bindparam("volunteer_id"))
+
+
+def tagged(row: Row) -> Tagged[VolunteerRead]:
+    """The profile of a volunteer row, with its ETag."""
+    return Tagged(VolunteerRead.model_validate(row), etag_for(row.id, row.version))
+
+
+async def _ensure_contact_free(
+    tx: Tx, *, email: str | None, phone: str | None, except_id: str | None = None
 ) -> None:
     conditions = []
     if email is not None:
@@ -46,45 +57,59 @@ def _ensure_contact_free(
     query = select(Volunteer.id).where(or_(*conditions))
     if except_id is not None:
         query = query.where(Volunteer.id != except_id)
-    if session.execute(query.limit(1)).first() is not None:
+    if await tx.row(query.limit(1)) is not None:
         raise VolunteerExists("Sign in with the token you received, or use another contact.")
 
 
-def register(*, session: Session, volunteer_in: VolunteerCreate) -> tuple[Volunteer, str]:
+@writes
+async def register(tx: Tx, *, volunteer_in: VolunteerCreate) -> tuple[Tagged[VolunteerRead], str]:
     """A new volunteer and its access token (shown once; only the hash is kept)."""
     email = volunteer_in.email.lower() if volunteer_in.email else None
-    _ensure_contact_free(session, email=email, phone=volunteer_in.phone)
+    await _ensure_contact_free(tx, email=email, phone=volunteer_in.phone)
     token = generate_token(VOLUNTEER_TOKEN_PREFIX)
     fields = volunteer_in.model_dump(exclude={"consent", "email"})
-    volunteer = Volunteer(**fields, email=email, access_token_hash=hash_token(token))
-    session.add(volunteer)
+    volunteer_id = new_id("vol")
+    now = utcnow()
     try:
-        with session.begin_nested():
-            session.flush()
+        async with tx.savepoint():
+            await tx.run(
+                insert(Volunteer),
+                fields,
+                id=volunteer_id,
+                email=email,
+                access_token_hash=hash_token(token),
+                consent_at=now,
+                created_at=now,
+                updated_at=now,
+            )
     except IntegrityError:
         # Someone registered the same contact in a parallel request.
         raise VolunteerExists(
             "Sign in with the token you received, or use another contact."
         ) from None
-    return volunteer, token
+    return tagged(await tx.one(_VOLUNTEER, volunteer_id=volunteer_id)), token
 
 
-def get(*, session: Session, volunteer_id: str, for_update: bool = False) -> Volunteer:
-    """One volunteer, or 404."""
-    query = select(Volunteer).where(Volunteer.id == volunteer_id)
-    if for_update:
-        query = query.with_for_update()
-    volunteer = session.scalars(query).one_or_none()
-    if volunteer is None:
+async def _row(tx: Tx, volunteer_id: str, *, for_update: bool = False) -> Row:
+    query = _VOLUNTEER.with_for_update() if for_update else _VOLUNTEER
+    row = await tx.row(query, volunteer_id=volunteer_id)
+    if row is None:
         raise NotFound("No such volunteer.")
-    return volunteer
+    return row
 
 
-def update(
-    *, session: Session, volunteer_id: str, volunteer_in: VolunteerUpdate, if_match: str | None
-) -> Volunteer:
+@reads
+async def get(tx: Tx, *, volunteer_id: str) -> Tagged[VolunteerRead]:
+    """One volunteer's profile, or 404."""
+    return tagged(await _row(tx, volunteer_id))
+
+
+@writes
+async def update_volunteer(
+    tx: Tx, *, volunteer_id: str, volunteer_in: VolunteerUpdate, if_match: str | None
+) -> Tagged[VolunteerRead]:
     """Apply a partial update; a volunteer always keeps an e-mail or a phone."""
-    volunteer = get(session=session, volunteer_id=volunteer_id, for_update=True)
+    volunteer = await _row(tx, volunteer_id, for_update=True)
     check_if_match(if_match, etag_for(volunteer.id, volunteer.version))
     changes: dict[str, Any] = volunteer_in.changes()
     if "email" in changes and changes["email"] is not None:
@@ -107,64 +132,79 @@ def update(
             "Coordinates come in pairs.",
             errors=[{"loc": ["body", "lat"], "msg": "give both `lat` and `lon`, or neither"}],
         )
-    _ensure_contact_free(
-        session,
-        email=changes.get("email"),
-        phone=changes.get("phone"),
-        except_id=volunteer.id,
+    await _ensure_contact_free(
+        tx, email=changes.get("email"), phone=changes.get("phone"), except_id=volunteer.id
     )
-    for field, value in changes.items():
-        setattr(volunteer, field, value)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise VolunteerExists("That contact belongs to another volunteer.") from None
-    return volunteer
+    if changes:
+        try:
+            async with tx.savepoint():
+                await tx.run(
+                    update(Volunteer)
+                    .where(Volunteer.id == volunteer_id)
+                    .values(**changes, updated_at=utcnow())
+                )
+        except IntegrityError:
+            raise VolunteerExists("That contact belongs to another volunteer.") from None
+    return tagged(await _row(tx, volunteer_id))
 
 
-def memberships(*, session: Session, volunteer_id: str) -> list[dict[str, Any]]:
-    """The associations the volunteer is a member of."""
-    rows = session.execute(
-        select(AssociationMember.association_id, Association.name, AssociationMember.joined_at)
-        .join(Association, Association.id == AssociationMember.association_id)
-        .where(AssociationMember.volunteer_id == volunteer_id)
-        .order_by(AssociationMember.joined_at)
-    ).mappings()
-    return [dict(row) for row in rows]
+_MEMBERSHIPS = (
+    select(AssociationMember.association_id, Association.name, AssociationMember.joined_at)
+    .join(Association, Association.id == AssociationMember.association_id)
+    .where(AssociationMember.volunteer_id == bindparam("volunteer_id"))
+    .order_by(AssociationMember.joined_at)
+)
 
 
-def erase(*, session: Session, volunteer_id: str) -> None:
+@reads
+async def export(tx: Tx, *, volunteer_id: str) -> VolunteerExport:
+    """Every personal datum held about the volunteer."""
+    volunteer = await _row(tx, volunteer_id)
+    return VolunteerExport(
+        profile=VolunteerRead.model_validate(volunteer),
+        consent_at=volunteer.consent_at,
+        memberships=[
+            MembershipRead.model_validate(row)
+            for row in await tx.rows(_MEMBERSHIPS, volunteer_id=volunteer_id)
+        ],
+        signups=await signup_reads.history(tx, volunteer_id=volunteer_id),
+    )
+
+
+_UPCOMING = (
+    select(Signup.id)
+    .join(Gig, Gig.id == Signup.gig_id)
+    .where(
+        Signup.volunteer_id == bindparam("volunteer_id"),
+        Signup.status != "cancelled",
+        Gig.starts_at > bindparam("now"),
+    )
+)
+
+
+@writes
+async def erase(tx: Tx, *, volunteer_id: str) -> None:
     """Erase the volunteer for good: the row, memberships and stored responses about them.
 
-    Memberships go with the row (ON DELETE CASCADE). Sign-ups of past gigs keep no link
-    to the person: their `volunteer_id` is set to NULL by the database, so only counts and
-    hours remain. Chat messages from the person's phone number lose sender and text.
+    Sign-ups for gigs still to come are cancelled (their spots go to the waitlist); those
+    of gigs that started stay, anonymous, as counts and hours: their `volunteer_id` is
+    set to NULL by the database. Memberships go with the row (ON DELETE CASCADE). Chat
+    messages from the person's phone number lose sender and text.
     """
-    volunteer = get(session=session, volunteer_id=volunteer_id, for_update=True)
-    # Sign-ups for gigs still to come are cancelled (their spots go to the waitlist);
-    # those of gigs that started stay, anonymous, as counts and hours.
-    upcoming = session.scalars(
-        select(Signup.id)
-        .join(Gig, Gig.id == Signup.gig_id)
-        .where(
-            Signup.volunteer_id == volunteer.id,
-            Signup.status != "cancelled",
-            Gig.starts_at > utcnow(),
-        )
-    ).all()
-    for signup_id in upcoming:
-        signups.cancel(session=session, principal=ERASER, signup_id=signup_id)
+    volunteer = await _row(tx, volunteer_id, for_update=True)
+    for signup_id in await tx.scalars(_UPCOMING, volunteer_id=volunteer.id, now=utcnow()):
+        signup, gig = await signups.lock_for_change(tx, signup_id)
+        if signup.status != "cancelled":
+            await signups.cancel_locked(tx, signup, gig)
     if volunteer.phone is not None:
-        session.execute(
-            sql_update(InboundMessage)
+        tx.defer(
+            update(InboundMessage)
             .where(InboundMessage.sender == volunteer.phone)
             .values(sender=None, text=None, reply=None)
         )
-        session.execute(
+        tx.defer(
             delete(RateLimitCounter).where(RateLimitCounter.key == f"whatsapp:{volunteer.phone}")
         )
-    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.subject == volunteer.id))
-    session.execute(delete(AssociationMember).where(AssociationMember.volunteer_id == volunteer.id))
-    session.delete(volunteer)
-    session.flush()
+    tx.defer(delete(IdempotencyRecord).where(IdempotencyRecord.subject == volunteer.id))
+    tx.defer(delete(AssociationMember).where(AssociationMember.volunteer_id == volunteer.id))
+    tx.defer(delete(Volunteer).where(Volunteer.id == volunteer.id))

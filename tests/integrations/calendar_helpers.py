@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from ical.calendar import Calendar as StrictCalendar
 from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from app.models import Gig
+from tests.direct import db_session
 
 PUBLIC_FEED = "/api/v1/calendar/gigs.ics"
 HOST = "klusmakelaar.test"  # the host of the test settings' public_base_url
@@ -72,5 +72,5 @@ def uid(gig: dict[str, Any]) -> str:
 
 def set_gig_times(app: FastAPI, gig_id: str, **times: datetime) -> None:
     """Set timestamps the API does not let callers set (e.g. when a gig was cancelled)."""
-    with Session(app.state.database.engine) as session, session.begin():
+    with db_session(app) as session, session.begin():
         session.execute(update(Gig).where(Gig.id == gig_id).values(**times))

@@ -204,7 +204,7 @@ def test_unchanged_feed_is_byte_identical_and_answers_304(calendar_client: TestC
     make_gig(calendar_client, headers, **at(3))
 
     first, second = calendar_client.get(PUBLIC_FEED), calendar_client.get(PUBLIC_FEED)
-    calendar_feeds.clear_cache()
+    calendar_client.app.state.caches.feeds.clear()
     rendered_again = calendar_client.get(PUBLIC_FEED)
 
     assert first.content == second.content == rendered_again.content
@@ -234,7 +234,7 @@ def test_a_sign_up_changes_the_feed_without_a_stale_cache(
     _, headers = organization_with_key(calendar_client)
     gig = make_gig(calendar_client, headers, **group(), **at(2))
     association, association_headers = make_association(calendar_client)
-    calendar_feeds.clear_cache()
+    calendar_client.app.state.caches.feeds.clear()
     renders: list[int] = []
     render = calendar_feeds.render_feed
     monkeypatch.setattr(

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlparse
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.services import associations
+from app.models import Association, InstanceSecret
 from app.services.calendar_tokens import token_matches
+from tests.direct import db_session
 from tests.factories import ADMIN, make_association, make_volunteer
 
 PATH = "/api/v1/associations"
@@ -62,10 +63,11 @@ def test_rotating_the_calendar_token_retires_the_old_one(app: FastAPI, client: T
     assert rotated.status_code == 200
     new = _token(rotated.json()["calendar_url"])
     assert new != old
-    with app.state.database.reader() as session:
-        row = associations.get(session=session, association_id=association["id"])
-        assert token_matches(session, row, new)
-        assert not token_matches(session, row, old)
+    with db_session(app) as session:
+        row = session.get(Association, association["id"])
+        secret = bytes.fromhex(session.get_one(InstanceSecret, "calendar").value)
+        assert token_matches(secret, row, new)
+        assert not token_matches(secret, row, old)
     _, stranger = make_association(client)
     assert (
         client.post(f"{PATH}/{association['id']}/calendar-token", headers=stranger).status_code

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from app.models import Gig
+from tests.direct import db_session
 from tests.factories import ADMIN, make_gig, organization_with_key
 
 
@@ -30,7 +31,7 @@ def test_list_items_equal_single_reads_field_by_field(app: FastAPI, client: Test
         location={"address": "Vismarkt 1\nGroningen", "postcode": "9711KV", "area": "Binnenstad",
                   "lat": 53.21778, "lon": 6.56331, "online": True},
     )  # fmt: skip
-    with app.state.database.writer() as session, session.begin():
+    with db_session(app) as session, session.begin():
         session.execute(
             update(Gig).where(Gig.id == full["id"]).values(confirmed_people=9, waitlist_count=3)
         )

@@ -16,7 +16,8 @@ from app.db import Database
 from app.main import create_app
 from app.models import Gig
 from app.services import gig_listing
-from app.services.list_cache import ListCache, _size
+from app.services.caches import ListCache, _size
+from tests.direct import db_session
 from tests.factories import bearer, make_gig, make_volunteer, organization_with_key
 
 PATH = "/api/v1/gigs"
@@ -27,13 +28,13 @@ T = TypeVar("T")
 def made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many list bodies were made (not answered from the cache), as a one-item counter."""
     counter = [0]
-    original = gig_listing.list_page
+    original = gig_listing._page
 
     async def counting(*args: Any, **kwargs: Any) -> bytes:
         counter[0] += 1
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(gig_listing, "list_page", counting)
+    monkeypatch.setattr(gig_listing, "_page", counting)
     return counter
 
 
@@ -87,13 +88,10 @@ def test_a_sign_up_shows_in_the_next_list(client: TestClient, made: list[int]) -
 
 
 def _retitle(url: str, gig_id: str, title: str) -> None:
-    """Change a gig as another process would: its own engine, nothing shared with the app."""
-    other = Database(url)
-    with other.writer() as session, session.begin():
-        session.execute(
-            update(Gig).where(Gig.id == gig_id).values(title=title, version=Gig.version + 1)
-        )
-    other.dispose()
+    """Change a gig as another process would: its own engine, nothing shared with the app
+    (and a plain UPDATE: the database gives the row its new version)."""
+    with db_session(url) as session, session.begin():
+        session.execute(update(Gig).where(Gig.id == gig_id).values(title=title))
 
 
 def test_a_commit_while_a_list_is_made_is_seen_by_the_next(
@@ -103,7 +101,7 @@ def test_a_commit_while_a_list_is_made_is_seen_by_the_next(
     kept, makes it stale at once (read after, the old list would be answered again)."""
     _, org = organization_with_key(client)
     gig = make_gig(client, org, title="Oude titel")
-    original = gig_listing.list_page
+    original = gig_listing._page
     commits = ["Nieuwe titel"]
 
     async def commit_after_the_query(*args: Any, **kwargs: Any) -> bytes:
@@ -112,7 +110,7 @@ def test_a_commit_while_a_list_is_made_is_seen_by_the_next(
             _retitle(app.state.database.url, gig["id"], commits.pop())
         return body
 
-    monkeypatch.setattr(gig_listing, "list_page", commit_after_the_query)
+    monkeypatch.setattr(gig_listing, "_page", commit_after_the_query)
     assert _titles(client) == ["Oude titel"]
     assert _titles(client) == ["Nieuwe titel"]
 
@@ -170,35 +168,37 @@ def _run(database: Database, work: Coroutine[Any, Any, T]) -> T:
         try:
             return await work
         finally:
-            await database.reads.close()
+            await database.close()
 
     return asyncio.run(run_and_close())
 
 
 def test_bounded_in_bytes_least_recently_used_first(settings: Settings) -> None:
     database = Database(settings.database_url)
-    version = _run(database, database.reads.data_version())
+    version = _run(database, database.data_version())
     assert version is not None
     body = b"x" * 899
     entry = _size(b"a", version, body)
     max_bytes = 4 * entry + entry // 2
-    cache = ListCache(database, max_bytes=max_bytes)
+    cache = ListCache(max_bytes=max_bytes)
     for name in (b"a", b"b", b"c", b"d"):
-        cache.put(name, version, body)
+        cache.put(name, version, body, shared=True)
     assert cache.get(b"a", version) is not None  # now the most recently used
-    cache.put(b"e", version, body)  # one too many: "b" goes
+    cache.put(b"e", version, body, shared=True)  # one too many: "b" goes
     kept = [cache.get(key, version) is not None for key in (b"a", b"b", b"c", b"d", b"e")]
     assert kept == [True, False, True, True, True]
     assert cache.get(b"a", version + "-other") is None
     assert cache.get(b"a", version) is None  # a stale entry is dropped, not kept
-    cache.put(b"huge", version, b"x" * (max_bytes // 4 + 1))  # over a quarter: not kept
+    cache.put(b"huge", version, b"x" * (max_bytes // 4 + 1), shared=True)  # over a quarter
     assert cache.get(b"huge", version) is None
+    cache.put(b"mine", version, body, shared=False)  # what depends on the caller: never
+    assert cache.get(b"mine", version) is None
     database.dispose()
 
 
 def test_an_in_memory_database_has_no_data_version() -> None:
     database = Database("sqlite://")
-    assert asyncio.run(database.reads.data_version()) is None
+    assert asyncio.run(database.data_version()) is None
     database.dispose()
 
 
@@ -206,10 +206,10 @@ def test_a_reopened_sqlite_watch_never_repeats_a_version(settings: Settings) -> 
     if not settings.database_url.startswith("sqlite"):
         pytest.skip("the SQLite pragma counts per connection")
     database = Database(settings.database_url)
-    seen = {_run(database, database.reads.data_version())}
+    seen = {_run(database, database.data_version())}
     for _ in range(3):
-        database.reads.close_version_watch()  # as at shutdown; a new one counts from 1 again
-        seen.add(_run(database, database.reads.data_version()))
+        database.data_version.close()  # as at shutdown; a new one counts from 1 again
+        seen.add(_run(database, database.data_version()))
     assert len(seen) == 4
     database.dispose()
 
@@ -220,18 +220,18 @@ def test_concurrent_postgresql_callers_share_one_read(
     if settings.database_url.startswith("sqlite"):
         pytest.skip("SQLite reads its pragma in place")
     database = Database(settings.database_url)
-    original = database.reads.fetch
+    original = database.read
     reads = [0]
 
-    async def counting(sql: str, parameters: Any) -> Any:
+    def counting() -> Any:
         reads[0] += 1
-        return await original(sql, parameters)
+        return original()
 
-    monkeypatch.setattr(database.reads, "fetch", counting)
+    monkeypatch.setattr(database, "read", counting)
 
     async def callers() -> tuple[list[str | None], str | None]:
-        together = await asyncio.gather(*(database.reads.data_version() for _ in range(10)))
-        later = await database.reads.data_version()  # asked after the read was sent
+        together = await asyncio.gather(*(database.data_version() for _ in range(10)))
+        later = await database.data_version()  # asked after the read was sent
         return list(together), later
 
     together, later = _run(database, callers())
@@ -248,7 +248,7 @@ def test_no_version_means_no_cache_but_a_list(
     async def failing() -> str | None:
         raise OSError("the version read failed")
 
-    monkeypatch.setattr(app.state.database.reads, "data_version", failing)
+    monkeypatch.setattr(app.state.database, "data_version", failing)
     for _ in range(2):
         assert client.get(PATH).status_code == 200
     assert made[0] == 2

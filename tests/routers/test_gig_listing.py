@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from app.db import km_distance
 from app.models import Gig
+from app.services.geo import python_km_distance as km_distance
 from app.services.gig_listing import GigFilters, explain
+from tests.direct import db_connection, db_session
 from tests.factories import make_gig, organization_with_key
 
 PATH = "/api/v1/gigs"
@@ -75,7 +76,7 @@ def test_each_filter_narrows(app: FastAPI, client: TestClient, catalogue: dict[s
     assert _ids(client, skill="tuinieren") == [ids["garden"], ids["cafe"]]
     assert _ids(client, skill=["Tuinieren", "koken"]) == [ids["cafe"]]
     assert _ids(client, accessible="true") == [ids["garden"]]
-    with app.state.database.writer() as session, session.begin():
+    with db_session(app) as session, session.begin():
         session.execute(update(Gig).where(Gig.id == ids["far"]).values(confirmed_people=4))
     assert ids["far"] not in _ids(client, has_spots="true")
     assert _ids(client, has_spots="false") == [ids["far"]]
@@ -140,7 +141,7 @@ def test_a_cursor_from_another_sort_or_tampered_is_400(
 
 def test_the_listing_plan_uses_the_index(app: FastAPI, catalogue: dict[str, Any]) -> None:
     database = app.state.database
-    with database.engine.connect() as connection:
+    with db_connection(database.url) as connection:
         plan = " ".join(explain(connection, filters=GigFilters()))
     if database.is_sqlite:
         assert "ix_gigs_status_starts_at" in plan
@@ -154,7 +155,7 @@ def test_a_category_list_is_read_in_order_from_its_index(
 ) -> None:
     database = app.state.database
     filters = GigFilters(categories=["odd_jobs"], has_spots=True)
-    with database.engine.connect() as connection:
+    with db_connection(database.url) as connection:
         if not database.is_sqlite:
             connection.exec_driver_sql("SET enable_seqscan = off")
         plan = " ".join(explain(connection, filters=filters))
@@ -166,7 +167,7 @@ def test_a_category_list_is_read_in_order_from_its_index(
 def test_near_is_searched_through_a_location_index(app: FastAPI, catalogue: dict[str, Any]) -> None:
     database = app.state.database
     near = GigFilters(near=CENTRE, radius_km=5)
-    with database.engine.connect() as connection:
+    with db_connection(database.url) as connection:
         if not database.is_sqlite:
             # A handful of rows: the planner would rightly read the whole table. With
             # plain scans off, the plan shows whether the box can be searched in the index.
@@ -202,7 +203,7 @@ def test_listed_items_follow_every_change_at_once(app: FastAPI, client: TestClie
     assert listed()["spots_left"] == 1
     assert listed() == client.get(f"/api/v1/gigs/{gig['id']}").json()
     # A repair by hand that leaves the version alone still shows.
-    with app.state.database.writer() as session, session.begin():
+    with db_session(app) as session, session.begin():
         session.execute(update(Gig).where(Gig.id == gig["id"]).values(confirmed_people=2))
     assert listed()["spots_left"] == 0
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.models import Gig
+from tests.direct import db_session
 from tests.factories import ADMIN, gig_body, make_gig, make_volunteer, organization_with_key
 
 PATH = "/api/v1/gigs"
@@ -140,7 +141,7 @@ def test_patch_with_if_match_and_sequence_grows_on_time_or_place(
     path = f"{PATH}/{gig['id']}"
 
     def sequence() -> int:
-        with app.state.database.reader() as session:
+        with db_session(app) as session:
             row = session.get(Gig, gig["id"])
             assert row is not None
             return row.sequence

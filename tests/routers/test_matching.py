@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.matching import assignment
 from app.models import Signup
 from app.services import matching as matching_service
+from tests.direct import db_session
 from tests.factories import (
     ADMIN,
     make_association,
@@ -218,7 +219,7 @@ def test_the_cached_pool_follows_registrations_and_signups(mclient: TestClient) 
 
 
 def _signup_count(app: FastAPI) -> int:
-    with app.state.database.reader() as session:
+    with db_session(app) as session:
         return int(session.scalar(select(func.count()).select_from(Signup)) or 0)
 
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from app.models import Gig
+from tests.direct import db_session
 from tests.factories import (
     ADMIN,
     make_association,
@@ -63,7 +64,7 @@ def test_problem_types_for_each_refusal(app: FastAPI, client: TestClient) -> Non
     refused = _sign_up(client, cancelled["id"], own, volunteer_id=volunteer["id"])
     assert (refused.status_code, refused.json()["type"]) == (409, "gig-not-open")
     closed = make_gig(client, org, starts_at=_at(20), ends_at=_at(20, 2), signup_deadline=_at(1))
-    with app.state.database.writer() as session, session.begin():
+    with db_session(app) as session, session.begin():
         session.execute(
             update(Gig)
             .where(Gig.id == closed["id"])
@@ -216,7 +217,7 @@ def test_attendance_hours_and_the_cv_statement(app: FastAPI, client: TestClient)
         f"/api/v1/signups/{s1['id']}/attendance", json={"attended": True}, headers=org
     )
     assert (early.status_code, early.json()["type"]) == (409, "gig-not-started")
-    with app.state.database.writer() as session, session.begin():
+    with db_session(app) as session, session.begin():
         for gig_id in (first["id"], second["id"]):
             gig = session.get(Gig, gig_id)
             assert gig is not None
@@ -299,7 +300,7 @@ def test_erasure_keeps_past_hours_and_frees_future_spots(app: FastAPI, client: T
     coming = _sign_up(client, future["id"], own, volunteer_id=volunteer["id"]).json()
     queued = _sign_up(client, future["id"], waiting_headers, volunteer_id=waiting["id"]).json()
     assert queued["status"] == "waitlisted"
-    with app.state.database.writer() as session, session.begin():
+    with db_session(app) as session, session.begin():
         gig = session.get(Gig, past["id"])
         assert gig is not None
         gig.starts_at, gig.ends_at = (

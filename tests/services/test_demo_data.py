@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 
 from app.models import Association, Gig, Organization, Volunteer
 from app.services.demo_data import load_demo_data
+from tests.direct import db_session, run
 from tests.factories import make_organization
 
 NOW = datetime(2027, 5, 3, 8, 0, tzinfo=UTC)
 
 
 def _snapshot(app: FastAPI) -> list[tuple[object, ...]]:
-    with app.state.database.reader() as session:
+    with db_session(app) as session:
         return [
             tuple(row)
             for row in session.execute(
@@ -28,8 +29,8 @@ def _snapshot(app: FastAPI) -> list[tuple[object, ...]]:
 
 
 def test_demo_data_has_the_policy_actors(app: FastAPI, client: TestClient) -> None:
-    assert load_demo_data(app.state.database, now=NOW)
-    with app.state.database.reader() as session:
+    assert run(app.state.database, load_demo_data(app.state.database, now=NOW))
+    with db_session(app) as session:
         names = set(session.scalars(select(Organization.name)))
         associations = session.scalars(select(Association)).all()
         gig_count = session.scalar(select(func.count()).select_from(Gig))
@@ -55,7 +56,7 @@ def test_demo_data_has_the_policy_actors(app: FastAPI, client: TestClient) -> No
 
 
 def test_demo_data_is_deterministic(app: FastAPI, tmp_path_factory: object) -> None:
-    assert load_demo_data(app.state.database, now=NOW)
+    assert run(app.state.database, load_demo_data(app.state.database, now=NOW))
     first = _snapshot(app)
     from app.config import Settings
     from app.main import create_app
@@ -66,13 +67,13 @@ def test_demo_data_is_deterministic(app: FastAPI, tmp_path_factory: object) -> N
         path = other_url.removeprefix("sqlite:///") + ".second.db"
         upgrade_to_head(f"sqlite:///{path}")
         second_app = create_app(Settings(database_url=f"sqlite:///{path}"))
-        assert load_demo_data(second_app.state.database, now=NOW)
+        assert run(second_app.state.database, load_demo_data(second_app.state.database, now=NOW))
         assert _snapshot(second_app) == first
         second_app.state.database.dispose()
 
 
 def test_demo_data_never_touches_a_non_empty_database(app: FastAPI, client: TestClient) -> None:
     make_organization(client, name="Eigen organisatie")
-    assert not load_demo_data(app.state.database, now=NOW)
-    with app.state.database.reader() as session:
+    assert not run(app.state.database, load_demo_data(app.state.database, now=NOW))
+    with db_session(app) as session:
         assert session.scalar(select(func.count()).select_from(Gig)) == 0

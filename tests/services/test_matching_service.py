@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from app.db import Database
 from app.models import Signup
-from app.services.matching_cache import PoolCache, fingerprint
+from app.services.caches import PoolCache
+from app.services.matching import volunteer_pool
 from app.services.matching_data import (
     association_profiles,
     month_bounds,
+    pool_fingerprint,
     volunteer_bookings,
     volunteer_profiles,
 )
-from tests.factories import make_association, make_gig, make_volunteer, organization_with_key
+from tests.direct import db_session, run
+from tests.factories import (
+    make_association,
+    make_gig,
+    make_organization,
+    make_volunteer,
+    organization_with_key,
+)
 
 
 def _parse(timestamp: str) -> datetime:
@@ -51,10 +62,17 @@ def test_bookings_count_confirmed_hours_busy_times_and_signed_up_gigs(
         )
         assert response.status_code == 201, response.text
     start, end = _parse(gig["starts_at"]), _parse(gig["ends_at"])
-    with app.state.database.reader() as session:
-        in_month = volunteer_bookings(session, now=start - timedelta(minutes=1))
-        next_month = volunteer_bookings(session, now=start + timedelta(days=40))
-        one = volunteer_profiles(session, now=start, volunteer_ids=[volunteer["id"]])
+    database = app.state.database
+
+    async def load() -> tuple[Any, Any, Any]:
+        async with database.read() as tx:
+            return (
+                await volunteer_bookings(tx, now=start - timedelta(minutes=1)),
+                await volunteer_bookings(tx, now=start + timedelta(days=40)),
+                await volunteer_profiles(tx, now=start, volunteer_ids=[volunteer["id"]]),
+            )
+
+    in_month, next_month, one = run(database, load())
     assert in_month[volunteer["id"]].hours_this_month == 3.0
     assert in_month[volunteer["id"]].busy == [(start, end)]
     assert in_month[waiting["id"]].gig_ids == {gig["id"]}
@@ -85,12 +103,19 @@ def test_group_members_are_busy_and_associations_have_engagement(
     )
     assert signed.status_code == 201, signed.text
     start = _parse(gig["starts_at"])
-    with app.state.database.writer() as session, session.begin():
+    with db_session(app) as session, session.begin():
         # Attendance can only be recorded after the start: set it directly.
         session.execute(update(Signup).values(attended=True, hours=2.5))
-    with app.state.database.reader() as session:
-        bookings = volunteer_bookings(session, now=start)
-        [profile] = association_profiles(session, now=start - timedelta(hours=1))
+    database = app.state.database
+
+    async def load() -> tuple[Any, Any]:
+        async with database.read() as tx:
+            return (
+                await volunteer_bookings(tx, now=start),
+                await association_profiles(tx, now=start - timedelta(hours=1)),
+            )
+
+    bookings, [profile] = run(database, load())
     assert bookings[member["id"]].busy == [(start, _parse(gig["ends_at"]))]
     assert profile.member_count == 1
     assert profile.past_engagement_hours == 10.0
@@ -98,30 +123,43 @@ def test_group_members_are_busy_and_associations_have_engagement(
     assert len(profile.busy) == 1
 
 
+def _fingerprint(database: Database, now: datetime) -> Any:
+    async def read() -> Any:
+        async with database.read() as tx:
+            return await pool_fingerprint(tx, now)
+
+    return run(database, read())
+
+
 def test_the_pool_is_rebuilt_only_when_the_fingerprint_changes(
     app: FastAPI, client: TestClient
 ) -> None:
-    cache = PoolCache()
+    cache: PoolCache[Any] = PoolCache()
+    database = app.state.database
     now = datetime.now(UTC)
+
+    def pool() -> Any:
+        return run(database, volunteer_pool(database, cache, now=now))
+
     make_volunteer(client)
-    with app.state.database.reader() as session:
-        before = fingerprint(session, now)
-        assert cache.pool(session, now=now).size == 1
-        assert cache.pool(session, now=now).size == 1
+    before = _fingerprint(database, now)
+    assert pool().size == 1
+    assert pool().size == 1
     assert cache.builds == 1
     volunteer, own = make_volunteer(client)
-    with app.state.database.reader() as session:
-        assert fingerprint(session, now) != before
-        assert cache.pool(session, now=now).size == 2
+    assert _fingerprint(database, now) != before
+    assert pool().size == 2
     assert cache.builds == 2
     patched = client.patch(
         f"/api/v1/volunteers/{volunteer['id']}", json={"skills": ["koken"]}, headers=own
     )
     assert patched.status_code == 200
-    with app.state.database.reader() as session:
-        pool = cache.pool(session, now=now)
+    built = pool()
     assert cache.builds == 3
-    assert pool.skills.members("koken").tolist() == [pool.ids.index(volunteer["id"])]
-    with app.state.database.reader() as session:
-        assert fingerprint(session, now) != fingerprint(session, now + timedelta(days=40))
+    assert built.skills.members("koken").tolist() == [built.ids.index(volunteer["id"])]
+    assert _fingerprint(database, now) != _fingerprint(database, now + timedelta(days=40))
+    # A commit that changes nothing the pool is built from: checked, not rebuilt.
+    make_organization(client)
+    assert pool().size == 2
+    assert cache.builds == 3
     cache.clear()

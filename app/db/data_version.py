@@ -1,0 +1,98 @@
+"""The database's data version: a value that changes whenever any transaction commits.
+
+Caches use it as their validity rule (`app.services.caches`): an answer made after
+reading version V is still exact while the version is V, since nothing committed in
+between, on any connection of any process.
+
+- SQLite: `PRAGMA data_version` on a connection of its own that never writes: SQLite
+  counts there every commit made by any other connection, in any process. Read in
+  place (a few microseconds, and it never waits for a lock). The count restarts when
+  that connection is reopened, so each connection's numbers carry a tag of their own.
+- SQLite in memory: none (None): the database lives in one connection, which has no
+  other connections' commits to count, so nothing may be kept.
+- PostgreSQL: `pg_current_snapshot()`, which changes whenever a transaction ends
+  anywhere in the cluster (so a commit in another database of the cluster also makes
+  kept answers stale: that costs speed, never correctness). Callers in one turn of the
+  event loop share one read, sent once all of them asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sqlite3
+import threading
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+
+from app.db.connections import open_sqlite, sqlite_path
+
+if TYPE_CHECKING:
+    from app.db.unit_of_work import Database
+
+_SNAPSHOT = text("SELECT pg_current_snapshot()::text AS snapshot")
+
+
+class DataVersion:
+    """`await database.data_version()`: the current data version (see the module)."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._lock = threading.Lock()
+        self._watch: sqlite3.Connection | None = None
+        self._tag = ""
+        self._pending: dict[asyncio.AbstractEventLoop, asyncio.Future[str]] = {}
+        self._reads: set[asyncio.Task[None]] = set()
+
+    async def __call__(self) -> str | None:
+        if self._database.is_sqlite:
+            if sqlite_path(self._database.url) == ":memory:":
+                return None
+            return self._sqlite()
+        loop = asyncio.get_running_loop()
+        answer = self._pending.get(loop)
+        if answer is None:
+            answer = self._pending[loop] = loop.create_future()
+            loop.call_soon(self._read_snapshot, loop, answer)
+        return await asyncio.shield(answer)
+
+    def _sqlite(self) -> str:
+        with self._lock:
+            if self._watch is None:
+                self._watch = open_sqlite(sqlite_path(self._database.url))
+                self._tag = secrets.token_hex(8)
+            try:
+                (version,) = self._watch.execute("PRAGMA data_version").fetchone()
+            except sqlite3.Error:
+                self._watch.close()
+                self._watch = None
+                raise
+            return f"{self._tag}:{version}"
+
+    def _read_snapshot(self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[str]) -> None:
+        # From here on a new caller waits for the next read: this one may be sent already.
+        del self._pending[loop]
+
+        async def read() -> None:
+            try:
+                async with self._database.read() as tx:
+                    answer.set_result(str(await tx.scalar(_SNAPSHOT)))
+            except asyncio.CancelledError:
+                answer.cancel()
+                raise
+            except Exception as error:  # every waiter gets it (e.g. no free connection)
+                answer.set_exception(error)
+
+        # Read even when every waiter has gone away meanwhile (no "never retrieved").
+        answer.add_done_callback(lambda done: done.cancelled() or done.exception())
+        task = loop.create_task(read())
+        self._reads.add(task)
+        task.add_done_callback(self._reads.discard)
+
+    def close(self) -> None:
+        """Close SQLite's watching connection (at shutdown)."""
+        with self._lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None

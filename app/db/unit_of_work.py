@@ -1,0 +1,392 @@
+"""The one way into the database: `Database.read()` and `@writes` (a `Tx` in both).
+
+A service's public function is decorated, and called with the `Database`:
+
+    @writes
+    async def cancel(tx: Tx, *, principal: Principal, signup_id: str) -> SignupRead: ...
+
+    signup = await signups.cancel(database, principal=principal, signup_id=signup_id)
+
+- `@writes`: one transaction. Committed when the function returns, rolled back when it
+  raises, and run again from the start (at most `TRANSACTION_ATTEMPTS` times) when the
+  database chose it as a deadlock victim or a serialization failure, or when it raised
+  `RunAgain` itself. So the function must not have effects outside the database.
+  SQLite: the write lock is taken first (`BEGIN IMMEDIATE`; writers of this process queue
+  on an asyncio lock instead of polling the busy handler), so a check and the write that
+  depends on it never interleave with another writer. PostgreSQL: READ COMMITTED;
+  rules that must not interleave lock their rows (`with_for_update()`).
+- `@reads` (or `async with database.read() as tx`): no transaction; every statement
+  reads the latest committed data on its own (as READ COMMITTED would, on both
+  databases).
+- Either, called with a `Tx` instead of the `Database`, runs in that transaction: one
+  use case can be part of another (demo data, a chat message that becomes a gig).
+
+Statements are SQLAlchemy Core, run by the `Tx` (`rows`, `row`, `one`, `scalar`,
+`scalars`, `run`, `run_many`); see `app.db.statements` for how.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Dialect, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.psycopg import PGDialectAsync_psycopg
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.exc import DBAPIError, NoResultFound, StatementError
+from sqlalchemy.sql.base import Executable
+
+from app.db.connections import Connection, Pool, SqlitePool, make_pool
+from app.db.data_version import DataVersion
+from app.db.statements import Plan, Row, Values, database_error, make_rows, prepare
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: PostgreSQL's "deadlock detected" and "serialization failure": the transaction was
+#: rolled back as a whole and may simply run again.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSACTION_ATTEMPTS = 3
+
+
+class RunAgain(Exception):
+    """Raised in a transaction whose reads went stale under it: it runs again."""
+
+
+def runs_again(error: BaseException) -> bool:
+    """Whether a failed transaction may simply run again (see the module docstring)."""
+    if isinstance(error, RunAgain):
+        return True
+    return isinstance(error, DBAPIError) and (
+        getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A statement and its values, for `Tx.batch`."""
+
+    statement: Executable
+    values: Values
+
+    @classmethod
+    def of(cls, statement: Executable, /, **values: Any) -> Query:
+        """`Query.of(GIG_BY_ID, gig_id=gig_id)`."""
+        return cls(statement, values)
+
+
+class Tx:
+    """Statements on one connection: a transaction (`@writes`), or single reads.
+
+    Statements run in the order given. To save round trips, which are most of what a
+    short statement costs: `batch` sends several at once (they must not need each
+    other's results), and `defer` holds one back until something is sent next (the
+    next statement, or the COMMIT). On PostgreSQL what is sent together goes in one
+    round trip; on SQLite in one hand-over to the connection's thread.
+    """
+
+    def __init__(self, connection: Connection, dialect: Dialect, *, writing: bool) -> None:
+        self._connection = connection
+        self.dialect = dialect
+        self.writing = writing
+        self._deferred: list[tuple[Plan, Any]] = []
+        self._savepoints = 0
+
+    async def rows(
+        self, statement: Executable, values: Values | None = None, /, **named: Any
+    ) -> list[Row]:
+        """Every row of ``statement``, its bound parameters given by name."""
+        ((rows, _),) = await self._send([(statement, {**(values or {}), **named})])
+        return rows
+
+    async def row(
+        self, statement: Executable, values: Values | None = None, /, **named: Any
+    ) -> Row | None:
+        """The first row, or None."""
+        rows = await self.rows(statement, values, **named)
+        return rows[0] if rows else None
+
+    async def one(
+        self, statement: Executable, values: Values | None = None, /, **named: Any
+    ) -> Row:
+        """The first row; `NoResultFound` when there is none."""
+        rows = await self.rows(statement, values, **named)
+        if not rows:
+            raise NoResultFound("the statement returned no row")
+        return rows[0]
+
+    async def scalar(
+        self, statement: Executable, values: Values | None = None, /, **named: Any
+    ) -> Any:
+        """The first column of the first row, or None."""
+        rows = await self.rows(statement, values, **named)
+        return rows[0][0] if rows else None
+
+    async def scalars(
+        self, statement: Executable, values: Values | None = None, /, **named: Any
+    ) -> list[Any]:
+        """The first column of every row."""
+        return [row[0] for row in await self.rows(statement, values, **named)]
+
+    async def run(
+        self, statement: Executable, values: Values | None = None, /, **named: Any
+    ) -> int:
+        """Run a statement for its effect; the number of rows it changed."""
+        ((_, count),) = await self._send([(statement, {**(values or {}), **named})])
+        return count
+
+    async def batch(self, *queries: Query) -> list[list[Row]]:
+        """The rows of each query, sent together (see the class docstring), in order."""
+        results = await self._send([(query.statement, query.values) for query in queries])
+        return [rows for rows, _ in results]
+
+    def defer(self, statement: Executable, values: Values | None = None, /, **named: Any) -> None:
+        """Run a statement whose result is not needed with whatever is sent next (at the
+        latest the COMMIT). Its errors surface there."""
+        self._deferred.append(self._prepare(statement, {**(values or {}), **named}))
+
+    async def run_many(self, statement: Executable, values: Sequence[Values]) -> None:
+        """Run a statement once for each mapping of values (inserts of several rows)."""
+        if not values:
+            return
+        await self._flush()
+        plan, parameters = prepare(statement, self.dialect, values)
+        self._check_may_run(plan)
+        try:
+            await self._connection.send_many(plan.sql, parameters)
+        except self._connection.driver_error as error:
+            raise database_error(error, plan.sql, self._connection.driver_error) from error
+
+    def insert(self, table: Any) -> Any:
+        """An INSERT for this database that can say what to do on a conflict
+        (`.on_conflict_do_nothing()`, `.on_conflict_do_update()`)."""
+        module = postgresql if self.dialect.name == "postgresql" else sqlite
+        return module.insert(table)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the transaction that is undone alone when it raises."""
+        self._savepoints += 1
+        name = f"sp_{self._savepoints}"
+        await self.run(text(f"SAVEPOINT {name}"))
+        try:
+            yield
+        except BaseException:
+            await self.run(text(f"ROLLBACK TO SAVEPOINT {name}"))
+            await self.run(text(f"RELEASE SAVEPOINT {name}"))
+            raise
+        await self.run(text(f"RELEASE SAVEPOINT {name}"))
+
+    def _prepare(self, statement: Executable, values: Values) -> tuple[Plan, Any]:
+        try:
+            plan, parameters = prepare(statement, self.dialect, values)
+        except (ValueError, OverflowError, TypeError) as error:
+            # A value no column type can hold (as SQLAlchemy reports it while binding).
+            raise StatementError(str(error), None, None, error) from error
+        self._check_may_run(plan)
+        return plan, parameters
+
+    def _check_may_run(self, plan: Plan) -> None:
+        if plan.is_dml and not self.writing:
+            raise RuntimeError("a read (`Database.read`, `@reads`) cannot write: use `@writes`")
+
+    async def _flush(self) -> None:
+        if self._deferred:
+            await self._send([])
+
+    async def _commit(self) -> None:
+        await self._send([], commit=True)
+
+    async def _send(
+        self, items: Sequence[tuple[Executable, Values]], *, commit: bool = False
+    ) -> list[tuple[list[Row], int]]:
+        prepared = [self._prepare(statement, values) for statement, values in items]
+        deferred, self._deferred = self._deferred, []
+        plans = [*deferred, *prepared]
+        try:
+            results = await self._connection.send(
+                [(plan.sql, parameters, plan.returns_rows) for plan, parameters in plans],
+                commit=commit,
+            )
+        except self._connection.driver_error as error:
+            sql = plans[0][0].sql if plans else ""
+            raise database_error(error, sql, self._connection.driver_error) from error
+        return [
+            ((make_rows(plan, raw, names) if raw else []), count)
+            for (plan, _), (raw, names, count) in zip(
+                prepared, results[len(deferred) :], strict=True
+            )
+        ]
+
+
+class Database:
+    """The database of one process: its pool (one per event loop) and the way in."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, pool_timeout: float = 10.0) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.dialect: Dialect = (
+            SQLiteDialect_pysqlite() if self.is_sqlite else PGDialectAsync_psycopg()  # type: ignore[no-untyped-call]
+        )
+        self.pool_size = pool_size
+        self._pool_timeout = pool_timeout
+        # A pool's connections belong to the event loop that made them (tests and the
+        # command line run several loops in one process, one after another).
+        self._pools: dict[asyncio.AbstractEventLoop, Pool] = {}
+        self._write_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self.data_version = DataVersion(self)
+
+    def _pool(self) -> Pool:
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            for stale in [key for key in self._pools if key.is_closed()]:
+                del self._pools[stale]
+            pool = self._pools[loop] = make_pool(
+                self.url, size=self.pool_size, timeout=self._pool_timeout
+            )
+        return pool
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        """Statements that each read the latest committed data (no transaction)."""
+        pool = self._pool()
+        connection = await pool.acquire()
+        broken = False
+        try:
+            yield Tx(connection, self.dialect, writing=False)
+        except DBAPIError as error:
+            broken = bool(error.connection_invalidated) or _is_disconnect(error)
+            raise
+        finally:
+            await pool.release(connection, broken=broken)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One write transaction, committed at the end of the block (no retries: `write`)."""
+        lock = self._write_lock() if self.is_sqlite else None
+        if lock is not None:
+            await lock.acquire()
+        try:
+            pool = self._pool()
+            connection = await pool.acquire()
+            tx = Tx(connection, self.dialect, writing=True)
+            broken = False
+            try:
+                await connection.begin()
+                yield tx
+                await tx._commit()
+            except BaseException as error:
+                broken = isinstance(error, DBAPIError) and _is_disconnect(error)
+                if not broken:
+                    await _roll_back(connection)
+                raise
+            finally:
+                if not broken:
+                    await connection.end()
+                await pool.release(connection, broken=broken)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    async def write(
+        self, work: Callable[Concatenate[Tx, P], Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``work(tx, ...)`` in one transaction, run again while `runs_again` allows."""
+        for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+            try:
+                async with self.transaction() as tx:
+                    return await work(tx, *args, **kwargs)
+            except Exception as error:
+                if tries_left == 0 or not runs_again(error):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._write_locks.get(loop)
+        if lock is None:
+            lock = self._write_locks[loop] = asyncio.Lock()
+        return lock
+
+    async def connection_budget(self) -> int | None:
+        """How many connections all processes together may open (PostgreSQL's
+        `max_connections` less those kept for superusers); None for SQLite."""
+        if self.is_sqlite:
+            return None
+        async with self.read() as tx:
+            return int(
+                await tx.scalar(
+                    text(
+                        "SELECT current_setting('max_connections')::int"
+                        " - current_setting('superuser_reserved_connections')::int"
+                    )
+                )
+            )
+
+    async def close(self) -> None:
+        """Close the pool of the running event loop (at shutdown)."""
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()
+        self.data_version.close()
+
+    def dispose(self) -> None:
+        """Close what is left without an event loop: SQLite's connections of loops that
+        are gone (PostgreSQL's go with their loop)."""
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            if isinstance(pool, SqlitePool):
+                pool.close_now()
+        self.data_version.close()
+
+
+async def _roll_back(connection: Connection) -> None:
+    try:
+        await connection.rollback()
+    except connection.driver_error:
+        pass  # the connection went away with the transaction
+
+
+def _is_disconnect(error: DBAPIError) -> bool:
+    return error.connection_invalidated or getattr(error.orig, "sqlstate", "") in (
+        "08000", "08003", "08006", "57P01",
+    )  # fmt: skip
+
+
+def writes(
+    work: Callable[Concatenate[Tx, P], Awaitable[T]],
+) -> Callable[Concatenate[Database | Tx, P], Awaitable[T]]:
+    """A service function that runs as one write transaction (`Database.write`); called
+    with a `Tx` of a write transaction instead, it runs as part of that one."""
+
+    @functools.wraps(work)
+    async def run(database: Database | Tx, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        if isinstance(database, Tx):
+            if not database.writing:
+                raise RuntimeError("a read (`Database.read`, `@reads`) cannot write")
+            return await work(database, *args, **kwargs)
+        return await database.write(work, *args, **kwargs)
+
+    return run
+
+
+def reads(
+    work: Callable[Concatenate[Tx, P], Awaitable[T]],
+) -> Callable[Concatenate[Database | Tx, P], Awaitable[T]]:
+    """A service function that only reads (`Database.read`); called with a `Tx` instead,
+    it reads through that one."""
+
+    @functools.wraps(work)
+    async def run(database: Database | Tx, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        if isinstance(database, Tx):
+            return await work(database, *args, **kwargs)
+        async with database.read() as tx:
+            return await work(tx, *args, **kwargs)
+
+    return run

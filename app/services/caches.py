@@ -1,0 +1,292 @@
+"""Every cache of the service, each with the rule that says when what it holds is right.
+
+They are made once per application (`Caches.create`, in `create_app`) and reached by
+handlers through `CachesDep` (`app.dependencies`). Each worker process has its own; they
+agree because every rule is checked against the database.
+
+- `lists` (`ListCache`): whole `GET /gigs` responses by query string. Used while the
+  database's data version is the one read *before* the response was made: nothing was
+  committed since, anywhere.
+- `gigs` (`RenderedGigs`): each gig rendered as the JSON of `GigRead`. Used while the
+  list query reads the same row key (version, confirmed people, waitlist count).
+- `pool` (`PoolCache`): the matching module's pool of every volunteer. Used while the
+  data version is the one it was built or last checked at; otherwise while its
+  fingerprint (`matching_data.pool_fingerprint`) is.
+- `feeds` (`FeedCache`): rendered calendar feeds. Used while the data version is the
+  same (quick key); otherwise while a hash of every value the events are made of is
+  (exact key).
+
+The data version (`Database.data_version`, `app.db.data_version`) changes with every
+commit. Row versions: every UPDATE of a gig, volunteer, organisation or association gets
+a new `version` and `updated_at` from the database itself (migration 0007's trigger),
+whatever statement made it; `tests/services/test_caches.py` changes a gig with a plain
+Core `UPDATE` and sees lists, pools and calendars follow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import select
+
+from app.config import Settings
+from app.db import Database, Row, Tx, in_ids
+from app.models import Gig
+from app.services.gig_json import gig_json
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_KEY_BYTES = 2048
+# Two bytes objects, a str, a tuple and a slot in the ordered dict (CPython 3.11).
+ENTRY_OVERHEAD_BYTES = 300
+
+
+class ListCache:
+    """Responses of `GET /api/v1/gigs` by raw query string, each valid for one data
+    version. Lists of drafts are never kept: who may see them depends on the caller,
+    while every other list is the same for everyone. Bounded in bytes
+    (`KLUSMAKELAAR_LIST_CACHE_MB`, 0 turns it off); the least recently used go first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._entries: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    async def version(self, database: Database) -> str | None:
+        """The data version now; None when nothing may be kept or answered."""
+        if self._max_bytes <= 0:
+            return None
+        try:
+            return await database.data_version()
+        except Exception:  # the list is made as if there were no cache; its own read decides
+            logger.warning("list cache: no data version", exc_info=True)
+            return None
+
+    def get(self, key: bytes, version: str | None) -> bytes | None:
+        """The kept body for ``key`` if it was made at ``version``, else None."""
+        if version is None:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] != version:
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: bytes, version: str | None, body: bytes, *, shared: bool) -> None:
+        """Keep ``body``, made after reading ``version``, for ``key`` (if ``shared``: the
+        same for every caller)."""
+        if not shared or version is None:
+            return
+        if len(key) > MAX_KEY_BYTES or len(body) > self._max_bytes // 4:
+            return
+        with self._lock:
+            self._drop(key)
+            self._entries[key] = (version, body)
+            self._bytes += _size(key, version, body)
+            while self._bytes > self._max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: bytes) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= _size(key, *entry)
+
+
+def _size(key: bytes, version: str, body: bytes) -> int:
+    """What an entry holds in memory, roughly: the bytes plus the objects around them."""
+    return len(key) + len(version) + len(body) + ENTRY_OVERHEAD_BYTES
+
+
+#: What identifies one state of a gig's rendering; the list query reads it for each row.
+ROW_KEY = (Gig.id, Gig.version, Gig.confirmed_people, Gig.waitlist_count)
+_DISTANCE_KEY = '"distance_km"'
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedGig:
+    """A gig rendered as the JSON of `GigRead`, split where its `distance_km` goes."""
+
+    key: tuple[Any, ...]
+    head: str
+    tail: str
+
+    @property
+    def plain(self) -> str:
+        return f"{self.head}null{self.tail}"
+
+    def with_distance(self, distance_km: float | None) -> str:
+        value = "null" if distance_km is None else repr(round(float(distance_km), 3))
+        return f"{self.head}{value}{self.tail}"
+
+    @classmethod
+    def split(cls, key: tuple[Any, ...], rendered: str) -> RenderedGig:
+        # The key is the last but two of the object (only timestamps follow), so the last
+        # occurrence is the key itself: in a title or description it would be escaped.
+        at = rendered.rindex(_DISTANCE_KEY)
+        value_at = rendered.index("null", at + len(_DISTANCE_KEY))
+        return cls(key, rendered[:value_at], rendered[value_at + 4 :])
+
+
+def row_key(row: Row) -> tuple[Any, ...]:
+    """The key part of a row that has the `ROW_KEY` columns."""
+    return (row.version, row.confirmed_people, row.waitlist_count)
+
+
+class RenderedGigs:
+    """Gigs rendered by the database (`gig_json`), by id, each for exactly one row key.
+
+    A lookup compares the key the list query just read with the kept one, so an item is
+    never older than the row it stands for. Bounded: the oldest entries go first.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._items: dict[str, RenderedGig] = {}
+        self._lock = threading.Lock()
+        self._statements: dict[str, Any] = {}
+
+    def lookup(self, rows: Sequence[Row]) -> list[RenderedGig | None]:
+        """The kept rendering of each row (with the `ROW_KEY` columns), or None where it
+        is missing or stale."""
+        found: list[RenderedGig | None] = []
+        for row in rows:
+            item = self._items.get(row.id)
+            found.append(item if item is not None and item.key == row_key(row) else None)
+        return found
+
+    async def render(self, tx: Tx, ids: list[str]) -> dict[str, RenderedGig]:
+        """Render ``ids`` in the database, keep them, and return them by id."""
+        statement = self._statements.get(tx.dialect.name)
+        if statement is None:
+            statement = self._statements[tx.dialect.name] = select(
+                *ROW_KEY, gig_json(tx.dialect.name).label("json")
+            ).where(in_ids(Gig.id, "ids"))
+        rows = await tx.rows(statement, ids=ids)
+        fresh = {row.id: RenderedGig.split(row_key(row), row.json) for row in rows}
+        with self._lock:
+            for gig_id, item in fresh.items():
+                self._items.pop(gig_id, None)
+                self._items[gig_id] = item
+            while len(self._items) > self._size:
+                del self._items[next(iter(self._items))]
+        return fresh
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept(Generic[T]):
+    data_version: str | None
+    fingerprint: Any
+    value: T
+
+
+class PoolCache(Generic[T]):
+    """One value (the matching pool) that is expensive to build, with the data version
+    and the fingerprint it was built at. While the data version is unchanged nothing was
+    committed: the value is used as it is. Otherwise the fingerprint is read again
+    (cheap aggregates, `matching_data.pool_fingerprint`), and only a changed fingerprint
+    rebuilds; one build at a time, the others wait for it."""
+
+    def __init__(self) -> None:
+        self._kept: _Kept[T] | None = None
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self.builds = 0
+
+    def current(self, data_version: str | None) -> T | None:
+        """The value, if nothing was committed since it was last known to be right."""
+        kept = self._kept
+        if kept is not None and data_version is not None and kept.data_version == data_version:
+            return kept.value
+        return None
+
+    def matching(self, fingerprint: Any, data_version: str | None) -> T | None:
+        """The value, if its fingerprint is ``fingerprint`` (and remember the version)."""
+        kept = self._kept
+        if kept is None or kept.fingerprint != fingerprint:
+            return None
+        self._kept = _Kept(data_version, fingerprint, kept.value)
+        return kept.value
+
+    async def rebuild(
+        self, fingerprint: Any, data_version: str | None, build: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Build the value for ``fingerprint`` (or take the one another request built)."""
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        async with lock:
+            value = self.matching(fingerprint, data_version)
+            if value is not None:
+                return value
+            value = await build()
+            self._kept = _Kept(data_version, fingerprint, value)
+            self.builds += 1
+            return value
+
+    def clear(self) -> None:
+        """Forget the value (for benchmarks that time the build)."""
+        self._kept = None
+
+
+class FeedCache:
+    """Rendered calendar feeds under two kinds of keys (`calendar_feeds`): the quick key
+    holds the data version, so it is exact until the next commit; the exact key is a
+    hash of everything the feed is made of. The least recently used go first."""
+
+    def __init__(self, entries: int = 64) -> None:
+        self._entries = entries
+        self._feeds: OrderedDict[bytes, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> Any:
+        """The feed kept under ``key``, or None."""
+        with self._lock:
+            feed = self._feeds.get(key)
+            if feed is not None:
+                self._feeds.move_to_end(key)
+            return feed
+
+    def put(self, key: bytes, feed: Any) -> Any:
+        """Keep ``feed`` under ``key``; returns it."""
+        with self._lock:
+            self._feeds[key] = feed
+            while len(self._feeds) > self._entries:
+                self._feeds.popitem(last=False)
+        return feed
+
+    def clear(self) -> None:
+        """Forget every feed (for benchmarks that time the render)."""
+        with self._lock:
+            self._feeds.clear()
+
+
+@dataclass(frozen=True)
+class Caches:
+    """The caches of one application (see the table in the module docstring)."""
+
+    lists: ListCache
+    gigs: RenderedGigs
+    pool: PoolCache[Any]
+    feeds: FeedCache
+
+    @classmethod
+    def create(cls, settings: Settings) -> Caches:
+        """Empty caches sized by the settings."""
+        return cls(
+            lists=ListCache(settings.list_cache_mb * 1024 * 1024),
+            gigs=RenderedGigs(),
+            pool=PoolCache(),
+            feeds=FeedCache(),
+        )
