@@ -20,7 +20,7 @@ from sqlalchemy import Select, bindparam, select
 
 from app.config import Settings
 from app.db import Database
-from app.dependencies import get_app_settings, get_database
+from app.dependencies import database_of, settings_of
 from app.errors import Forbidden, Unauthorized
 from app.models import ApiKey, Volunteer
 
@@ -150,7 +150,7 @@ async def get_principal(
             raise Unauthorized("Use `Authorization: Bearer <token>`.")
         return ANONYMOUS
     principal = await resolve_token(
-        get_database(request), get_app_settings(request), credentials.credentials
+        database_of(request), settings_of(request), credentials.credentials
     )
     if principal is None:
         raise Unauthorized("The token is unknown or revoked.")

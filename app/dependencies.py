@@ -1,11 +1,16 @@
 """What handlers and dependencies get from the application: its database, settings and
-caches, each made once in `create_app` and reached only through these aliases."""
+caches, each made once in `create_app` and reached only through these aliases.
+
+The dependencies are `async` although they do no I/O: FastAPI runs a plain function
+dependency in a worker thread, a hand-over that costs more than a sign-up's SQL.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from app.config import Settings
 from app.db import Database
@@ -14,20 +19,30 @@ if TYPE_CHECKING:
     from app.services.caches import Caches
 
 
-def get_database(request: Request) -> Database:
+def database_of(connection: HTTPConnection) -> Database:
     """The process's database (`app.state.database`)."""
-    database: Database = request.app.state.database
+    database: Database = connection.app.state.database
     return database
 
 
-def get_app_settings(request: Request) -> Settings:
+def settings_of(connection: HTTPConnection) -> Settings:
     """The application's settings (`app.state.settings`)."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = connection.app.state.settings
     return settings
 
 
-def get_caches(request: Request) -> Caches:
-    """The application's caches (`app.state.caches`, see `app.services.caches`)."""
+async def get_database(request: HTTPConnection) -> Database:
+    """Dependency: the process's database."""
+    return database_of(request)
+
+
+async def get_app_settings(request: HTTPConnection) -> Settings:
+    """Dependency: the application's settings."""
+    return settings_of(request)
+
+
+async def get_caches(request: HTTPConnection) -> Caches:
+    """Dependency: the application's caches (see `app.services.caches`)."""
     caches: Caches = request.app.state.caches
     return caches
 

@@ -15,6 +15,7 @@ Usage: .venv/bin/python bench/bench_calendar.py [--gigs 5000] [--seconds 10]
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import statistics
 import sys
@@ -29,16 +30,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from sqlalchemy import insert
 
+from app.config import Settings
 from app.db import Database
 from app.migrate import upgrade_to_head
-from app.models import Association, Gig, Organization, Signup
+from app.models import Association, Gig, InstanceSecret, Organization, Signup
 from app.models.base import new_id
 from app.schemas.common import fold_text
 from app.services import calendar_feeds
+from app.services.caches import Caches
 from app.services.calendar_feeds import RenderedFeed
+from app.services.calendar_tokens import calendar_token
 from app.services.gig_listing import GigFilters
 from bench import http_load
-from bench.http_load import print_table, run_wrk
+from bench.http_load import print_table, run_wrk, seed_session
 
 BASE_URL = "https://klusmakelaar.example"
 FEED = "/api/v1/calendar/gigs.ics"
@@ -49,7 +53,6 @@ AREAS = ("Oosterpoort", "Selwerd", "Paddepoel", "Centrum", "Vinkhuizen")
 def seed(database_url: str, count: int) -> str:
     """Migrate and insert ``count`` open gigs in the feed window; returns an association id."""
     upgrade_to_head(database_url)
-    database = Database(database_url)
     rng = random.Random(7)
     now = datetime.now(UTC).replace(microsecond=0)
     organizations = [{"id": new_id("org"), "name": f"Buurthuis {i}", "kind": "volunteer_organization",
@@ -79,7 +82,7 @@ def seed(database_url: str, count: int) -> str:
          "status": "confirmed", "queue_number": 1, "created_at": now, "updated_at": now}
         for gig in gigs[:200:2]
     ]  # fmt: skip
-    with database.writer() as session, session.begin():
+    with seed_session(database_url) as session, session.begin():
         session.execute(insert(Organization), organizations)
         session.execute(
             insert(Association),
@@ -90,7 +93,6 @@ def seed(database_url: str, count: int) -> str:
         )  # fmt: skip
         session.execute(insert(Gig), gigs)
         session.execute(insert(Signup), signups)
-    database.dispose()
     return association_id
 
 
@@ -107,22 +109,31 @@ def median_ms(action: Callable[[], object], runs: int, *, before: Callable[[], N
 
 def service_level(database_url: str, association_id: str, runs: int) -> None:
     """Cold and warm generation of the public and the association feed, in process."""
-    database = Database(database_url)
     now = datetime.now(UTC)
+    caches = Caches.create(Settings(database_url=database_url))
+    loop = asyncio.new_event_loop()
+    database = Database(database_url)
+    with seed_session(database_url) as session:
+        found = session.get(Association, association_id)
+        assert found is not None
+        token = calendar_token(
+            bytes.fromhex(session.get_one(InstanceSecret, "calendar").value), found
+        )
 
     def public() -> RenderedFeed:
-        with database.reader() as session:
-            return calendar_feeds.public_feed(
-                session=session, filters=GigFilters(), base_url=BASE_URL, now=now
+        return loop.run_until_complete(
+            calendar_feeds.public_feed(
+                database, caches, filters=GigFilters(), base_url=BASE_URL, now=now
             )
+        )
 
     def association() -> RenderedFeed:
-        with database.reader() as session:
-            found = session.get(Association, association_id)
-            assert found is not None
-            return calendar_feeds.association_feed(
-                session=session, association=found, base_url=BASE_URL, now=now
+        return loop.run_until_complete(
+            calendar_feeds.association_feed(
+                database, caches, association_id=association_id, token=token,
+                base_url=BASE_URL, now=now,
             )
+        )  # fmt: skip
 
     def nothing() -> None:
         return None
@@ -134,14 +145,15 @@ def service_level(database_url: str, association_id: str, runs: int) -> None:
         ("public feed, uncapped (bench only)", public, 100_000),
     ):
         calendar_feeds.MAX_FEED_EVENTS = cap  # type: ignore[misc]
-        calendar_feeds.clear_cache()
+        caches.feeds.clear()
         rendered = feed()
-        cold = median_ms(feed, runs, before=calendar_feeds.clear_cache)
+        cold = median_ms(feed, runs, before=caches.feeds.clear)
         warm = median_ms(feed, runs * 3, before=nothing)
         size = len(rendered.body) / 1024
         print(f"{label:<44} {rendered.events:>7} {size:>6.0f} {cold:>9.1f} {warm:>9.1f}")
     calendar_feeds.MAX_FEED_EVENTS = 1000  # type: ignore[misc]
-    database.dispose()
+    loop.run_until_complete(database.close())
+    loop.close()
 
 
 def end_to_end(database_url: str, seconds: int) -> None:

@@ -25,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
-from app.db import Database
+from app.db.connections import migration_engine
 from app.migrate import upgrade_to_head
 from app.models import Gig, GigSkill, Organization
 from app.models.base import new_id
 from app.schemas.common import fold_text
 from app.services.gig_listing import GigFilters, explain
-from bench.http_load import print_table, run_wrk, running_server, scratch_postgres
+from bench.http_load import print_table, run_wrk, running_server, scratch_postgres, seed_session
 
 CATEGORIES = ("board", "information_advice", "visiting", "training", "advocacy", "office", "odd_jobs",
               "personal_advice", "transport", "fundraising", "care", "other")  # fmt: skip
@@ -52,12 +52,11 @@ def seed(database_url: str, count: int) -> float:
     """Migrate and insert ``count`` gigs in bulk; returns the seconds it took."""
     started = datetime.now(UTC)
     upgrade_to_head(database_url)
-    database = Database(database_url)
     rng = random.Random(7)
     now = datetime.now(UTC).replace(microsecond=0)
     organizations = [{"id": new_id("org"), "name": f"Org {i}", "kind": "volunteer_organization",
                       "created_at": now, "updated_at": now, "version": 1} for i in range(50)]  # fmt: skip
-    with database.writer() as session, session.begin():
+    with seed_session(database_url) as session, session.begin():
         session.execute(insert(Organization), organizations)
         batch: list[dict[str, object]] = []
         skills: list[dict[str, object]] = []
@@ -89,22 +88,19 @@ def seed(database_url: str, count: int) -> float:
         if batch:
             session.execute(insert(Gig), batch)
             session.execute(insert(GigSkill), skills)
-    with database.engine.connect() as connection:
+    with migration_engine(database_url).connect() as connection:
         connection.exec_driver_sql("ANALYZE")
         connection.commit()
-    database.dispose()
     return (datetime.now(UTC) - started).total_seconds()
 
 
 def print_plans(database_url: str) -> None:
     """The query plan of each listing."""
-    database = Database(database_url)
-    with database.engine.connect() as connection:
+    with migration_engine(database_url).connect() as connection:
         for name, (_, filters) in LISTINGS.items():
             print(f"  plan {name}:")
             for line in explain(connection, filters=filters):
                 print(f"    {line}")
-    database.dispose()
 
 
 def measure(label: str, database_url: str, count: int, seconds: int) -> None:

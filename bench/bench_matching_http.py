@@ -14,6 +14,7 @@ Usage: .venv/bin/python bench/bench_matching_http.py [--volunteers N] [--request
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import statistics
 import sys
@@ -22,6 +23,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,9 +36,9 @@ from app.matching import VolunteerPool, rank_volunteers
 from app.migrate import upgrade_to_head
 from app.models import Gig, Organization, Signup, Volunteer
 from app.models.base import new_id
-from app.services.matching_data import gig_profile, volunteer_profiles
+from app.services.matching_data import gig_profile, profiles_of, volunteer_rows
 from bench.bench_matching import SEED, make_volunteer
-from bench.http_load import ADMIN_TOKEN, running_server, scratch_postgres
+from bench.http_load import ADMIN_TOKEN, running_server, scratch_postgres, seed_session
 
 BATCH = 5_000
 ASSIGNMENTS_PATH = "/api/v1/matching/assignments"
@@ -60,7 +62,6 @@ def _gig_row(
 def seed(database_url: str, volunteers: int) -> str:
     """Volunteers, a few booked gigs with confirmed sign-ups, and the gig to rank for."""
     upgrade_to_head(database_url)
-    database = Database(database_url)
     rng = random.Random(SEED)
     now = datetime.now(UTC).replace(microsecond=0)
     organization = {"id": new_id("org"), "name": "Bench", "kind": "volunteer_organization",
@@ -90,13 +91,12 @@ def seed(database_url: str, volunteers: int) -> str:
         signups.append({"id": new_id("sgn"), "gig_id": gig["id"], "volunteer_id": volunteer_id,
                         "size": 1, "status": "confirmed", "queue_number": number,
                         "created_at": now, "updated_at": now})  # fmt: skip
-    with database.writer() as session, session.begin():
+    with seed_session(database_url) as session, session.begin():
         session.execute(insert(Organization), [organization])
         session.execute(insert(Gig), [target, *booked])
         for start in range(0, len(rows), BATCH):
             session.execute(insert(Volunteer), rows[start : start + BATCH])
         session.execute(insert(Signup), signups)
-    database.dispose()
     return str(target["id"])
 
 
@@ -107,14 +107,23 @@ def _percentile(values: list[float], share: float) -> float:
 
 def in_process(database_url: str, gig_id: str) -> None:
     """Pool build from the database and ranking, in this process (no HTTP)."""
-    database = Database(database_url)
     now = datetime.now(UTC)
-    with database.reader() as session:
+    database = Database(database_url)
+
+    async def load() -> tuple[list[Any], float]:
         started = time.perf_counter()
-        profiles = volunteer_profiles(session, now=now)
+        async with database.read() as tx:
+            rows, bookings = await volunteer_rows(tx, now=now)
+        profiles = profiles_of(rows, bookings)
         loaded = time.perf_counter() - started
-        pool = VolunteerPool.from_profiles(profiles)
-        built = time.perf_counter() - started - loaded
+        await database.close()
+        return profiles, loaded
+
+    profiles, loaded = asyncio.run(load())
+    started = time.perf_counter()
+    pool = VolunteerPool.from_profiles(profiles)
+    built = time.perf_counter() - started
+    with seed_session(database_url) as session:
         gig = session.get(Gig, gig_id)
         assert gig is not None
         profile = gig_profile(gig)
@@ -123,7 +132,6 @@ def in_process(database_url: str, gig_id: str) -> None:
         started = time.perf_counter()
         rank_volunteers(profile, pool, now=now, limit=20)
         timings.append(time.perf_counter() - started)
-    database.dispose()
     print(
         f"  in process: load {len(profiles):,} profiles {loaded:.2f} s, build pool {built:.2f} s, "
         f"rank top 20 median {statistics.median(timings) * 1000:.1f} ms"

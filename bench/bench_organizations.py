@@ -13,18 +13,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.db import Database
 from app.migrate import upgrade_to_head
 from app.schemas.organization import OrganizationCreate
 from app.services import organizations
-from bench.http_load import print_table, run_wrk, running_server
+from bench.http_load import print_table, run_wrk, running_server, seed_session
 
 
 def seed(database_url: str, count: int) -> None:
     """Migrate and insert ``count`` organisations."""
     upgrade_to_head(database_url)
-    database = Database(database_url)
-    with database.writer() as session, session.begin():
+    with seed_session(database_url) as session, session.begin():
         for index in range(count):
             organizations.create(
                 session=session,
@@ -35,7 +33,6 @@ def seed(database_url: str, count: int) -> None:
                     whatsapp_numbers=[f"+316{10000000 + index}"],
                 ),
             )
-    database.dispose()
 
 
 def main() -> None:

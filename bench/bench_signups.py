@@ -27,11 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select
 
 from app.auth import VOLUNTEER_TOKEN_PREFIX, hash_token
-from app.db import Database
 from app.migrate import upgrade_to_head
 from app.models import Gig, Organization, Signup, Volunteer
 from app.models.base import new_id
-from bench.http_load import Job, run_script, running_server, scratch_postgres
+from bench.http_load import Job, run_script, running_server, scratch_postgres, seed_session
 
 CONCURRENCY = 32
 
@@ -41,7 +40,6 @@ def seed(
 ) -> tuple[list[str], list[str], str, list[str]]:
     """Volunteers with known tokens, one big gig and many small ones."""
     upgrade_to_head(database_url)
-    database = Database(database_url)
     now = datetime.now(UTC).replace(microsecond=0)
     tokens = [
         f"{VOLUNTEER_TOKEN_PREFIX}bench{index:08d}{uuid.uuid4().hex}" for index in range(volunteers)
@@ -61,7 +59,7 @@ def seed(
 
     big = gig(big_capacity, now + timedelta(days=10))
     small = [gig(5, now + timedelta(days=20)) for _ in range(small_gigs)]
-    with database.writer() as session, session.begin():
+    with seed_session(database_url) as session, session.begin():
         session.execute(insert(Organization), [organization])
         session.execute(insert(Gig), [big, *small])
         rows = [{"id": volunteer_id, "name": f"V{index}", "email": f"v{index}@bench.example",
@@ -72,13 +70,11 @@ def seed(
                 for index, (volunteer_id, token) in enumerate(zip(ids, tokens, strict=True))]  # fmt: skip
         for start in range(0, len(rows), 5000):
             session.execute(insert(Volunteer), rows[start : start + 5000])
-    database.dispose()
     return ids, tokens, str(big["id"]), [str(g["id"]) for g in small]
 
 
 def _confirmed_against_capacity(database_url: str, gig_ids: list[str]) -> tuple[int, int, int]:
-    database = Database(database_url)
-    with database.reader() as session:
+    with seed_session(database_url) as session:
         confirmed = session.scalar(
             select(func.coalesce(func.sum(Signup.size), 0)).where(
                 Signup.gig_id.in_(gig_ids), Signup.status == "confirmed"
@@ -90,7 +86,6 @@ def _confirmed_against_capacity(database_url: str, gig_ids: list[str]) -> tuple[
             .select_from(Gig)
             .where(Gig.id.in_(gig_ids), Gig.confirmed_people > Gig.capacity)
         )
-    database.dispose()
     return int(confirmed or 0), int(capacity or 0), int(overbooked or 0)
 
 

@@ -33,13 +33,12 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.db import Database
 from app.integrations.message_parser import parse_message
 from app.migrate import upgrade_to_head
 from app.models import Gig, InboundMessage
 from app.schemas.organization import OrganizationCreate
 from app.services import organizations
-from bench.http_load import running_server
+from bench.http_load import running_server, seed_session
 from tests.integrations.message_corpus import CASES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,15 +56,13 @@ def sender(index: int) -> str:
 def seed(database_url: str) -> None:
     """Migrate and register 1,000 WhatsApp numbers over 50 organisations."""
     upgrade_to_head(database_url)
-    database = Database(database_url)
-    with database.writer() as session, session.begin():
+    with seed_session(database_url) as session, session.begin():
         for org in range(ORGANIZATIONS):
             numbers = [f"+{sender(org * NUMBERS_EACH + n)}" for n in range(NUMBERS_EACH)]
             organizations.create(
                 session=session,
                 organization_in=OrganizationCreate(name=f"Org {org}", whatsapp_numbers=numbers),
             )
-    database.dispose()
 
 
 def delivery(index: int) -> tuple[bytes, dict[str, str]]:
@@ -173,11 +170,9 @@ def main() -> None:
                 ("POST webhook, duplicate (redelivery)",
                  load(base, args.messages, args.concurrency, post)),
             ]  # fmt: skip
-        database = Database(url)
-        with database.reader() as session:
+        with seed_session(url) as session:
             gigs = session.scalar(select(func.count()).select_from(Gig))
             stored = session.scalar(select(func.count()).select_from(InboundMessage))
-        database.dispose()
     print(f"database: {url.split(':')[0]}, {args.messages} deliveries per run, "
           f"{args.concurrency} client threads")  # fmt: skip
     print(f"{'run':<42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -219,3 +220,19 @@ def run_script(base: str, jobs: list[Job], *, connections: int = 32) -> Scripted
         return uvloop.run(load())
     except ImportError:  # pragma: no cover - uvloop is a dependency of the service
         return asyncio.run(load())
+
+
+@contextmanager
+def seed_session(database_url: str) -> Iterator[Any]:
+    """A plain SQLAlchemy session for seeding and checking (the engine Alembic migrates
+    with; the service itself goes through `app.db.Database`)."""
+    from sqlalchemy.orm import Session
+
+    from app.db.connections import migration_engine
+
+    engine = migration_engine(database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()

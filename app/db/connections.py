@@ -254,6 +254,7 @@ class SqliteConnection:
         begin, self._begin = self._begin, False
         if begin:
             self._in_transaction = True
+        commit = commit and self._in_transaction
         results = await self._call(self._run, statements, begin, commit)
         if commit:
             self._in_transaction = False

@@ -145,6 +145,16 @@ class Tx:
         results = await self._send([(query.statement, query.values) for query in queries])
         return [rows for rows, _ in results]
 
+    async def commit(self, *queries: Query) -> list[list[Row]]:
+        """End the transaction with ``queries``: they and the COMMIT are sent together (one
+        round trip on PostgreSQL, so locks they take are held for their execution only);
+        their rows come back once committed. What runs afterwards in this `Tx` runs on
+        its own, as in a read."""
+        results = await self._send(
+            [(query.statement, query.values) for query in queries], commit=True
+        )
+        return [rows for rows, _ in results]
+
     def defer(self, statement: Executable, values: Values | None = None, /, **named: Any) -> None:
         """Run a statement whose result is not needed with whatever is sent next (at the
         latest the COMMIT). Its errors surface there."""

@@ -17,7 +17,7 @@ from fastapi.responses import PlainTextResponse
 
 from app.auth import AdminPrincipal, CurrentPrincipal, Principal, require_role
 from app.config import API_PREFIX, Settings
-from app.dependencies import DatabaseDep, SettingsDep, get_app_settings
+from app.dependencies import DatabaseDep, SettingsDep, settings_of
 from app.errors import Forbidden, MalformedJSON, Unauthorized
 from app.integrations import waha, whatsapp_cloud
 from app.integrations.inbound import InboundMessageIn, gig_link
@@ -59,7 +59,7 @@ def _json(body: bytes) -> Any:
 async def cloud_messages(request: Request) -> list[InboundMessageIn]:
     """The messages of a Cloud API delivery whose `X-Hub-Signature-256` is right, else 401."""
     body = await request.body()
-    secret = get_app_settings(request).whatsapp_app_secret
+    secret = settings_of(request).whatsapp_app_secret
     if not whatsapp_cloud.verify_signature(
         secret, body, request.headers.get("x-hub-signature-256")
     ):
@@ -71,7 +71,7 @@ async def waha_messages(request: Request) -> list[InboundMessageIn]:
     """The message of a WAHA event whose `X-Webhook-Hmac` is right, else 401."""
     body = await request.body()
     if not waha.verify_hmac(
-        get_app_settings(request).waha_hmac_key,
+        settings_of(request).waha_hmac_key,
         body,
         request.headers.get("x-webhook-hmac"),
         request.headers.get("x-webhook-hmac-algorithm"),

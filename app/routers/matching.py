@@ -30,7 +30,7 @@ LangQuery = Annotated[
 ]
 
 
-def preferred_lang(
+async def preferred_lang(
     lang: LangQuery = None,
     accept_language: Annotated[str | None, Header(max_length=500)] = None,
 ) -> Lang:

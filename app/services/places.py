@@ -1,19 +1,25 @@
 """Places on a gig: the rules a sign-up is checked against, and the counters of capacity.
 
-Every path that takes or gives back a place (a sign-up, a cancellation, a promotion from
-the waitlist, a capacity change, a cancelled gig) does it here, in the transaction that
-changes the sign-up, in this order:
+Every sign-up, cancellation and promotion takes or gives back its place here, in the
+transaction that changes the sign-up (on SQLite that transaction holds the database's
+write lock from its first statement, so nothing interleaves at all):
 
-1. lock the gig's row (`LOCK_GIG`; on SQLite the transaction already holds the write
-   lock), and read its counters: nothing else can change them until the commit;
-2. lock the people's rows (`LOCK_PEOPLE`, in id order) and read their active sign-ups
-   (`PEOPLES_ACTIVE`): two sign-ups of one person take turns here, so each sees the
-   other's in its checks (already signed up, a confirmed gig at the same time);
-3. decide (`fits`), and write the counters (`take`, `give_back`).
+- The people's rows are locked (`LOCK_PEOPLE`, in id order) before their active sign-ups
+  are read (`PEOPLES_ACTIVE`): two sign-ups of one person take turns, so each sees the
+  other's in its checks (already signed up, confirmed for a gig at the same time).
+- A new sign-up takes its place with `TAKE_PLACE` and `COUNT_PLACE`, sent after the gig's
+  row is locked (`LOCK_GIG_ROW`) and together with the COMMIT: the row's lock, the one
+  every sign-up for a gig queues on, is held for their execution in the server only.
+  `TAKE_PLACE` decides (`fits`) on the row as it is then, and matches only while the
+  gig is open and still as the checks before saw it; `COUNT_PLACE` counts the place of
+  the sign-up it inserted.
+- A cancellation or a promotion locks the gig's row first (`LOCK_GIG`), reads its
+  counters and changes them (`give_back`, `confirm_waiting`).
 
-Locks are always taken gig first, then people, so two of these never wait on each other
-in a circle. The `ck_gigs_capacity` check constraint is the last line: the database
-refuses any write that would confirm more people than the capacity.
+A sign-up locks people before the gig, a promotion the gig before people: the two can
+deadlock on PostgreSQL, which then aborts one, and it runs again (`@writes`). The
+`ck_gigs_capacity` check constraint is the last line: the database refuses any write
+that would confirm more people than the capacity.
 """
 
 from __future__ import annotations
@@ -22,12 +28,27 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, exists, or_, select, union_all, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import aliased
 
-from app.db import Row, Tx, in_ids
+from app.db import Query, Row, Tx, in_ids
 from app.errors import Conflict
 from app.models import Gig, Signup, SignupMember, Volunteer
+from app.models.base import UTCDateTime
 
 Place = Literal["confirmed", "waitlisted"]
 
@@ -44,26 +65,28 @@ class TimeConflict(Conflict):
     type, title = "time-conflict", "Already confirmed for a gig at the same time"
 
 
-#: The gig as the rules need it, its row locked until the commit.
-LOCK_GIG = (
-    select(
-        Gig.id,
-        Gig.organization_id,
-        Gig.status,
-        Gig.kind,
-        Gig.starts_at,
-        Gig.ends_at,
-        Gig.signup_deadline,
-        Gig.capacity,
-        Gig.confirmed_people,
-        Gig.waitlist_count,
-        Gig.signup_counter,
-        Gig.group_size_min,
-        Gig.group_size_max,
-    )
-    .where(Gig.id == bindparam("gig_id"))
-    .with_for_update()
+_GIG_COLUMNS = (
+    Gig.id,
+    Gig.organization_id,
+    Gig.status,
+    Gig.kind,
+    Gig.starts_at,
+    Gig.ends_at,
+    Gig.signup_deadline,
+    Gig.capacity,
+    Gig.confirmed_people,
+    Gig.waitlist_count,
+    Gig.signup_counter,
+    Gig.group_size_min,
+    Gig.group_size_max,
 )
+#: The gig as the rules need it (read before a sign-up's checks, without a lock).
+GIG = select(*_GIG_COLUMNS).where(Gig.id == bindparam("gig_id"))
+#: The same, its row locked until the commit.
+LOCK_GIG = GIG.with_for_update()
+#: Only the lock: the statements after it start once it is held, and so see the row as
+#: it is then (PostgreSQL takes each statement's snapshot as it starts).
+LOCK_GIG_ROW = select(Gig.id).where(Gig.id == bindparam("gig_id")).with_for_update()
 
 #: The people's rows that exist, locked in id order (so two lock sets never cross).
 LOCK_PEOPLE = (
@@ -102,18 +125,84 @@ _AS_MEMBER = (
 )
 PEOPLES_ACTIVE = select(union_all(_AS_SIGNER, _AS_MEMBER).subquery())
 
-_COUNTERS = update(Gig).where(Gig.id == bindparam("gig_id"))
-#: A new sign-up's place: the counters and the next queue number.
-_TAKE = _COUNTERS.values(
-    confirmed_people=Gig.confirmed_people + bindparam("confirmed"),
-    waitlist_count=Gig.waitlist_count + bindparam("waiting"),
-    signup_counter=Gig.signup_counter + 1,
-)
 #: Places that move: given back (negative) or from the waitlist to confirmed.
-_MOVE = _COUNTERS.values(
-    confirmed_people=Gig.confirmed_people + bindparam("confirmed"),
-    waitlist_count=Gig.waitlist_count + bindparam("waiting"),
+_MOVE = (
+    update(Gig)
+    .where(Gig.id == bindparam("gig_id"))
+    .values(
+        confirmed_people=Gig.confirmed_people + bindparam("confirmed"),
+        waitlist_count=Gig.waitlist_count + bindparam("waiting"),
+    )
 )
+
+
+#: What a sign-up's checks relied on: its place is taken only while these are unchanged.
+CHECKED = ("kind", "starts_at", "ends_at", "signup_deadline", "group_size_min", "group_size_max")
+# (Named unlike any column: an INSERT or UPDATE reserves its columns' names.)
+_SIZE = bindparam("people_count", type_=Integer())
+_FITS = Gig.confirmed_people + _SIZE <= Gig.capacity
+_NOW = bindparam("now", type_=UTCDateTime())
+_ID = bindparam("new_id", type_=String())
+#: Insert the sign-up, confirmed while it fits (else waitlisted, if ``waitlist``), with the
+#: next queue number: nothing when the gig is no longer open or no longer as checked.
+TAKE_PLACE = (
+    insert(Signup)
+    .from_select(
+        ["id", "gig_id", "volunteer_id", "association_id", "size", "status", "queue_number",
+         "created_at", "updated_at"],
+        select(
+            _ID, Gig.id, bindparam("signer_id", type_=String()),
+            bindparam("group_id", type_=String()), _SIZE,
+            case((_FITS, literal("confirmed")), else_=literal("waitlisted")),
+            Gig.signup_counter + 1, _NOW, _NOW,
+        ).where(
+            Gig.id == bindparam("for_gig"),
+            Gig.status == "open",
+            *(getattr(Gig, name).is_not_distinct_from(bindparam(f"checked_{name}"))
+              for name in CHECKED),
+            or_(_FITS, bindparam("waitlist", type_=Boolean())),
+        ),
+    )
+    .returning(Signup.status, Signup.queue_number)
+)  # fmt: skip
+_TAKEN = select(Signup.status, Signup.size).where(Signup.id == _ID).subquery()
+#: Count the place of the sign-up `TAKE_PLACE` inserted (nothing if it inserted none);
+#: returns the waitlist's length, which is a new waitlisted sign-up's place.
+COUNT_PLACE = (
+    update(Gig)
+    .where(Gig.id == bindparam("gig_id"), exists(select(_TAKEN.c.status)))
+    .values(
+        confirmed_people=Gig.confirmed_people
+        + select(case((_TAKEN.c.status == "confirmed", _TAKEN.c.size), else_=0)).scalar_subquery(),
+        waitlist_count=Gig.waitlist_count
+        + select(case((_TAKEN.c.status == "waitlisted", 1), else_=0)).scalar_subquery(),
+        signup_counter=Gig.signup_counter + 1,
+    )
+    .returning(Gig.waitlist_count)
+)
+
+
+def take_place(
+    gig: Row,
+    *,
+    signup_id: str,
+    volunteer_id: str | None,
+    association_id: str | None,
+    size: int,
+    waitlist: bool,
+    now: datetime,
+) -> list[Query]:
+    """The statements that take a new sign-up's place on ``gig`` (its row as read before
+    the checks): lock the row, insert the sign-up, count its place (send them with the
+    COMMIT; the second's rows are the sign-up, the third's the waitlist's length)."""
+    checked = {f"checked_{name}": gig[name] for name in CHECKED}
+    return [
+        Query.of(LOCK_GIG_ROW, gig_id=gig.id),
+        Query(TAKE_PLACE, {**checked, "for_gig": gig.id, "new_id": signup_id,
+                           "signer_id": volunteer_id, "group_id": association_id,
+                           "people_count": size, "waitlist": waitlist, "now": now}),
+        Query.of(COUNT_PLACE, gig_id=gig.id, new_id=signup_id),
+    ]  # fmt: skip
 
 
 def fits(gig: Row, size: int) -> bool:
@@ -141,14 +230,6 @@ def overlaps(active: Sequence[Row], gig_id: str, starts_at: datetime, ends_at: d
     )
 
 
-def take(tx: Tx, gig: Row, *, size: int, place: Place) -> int:
-    """Count a new sign-up's place on the locked gig; its queue number (sent with the
-    commit: the counters were read under the lock, so nothing is left to decide)."""
-    confirmed = size if place == "confirmed" else 0
-    tx.defer(_TAKE, gig_id=gig.id, confirmed=confirmed, waiting=1 - bool(confirmed))
-    return int(gig.signup_counter) + 1
-
-
 def give_back(tx: Tx, gig_id: str, *, size: int, place: Place) -> None:
     """Free a cancelled sign-up's place (the gig is locked)."""
     tx.defer(
@@ -162,6 +243,19 @@ def give_back(tx: Tx, gig_id: str, *, size: int, place: Place) -> None:
 def confirm_waiting(tx: Tx, gig_id: str, *, size: int) -> None:
     """Move a waitlisted sign-up's place to confirmed (the gig is locked)."""
     tx.defer(_MOVE, gig_id=gig_id, confirmed=size, waiting=-1)
+
+
+def add_member(signup_id: str, volunteer_id: str) -> Query:
+    """Name a member in a group sign-up (only if `TAKE_PLACE` inserted the sign-up)."""
+    return Query.of(_ADD_MEMBER, new_id=signup_id, member=volunteer_id)
+
+
+_ADD_MEMBER = insert(SignupMember).from_select(
+    ["signup_id", "volunteer_id"],
+    select(_ID, bindparam("member", type_=String())).where(
+        exists(select(Signup.id).where(Signup.id == _ID))
+    ),
+)
 
 
 async def people_of(tx: Tx, signup: Row) -> list[str]:

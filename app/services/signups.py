@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from app.auth import Principal
-from app.db import Query, Row, Tx, in_ids, reads, writes
+from app.db import Query, Row, RunAgain, Tx, in_ids, reads, writes
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
-from app.models import Association, AssociationMember, Gig, Signup, SignupMember
+from app.models import Association, AssociationMember, Gig, Signup
 from app.models.base import new_id, utcnow
 from app.schemas.signup import ATTENDANCE_MARGIN_HOURS, AttendanceRecord, SignupCreate, SignupRead
 from app.services import places, signup_reads, waitlist
@@ -56,8 +56,6 @@ _GROUP_ON_GIG = select(Signup.id).where(
     Signup.association_id == bindparam("association_id"),
     Signup.status != "cancelled",
 )
-_INSERT_SIGNUP = insert(Signup)
-_INSERT_MEMBER = insert(SignupMember)
 
 
 @writes
@@ -67,21 +65,19 @@ async def sign_up(
     """Sign a volunteer (one-off gig) or a group (group gig) up: confirmed while it fits,
     else waitlisted (or 409 `gig-full` without `waitlist`).
 
-    Two round trips on PostgreSQL: the locks and reads together (`places`: gig, then the
-    association for a group, then the people), then the counters, the sign-up and the
-    COMMIT together.
+    Two round trips on PostgreSQL: the reads and the people's locks together, then the
+    gig's lock, the place and the COMMIT together (`places`).
     """
     individual = signup_in.volunteer_id is not None
     members = sorted(set(signup_in.member_ids or []))
     people = [str(signup_in.volunteer_id)] if individual else members
     values = {"gig_id": gig_id, "people": people, "association_id": signup_in.association_id}
-    queries = [Query(places.LOCK_GIG, values)]
+    queries = [Query(places.GIG, values)]
     if not individual:
         queries += [Query(_LOCK_ASSOCIATION, values), Query(_KNOWN_MEMBERS, values),
                     Query(_GROUP_ON_GIG, values)]  # fmt: skip
     queries += [Query(places.LOCK_PEOPLE, values), Query(places.PEOPLES_ACTIVE, values)]
-    results = await tx.batch(*queries)
-    gig_rows, *group_results, found, active = results
+    gig_rows, *group_results, found, active = await tx.batch(*queries)
     gig = gig_rows[0] if gig_rows else None
     if gig is None or not principal.may_see_gig(gig.organization_id, gig.status):
         raise NotFound("No such gig.")
@@ -102,18 +98,18 @@ async def sign_up(
         if group_on_gig:
             raise places.AlreadySignedUp("There is already a sign-up for this gig.")
     places.check_not_booked(gig, active)
-    place: places.Place = "confirmed" if places.fits(gig, size) else "waitlisted"
-    if place == "waitlisted" and not signup_in.waitlist:
-        spots = max(gig.capacity - gig.confirmed_people, 0)
-        raise GigFull(f"{spots} spots left; you asked for {size}.")
-    queue_number = places.take(tx, gig, size=size, place=place)
     now = utcnow()
     signup_id = new_id("sgn")
-    tx.defer(_INSERT_SIGNUP, id=signup_id, gig_id=gig.id, volunteer_id=signup_in.volunteer_id,
-             association_id=signup_in.association_id, size=size, status=place,
-             queue_number=queue_number, created_at=now, updated_at=now)  # fmt: skip
-    for member in members:
-        tx.defer(_INSERT_MEMBER, signup_id=signup_id, volunteer_id=member)
+    place = places.take_place(
+        gig, signup_id=signup_id, volunteer_id=signup_in.volunteer_id,
+        association_id=signup_in.association_id, size=size, waitlist=signup_in.waitlist, now=now,
+    )  # fmt: skip
+    _, taken, counted, *_ = await tx.commit(
+        *place, *(places.add_member(signup_id, member) for member in members)
+    )
+    if not taken:
+        raise await _why_no_place(tx, gig, size)
+    status = taken[0].status
     return SignupRead(
         id=signup_id,
         gig_id=gig.id,
@@ -121,13 +117,25 @@ async def sign_up(
         association_id=signup_in.association_id,
         size=size,
         member_ids=members,
-        status=place,
+        status=status,
         # The newest waitlisted sign-up has the highest queue number: it is last.
-        waitlist_position=gig.waitlist_count + 1 if place == "waitlisted" else None,
+        waitlist_position=counted[0].waitlist_count if status == "waitlisted" else None,
         attended=None,
         hours=None,
         created_at=now,
     )
+
+
+async def _why_no_place(tx: Tx, checked: Row, size: int) -> Conflict:
+    """Why `TAKE_PLACE` inserted nothing: the gig closed, or it is full (without the
+    waitlist). A gig that changed since its checks runs the sign-up again (`RunAgain`)."""
+    gig = await tx.one(places.GIG, gig_id=checked.id)
+    if gig.status != "open":
+        return GigNotOpen(f"The gig is {gig.status}.")
+    if any(gig[name] != checked[name] for name in places.CHECKED):
+        raise RunAgain
+    spots = max(gig.capacity - gig.confirmed_people, 0)
+    return GigFull(f"{spots} spots left; you asked for {size}.")
 
 
 def _check_caller(principal: Principal, signup_in: SignupCreate) -> None:

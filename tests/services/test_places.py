@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from app.models import Gig
+from app.services import places
 from tests.direct import db_session
 from tests.factories import bearer, make_gig, make_volunteer, organization_with_key
 
@@ -69,3 +71,32 @@ def test_an_unknown_token_waits_for_no_lock(app: FastAPI, client: TestClient) ->
         )
         assert refused.status_code == 401
         assert time.monotonic() - started < 2
+
+
+def test_a_gig_changed_between_the_checks_and_the_place_runs_again(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads the gig without a lock before the checks: a change that lands
+    before its place is taken makes the sign-up run again, and see it."""
+    if app.state.database.is_sqlite:
+        pytest.skip("SQLite holds its write lock from the first read: nothing lands between")
+    _, org = organization_with_key(client)
+    gig = make_gig(client, org, capacity=3)
+    volunteer, headers = make_volunteer(client)
+    original = places.take_place
+    changes = [update(Gig).where(Gig.id == gig["id"]).values(kind="group")]
+
+    def change_first(*args: Any, **kwargs: Any) -> Any:
+        if changes:  # only on the first attempt, after its checks
+            with db_session(app) as session, session.begin():
+                session.execute(changes.pop())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(places, "take_place", change_first)
+    refused = client.post(
+        f"/api/v1/gigs/{gig['id']}/signups", json={"volunteer_id": volunteer["id"]}, headers=headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"] == "kind-mismatch"
+    after = client.get(f"/api/v1/gigs/{gig['id']}").json()
+    assert (after["spots_left"], after["waitlist_count"]) == (3, 0)
