@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Select, bindparam, select
 
 from app.config import Settings
@@ -27,8 +26,6 @@ from app.models import ApiKey, Volunteer
 Role = Literal["admin", "organization", "association", "integration", "volunteer", "anonymous"]
 KEY_TOKEN_PREFIX = "kmk_"  # noqa: S105 (a public prefix, not a secret)
 VOLUNTEER_TOKEN_PREFIX = "kmv_"  # noqa: S105
-
-_bearer = HTTPBearer(auto_error=False, description="An API key, or a volunteer's access token.")
 
 
 @dataclass(frozen=True)
@@ -137,62 +134,71 @@ async def resolve_token(database: Database, settings: Settings, token: str) -> P
     return principal_from(token, digest, rows)
 
 
-async def get_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The caller; anonymous without credentials, 401 for credentials that are not valid.
-
-    Answered on the event loop, a token with one read (`resolve_token`).
-    """
-    if credentials is None:
-        if request.headers.get("authorization"):
-            raise Unauthorized("Use `Authorization: Bearer <token>`.")
+async def _caller(request: Request) -> Principal:
+    """The caller; anonymous without credentials, 401 for credentials that are not valid
+    (a token costs one read, `resolve_token`)."""
+    authorization = request.headers.get("authorization")
+    if authorization is None:
         return ANONYMOUS
-    principal = await resolve_token(
-        database_of(request), settings_of(request), credentials.credentials
-    )
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Use `Authorization: Bearer <token>`.")
+    principal = await resolve_token(database_of(request), settings_of(request), token)
     if principal is None:
         raise Unauthorized("The token is unknown or revoked.")
     request.state.principal = principal
     return principal
 
 
-async def require_authenticated(
-    principal: Annotated[Principal, Depends(get_principal)],
-) -> Principal:
-    """Any authenticated caller."""
+# Each requirement is one dependency that reads the header itself: FastAPI's cost per
+# dependency is more than a token's look-up. The OpenAPI document gets the security of
+# each operation from which of these it depends on (`app.openapi`).
+
+
+async def get_principal(request: Request) -> Principal:
+    """Any caller, anonymous included."""
+    return await _caller(request)
+
+
+async def require_authenticated(request: Request) -> Principal:
+    """Any authenticated caller; 401 without a token."""
+    principal = await _caller(request)
     if principal.role == "anonymous":
         raise Unauthorized("This endpoint needs a bearer token.")
     return principal
 
 
-async def require_admin(
-    principal: Annotated[Principal, Depends(require_authenticated)],
-) -> Principal:
+def require_role(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
+    """A dependency: the admin or a caller with one of ``roles``; others get 403."""
+
+    async def dependency(request: Request) -> Principal:
+        principal = await require_authenticated(request)
+        if not principal.is_admin and principal.role not in roles:
+            raise Forbidden(f"Needs the admin or a {' or '.join(roles)} token.")
+        return principal
+
+    dependency.needs_token = True  # type: ignore[attr-defined]
+    return dependency
+
+
+async def require_admin(request: Request) -> Principal:
     """The admin only; other authenticated callers get 403."""
+    principal = await require_authenticated(request)
     if not principal.is_admin:
         raise Forbidden("Only the admin may do this.")
     return principal
 
 
+def needs_token(dependency: Any) -> bool:
+    """Whether a dependency refuses anonymous callers (for the OpenAPI document)."""
+    return dependency in (require_authenticated, require_admin) or bool(
+        getattr(dependency, "needs_token", False)
+    )
+
+
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 AuthenticatedPrincipal = Annotated[Principal, Depends(require_authenticated)]
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
-
-
-def require_role(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
-    """A dependency: the admin or a caller with one of ``roles``; others get 403."""
-
-    async def dependency(
-        principal: Annotated[Principal, Depends(require_authenticated)],
-    ) -> Principal:
-        if not principal.is_admin and principal.role not in roles:
-            raise Forbidden(f"Needs the admin or a {' or '.join(roles)} token.")
-        return principal
-
-    return dependency
-
-
 OrganizationPrincipal = Annotated[Principal, Depends(require_role("organization"))]
 VolunteerPrincipal = Annotated[Principal, Depends(require_role("volunteer"))]

@@ -6,6 +6,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from app.auth import get_principal, needs_token
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -57,6 +60,28 @@ def _adjust_operation(method: str, operation: dict[str, Any]) -> None:
         operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
 
 
+BEARER_SCHEME: dict[str, Any] = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "An API key, or a volunteer's access token.",
+}
+
+
+def _security(route: APIRoute) -> list[dict[str, list[str]]] | None:
+    """The operation's security: a token needed, a token optional, or none at all."""
+    calls = set()
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        calls.add(dependant.call)
+        pending.extend(dependant.dependencies)
+    if any(needs_token(call) for call in calls):
+        return [{"bearer": []}]
+    if get_principal in calls:
+        return [{}, {"bearer": []}]
+    return None
+
+
 def install_openapi(app: FastAPI) -> None:
     """Replace the app's schema generator with one that documents the cross-cutting rules."""
 
@@ -75,6 +100,16 @@ def install_openapi(app: FastAPI) -> None:
         schemas["Problem"] = PROBLEM_SCHEMA
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
+        components["securitySchemes"] = {"bearer": BEARER_SCHEME}
+        for context in iter_route_contexts(app.routes):
+            route = context.original_route
+            if not isinstance(route, APIRoute) or not route.include_in_schema:
+                continue
+            security = _security(route)
+            for method in context.methods or ():
+                operation = schema["paths"].get(context.path_format, {}).get(method.lower())
+                if operation is not None and security is not None:
+                    operation["security"] = security
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
                 if path.startswith("/api/"):

@@ -187,3 +187,18 @@ def test_math_functions_are_supplied_where_sqlite_lacks_them() -> None:
     native = sqlite3.connect(":memory:")
     ensure_math_functions(native)  # present: nothing replaced, and they work
     assert native.execute("SELECT round(power(2, 10))").fetchone() == (1024.0,)
+
+
+def test_start_up_refuses_more_connections_than_postgresql_allows(settings: Any) -> None:
+    from app.main import TooManyConnections, check_connection_budget
+
+    database = Database(settings.database_url)
+    modest = settings.model_copy(update={"workers": 1, "db_pool_size": 5})
+    greedy = settings.model_copy(update={"workers": 64, "db_pool_size": 500})
+    run(database, check_connection_budget(database, modest))
+    if database.is_sqlite:  # SQLite has no connection limit
+        run(database, check_connection_budget(database, greedy))
+    else:
+        with pytest.raises(TooManyConnections, match="max_connections"):
+            run(database, check_connection_budget(database, greedy))
+    database.dispose()

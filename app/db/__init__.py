@@ -1,7 +1,8 @@
 """The data layer: the one way from a service to the database.
 
-- `unit_of_work`: `Database` (its pool and `read()`), `Tx` (statements), `@writes`
-  and `@reads`, retries (`RunAgain`);
+- `unit_of_work`: `Database` (its pool, `read()` and `write()`), `@writes` and `@reads`,
+  retries (`RunAgain`);
+- `tx`: `Tx`, the statements of one unit of work, and `Query`;
 - `statements`: how a Core statement runs on the driver (compiled once), `Row`;
 - `connections`: the pools, SQLite's settings, the engine Alembic migrates with;
 - `data_version`: the version every cache is checked against;
@@ -11,12 +12,11 @@
 from app.db.connections import NoConnection
 from app.db.id_lists import in_ids
 from app.db.statements import Row
+from app.db.tx import Query, Tx
 from app.db.unit_of_work import (
     TRANSACTION_ATTEMPTS,
     Database,
-    Query,
     RunAgain,
-    Tx,
     reads,
     runs_again,
     writes,

@@ -230,10 +230,16 @@ def open_sqlite(path: str) -> sqlite3.Connection:
 
 
 class SqliteConnection:
-    """A `sqlite3` connection with a thread of its own: the statements of one send run
-    there together (one hand-over, however many), never on the event loop. A write
-    transaction begins with `BEGIN IMMEDIATE` (the database's write lock before any
-    read), sent with its first statements."""
+    """A `sqlite3` connection with a thread of its own.
+
+    A write transaction runs in that thread (the statements of one send together, one
+    hand-over however many): it begins with `BEGIN IMMEDIATE`, the database's write lock
+    before any read, and a wait for that lock (another process writing) never holds up
+    the event loop. Reads run in place, on the event loop (`in_place`): in WAL mode a
+    reader waits for no lock, so a short read costs its CPU and nothing more, where
+    handing it to a thread costs a switch of Python's GIL, which on a busy loop waits
+    up to its 5 ms switch interval. A read that may take long (every volunteer, for the
+    matching pool) asks for the thread (`Database.read(long=True)`)."""
 
     driver_error: type[Exception] = sqlite3.Error
 
@@ -243,6 +249,7 @@ class SqliteConnection:
         self._raw: sqlite3.Connection | None = None
         self._begin = False
         self._in_transaction = False
+        self.in_place = True
 
     async def open(self) -> None:
         self._raw = await self._call(open_sqlite, self._path)
@@ -255,6 +262,8 @@ class SqliteConnection:
         if begin:
             self._in_transaction = True
         commit = commit and self._in_transaction
+        if self.in_place and not self._in_transaction:
+            return self._run(statements, begin, commit)
         results = await self._call(self._run, statements, begin, commit)
         if commit:
             self._in_transaction = False

@@ -44,12 +44,11 @@ class DataVersion:
         self._tag = ""
         self._pending: dict[asyncio.AbstractEventLoop, asyncio.Future[str]] = {}
         self._reads: set[asyncio.Task[None]] = set()
+        self._in_memory = database.is_sqlite and sqlite_path(database.url) == ":memory:"
 
     async def __call__(self) -> str | None:
         if self._database.is_sqlite:
-            if sqlite_path(self._database.url) == ":memory:":
-                return None
-            return self._sqlite()
+            return None if self._in_memory else self._sqlite()
         loop = asyncio.get_running_loop()
         answer = self._pending.get(loop)
         if answer is None:

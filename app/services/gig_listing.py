@@ -32,7 +32,9 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    type_coerce,
 )
+from sqlalchemy.types import NULLTYPE
 
 from app.auth import ANONYMOUS, Principal
 from app.db import Database, Row, Tx
@@ -99,10 +101,12 @@ def listing_statement(shape: _Shape) -> Select[Any]:
     # Each row's key in the cache of rendered gigs, the sort column the next page's
     # cursor is made of, and the distance.
     columns: list[Any] = [*ROW_KEY]
+    # The sort value as the driver gives it (converted for the last row only, `_as_utc`):
+    # converting each row's timestamp costs more than the rest of the page.
     if shape.sort == "starts_at":
-        columns.append(Gig.starts_at)
+        columns.append(type_coerce(Gig.starts_at, NULLTYPE).label("sort_value"))
     elif shape.sort == "-created_at":
-        columns.append(Gig.created_at)
+        columns.append(type_coerce(Gig.created_at, NULLTYPE).label("sort_value"))
     if distance is not None:
         columns.append(distance.label("distance_km"))
     query = select(*columns).where(Gig.status == bindparam("status"))
@@ -344,5 +348,5 @@ def _next_cursor(rows: Sequence[Row], sort: GigSort, limit: int) -> str | None:
     if sort == "distance":
         value = last.distance_km
     else:
-        value = _as_utc(last.starts_at if sort == "starts_at" else last.created_at)
+        value = _as_utc(last.sort_value)
     return encode_cursor([sort, value, last.id])

@@ -170,7 +170,7 @@ async def volunteer_pool(
 
     async def build() -> VolunteerPool:
         started = time.perf_counter()
-        async with database.read() as tx:
+        async with database.read(long=True) as tx:
             rows, bookings = await volunteer_rows(tx, now=now)
         built = await asyncio.to_thread(_build_pool, rows, bookings)
         logger.info(

@@ -54,6 +54,19 @@ def test_openapi_documents_problems_and_idempotency(client: TestClient) -> None:
     assert "Problem" in schema["components"]["schemas"]
 
 
+def test_openapi_security_says_which_operations_need_a_token(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    optional = [{}, {"bearer": []}]
+    assert paths["/api/v1/gigs"]["get"]["security"] == optional  # public, drafts with a key
+    assert paths["/api/v1/gigs/{gig_id}"]["get"]["security"] == optional
+    assert paths["/api/v1/gigs"]["post"]["security"] == [{"bearer": []}]
+    assert paths["/api/v1/api-keys"]["get"]["security"] == [{"bearer": []}]
+    assert "security" not in paths["/api/v1/volunteers"]["post"]  # anonymous registration
+    assert "security" not in paths["/healthz"]["get"]
+
+
 def test_start_up_objects_are_kept_out_of_full_collections(settings: Settings) -> None:
     """Frozen while serving (no 100 ms full passes over them), released at shutdown."""
     app = create_app(settings)
