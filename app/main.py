@@ -118,10 +118,11 @@ class TooManyConnections(RuntimeError):
 async def check_connection_budget(database: Database, settings: Settings) -> None:
     """Refuse to start when workers x pool size exceeds PostgreSQL's connection limit."""
     budget = await database.connection_budget()
-    wanted = settings.workers * settings.db_pool_size
+    # Each worker: its pool, and one connection that reads the data version.
+    wanted = settings.workers * (settings.db_pool_size + 1)
     if budget is not None and wanted > budget:
         raise TooManyConnections(
-            f"{settings.workers} workers x KLUSMAKELAAR_DB_POOL_SIZE={settings.db_pool_size} "
-            f"= {wanted} connections, but the database allows {budget}: lower the pool size "
+            f"{settings.workers} workers x (KLUSMAKELAAR_DB_POOL_SIZE={settings.db_pool_size} "
+            f"+ 1) = {wanted} connections, but the database allows {budget}: lower the pool size "
             "or the workers, or raise PostgreSQL's max_connections"
         )

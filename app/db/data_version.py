@@ -12,8 +12,9 @@ between, on any connection of any process.
   other connections' commits to count, so nothing may be kept.
 - PostgreSQL: `pg_current_snapshot()`, which changes whenever a transaction ends
   anywhere in the cluster (so a commit in another database of the cluster also makes
-  kept answers stale: that costs speed, never correctness). Callers in one turn of the
-  event loop share one read, sent once all of them asked.
+  kept answers stale: that costs speed, never correctness). Read on a connection of
+  its own (one per process, besides the pool: the hot path skips the pool's check-out),
+  and callers in one turn of the event loop share one read, sent once all of them asked.
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ import asyncio
 import secrets
 import sqlite3
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+import psycopg
+from sqlalchemy import make_url
 
 from app.db.connections import open_sqlite, sqlite_path
 
 if TYPE_CHECKING:
     from app.db.unit_of_work import Database
 
-_SNAPSHOT = text("SELECT pg_current_snapshot()::text AS snapshot")
+_SNAPSHOT = "SELECT pg_current_snapshot()::text"
 
 
 class DataVersion:
@@ -44,6 +46,7 @@ class DataVersion:
         self._tag = ""
         self._pending: dict[asyncio.AbstractEventLoop, asyncio.Future[str]] = {}
         self._reads: set[asyncio.Task[None]] = set()
+        self._pg_watch: dict[asyncio.AbstractEventLoop, psycopg.AsyncConnection[Any]] = {}
         self._in_memory = database.is_sqlite and sqlite_path(database.url) == ":memory:"
 
     async def __call__(self) -> str | None:
@@ -75,8 +78,7 @@ class DataVersion:
 
         async def read() -> None:
             try:
-                async with self._database.read() as tx:
-                    answer.set_result(str(await tx.scalar(_SNAPSHOT)))
+                answer.set_result(await self._snapshot(loop))
             except asyncio.CancelledError:
                 answer.cancel()
                 raise
@@ -88,6 +90,31 @@ class DataVersion:
         task = loop.create_task(read())
         self._reads.add(task)
         task.add_done_callback(self._reads.discard)
+
+    async def _snapshot(self, loop: asyncio.AbstractEventLoop) -> str:
+        watch = self._pg_watch.get(loop)
+        if watch is None or watch.closed:
+            for stale in [key for key in self._pg_watch if key.is_closed()]:
+                del self._pg_watch[stale]
+            url = make_url(self._database.url).set(drivername="postgresql")
+            watch = self._pg_watch[loop] = await psycopg.AsyncConnection.connect(
+                url.render_as_string(hide_password=False), autocommit=True
+            )
+        try:
+            cursor = await watch.execute(_SNAPSHOT)
+            row = await cursor.fetchone()
+        except psycopg.Error:
+            await watch.close()
+            raise
+        assert row is not None
+        return str(row[0])
+
+    async def aclose(self) -> None:
+        """Close the watching connections (at shutdown)."""
+        self.close()
+        watch = self._pg_watch.pop(asyncio.get_running_loop(), None)
+        if watch is not None:
+            await watch.close()
 
     def close(self) -> None:
         """Close SQLite's watching connection (at shutdown)."""

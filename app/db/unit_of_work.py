@@ -163,7 +163,8 @@ class Database:
 
     async def connection_budget(self) -> int | None:
         """How many connections all processes together may open (PostgreSQL's
-        `max_connections` less those kept for superusers); None for SQLite."""
+        `max_connections` less those kept for superusers, less one per process for the
+        data version's own); None for SQLite."""
         if self.is_sqlite:
             return None
         async with self.read() as tx:
@@ -181,7 +182,7 @@ class Database:
         pool = self._pools.pop(asyncio.get_running_loop(), None)
         if pool is not None:
             await pool.close()
-        self.data_version.close()
+        await self.data_version.aclose()
 
     def dispose(self) -> None:
         """Close what is left without an event loop: SQLite's connections of loops that

@@ -220,14 +220,14 @@ def test_concurrent_postgresql_callers_share_one_read(
     if settings.database_url.startswith("sqlite"):
         pytest.skip("SQLite reads its pragma in place")
     database = Database(settings.database_url)
-    original = database.read
+    original = database.data_version._snapshot
     reads = [0]
 
-    def counting() -> Any:
+    async def counting(loop: Any) -> str:
         reads[0] += 1
-        return original()
+        return await original(loop)
 
-    monkeypatch.setattr(database, "read", counting)
+    monkeypatch.setattr(database.data_version, "_snapshot", counting)
 
     async def callers() -> tuple[list[str | None], str | None]:
         together = await asyncio.gather(*(database.data_version() for _ in range(10)))
