@@ -113,6 +113,33 @@ async def _closing(database: Any, work: Awaitable[T]) -> T:
         await database.close()
 
 
+def _dispatch(settings: Settings, _args: argparse.Namespace) -> int:
+    """Deliver webhooks in this process until interrupted (as the app's processes do)."""
+    import signal
+    from datetime import timedelta
+
+    from app.db import Database
+    from app.services.dispatcher import Dispatcher, DispatchMetrics
+
+    database = Database(settings.database_url, pool_size=4)
+    dispatcher = Dispatcher(
+        database,
+        allow_insecure=settings.webhook_allow_insecure,
+        retention=timedelta(days=settings.event_retention_days),
+        metrics=DispatchMetrics(None),
+    )
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(stop_signal, lambda: loop.create_task(dispatcher.stop()))
+        print("delivering webhooks; stop with Ctrl-C", file=sys.stderr)
+        await _closing(database, dispatcher.run())
+
+    asyncio.run(run())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="klusmakelaar", description=__doc__)
@@ -128,6 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     bound.add_argument("--organization", metavar="ID")
     bound.add_argument("--association", metavar="ID")
     commands.add_parser("demo-data", help="load the demo data set into an empty database")
+    commands.add_parser(
+        "dispatch",
+        help="deliver webhooks (also done by `serve` unless KLUSMAKELAAR_DISPATCHER=false)",
+    )
     return parser
 
 
@@ -140,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "migrate": _migrate,
         "create-key": _create_key,
         "demo-data": _demo_data,
+        "dispatch": _dispatch,
     }
     return handlers[args.command](settings, args)
 

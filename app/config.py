@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # `max_connections` (checked at start-up).
     db_pool_size: Annotated[int, Field(ge=1, le=500)] = 20
     db_pool_timeout: Annotated[float, Field(gt=0, le=600)] = 10.0
+    # Deliver webhooks from this process (false: run `klusmakelaar dispatch` instead).
+    dispatcher: bool = True
+    event_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
 
     @field_validator("database_url")
     @classmethod

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -23,6 +25,7 @@ from app.routers import (
     api_keys,
     associations,
     calendars,
+    events,
     gigs,
     integrations,
     matching,
@@ -33,6 +36,7 @@ from app.routers import (
 )
 from app.routers.operations import SWAGGER_ASSETS
 from app.services.caches import Caches
+from app.services.dispatcher import Dispatcher, DispatchMetrics
 
 logger = logging.getLogger("klusmakelaar")
 
@@ -55,9 +59,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_timeout=settings.db_pool_timeout,
     )
 
+    metrics_registry = CollectorRegistry()
+    metrics = DispatchMetrics(metrics_registry)
+    database.listen(metrics.written)
+    dispatcher = Dispatcher(
+        database,
+        allow_insecure=settings.webhook_allow_insecure,
+        retention=timedelta(days=settings.event_retention_days),
+        metrics=metrics,
+    )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await check_connection_budget(database, settings)
+        delivering = None
+        if settings.dispatcher:
+            database.listen(dispatcher.wake)
+            delivering = asyncio.get_running_loop().create_task(dispatcher.run())
         # What exists once the app is built lives as long as the process: out of the
         # garbage collector's full passes, which otherwise walk it (~180,000 objects,
         # ~100 ms) whenever enough short-lived request objects reached the oldest
@@ -65,6 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         gc.unfreeze()
+        if delivering is not None:
+            database.unlisten(dispatcher.wake)
+            await dispatcher.stop()
+            await delivering
         await database.close()
 
     app = FastAPI(
@@ -84,7 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.head_revision = head_revision()
     app.state.idempotency = IdempotencyStore(database)
     app.state.caches = Caches.create(settings)
-    app.state.metrics_registry = CollectorRegistry()
+    app.state.metrics_registry = metrics_registry
+    app.state.dispatcher = dispatcher
 
     for module in (
         operations,
@@ -98,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         matching,
         integrations,
         calendars,
+        events,
     ):
         app.include_router(module.router)
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")

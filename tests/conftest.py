@@ -78,6 +78,9 @@ def settings(database_url: str) -> Settings:
         whatsapp_verify_token="test-verify-token",
         waha_hmac_key="test-waha-key",
         registration_rate="1000/minute",
+        # No deliveries in the background of tests about other things (the webhook
+        # tests turn it on).
+        dispatcher=False,
     )
 
 

@@ -50,6 +50,8 @@ class Tx:
         self.writing = writing
         self._deferred: list[tuple[Plan, Any]] = []
         self._savepoints = 0
+        #: The types of the events this transaction recorded (`services.events`).
+        self.events: list[str] = []
 
     async def rows(
         self, statement: Executable, values: Values | None = None, /, **named: Any
@@ -125,6 +127,11 @@ class Tx:
             await self._connection.send_many(plan.sql, parameters)
         except self._connection.driver_error as error:
             raise database_error(error, plan.sql, self._connection.driver_error) from error
+
+    def note_event(self, event_type: str) -> None:
+        """Say that the transaction recorded an event (told to `Database.listen`ers once
+        it commits)."""
+        self.events.append(event_type)
 
     def insert(self, table: Any) -> Any:
         """An INSERT for this database that can say what to do on a conflict

@@ -80,6 +80,16 @@ class Database:
         self._pools: dict[asyncio.AbstractEventLoop, Pool] = {}
         self._write_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         self.data_version = DataVersion(self)
+        self._listeners: list[Callable[[list[str]], None]] = []
+
+    def listen(self, listener: Callable[[list[str]], None]) -> None:
+        """Call ``listener`` with the event types of every transaction that committed
+        events (the dispatcher wakes up, the metrics count)."""
+        self._listeners.append(listener)
+
+    def unlisten(self, listener: Callable[[list[str]], None]) -> None:
+        """Stop calling ``listener``."""
+        self._listeners.remove(listener)
 
     def _pool(self) -> Pool:
         loop = asyncio.get_running_loop()
@@ -148,10 +158,15 @@ class Database:
         for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
             try:
                 async with self.transaction() as tx:
-                    return await work(tx, *args, **kwargs)
+                    result = await work(tx, *args, **kwargs)
             except Exception as error:
                 if tries_left == 0 or not runs_again(error):
                     raise
+            else:
+                if tx.events:
+                    for listener in self._listeners:
+                        listener(tx.events)
+                return result
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _write_lock(self) -> asyncio.Lock:

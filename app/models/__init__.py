@@ -3,6 +3,7 @@
 from app.models.api_key import ApiKey
 from app.models.association import Association, AssociationMember
 from app.models.base import Base
+from app.models.event import DispatchCursor, Event, Webhook, WebhookAttempt, WebhookDelivery
 from app.models.gig import Gig, GigSkill
 from app.models.idempotency import IdempotencyRecord
 from app.models.inbound_message import InboundMessage
@@ -17,6 +18,8 @@ __all__ = [
     "Association",
     "AssociationMember",
     "Base",
+    "DispatchCursor",
+    "Event",
     "Gig",
     "GigSkill",
     "IdempotencyRecord",
@@ -28,4 +31,7 @@ __all__ = [
     "Signup",
     "SignupMember",
     "Volunteer",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

@@ -15,7 +15,8 @@ from app.models import Gig, GigSkill, Organization, Signup
 from app.models.base import new_id, utcnow
 from app.schemas.common import fold_text
 from app.schemas.gig import GigCreate, GigLocationRead, GigRead, GigUpdate, check_gig_rules
-from app.services import places, waitlist
+from app.services import events, places, waitlist
+from app.services.event_types import EventType
 
 LOCATION_FIELDS = ("address", "postcode", "area", "lat", "lon", "online")
 TIME_PLACE_FIELDS = ("starts_at", "ends_at", *LOCATION_FIELDS)
@@ -79,6 +80,13 @@ async def create(
     return tagged(await insert_gig(tx, principal=principal, gig_in=gig_in, source=source))
 
 
+def _recorded(tx: Tx, event_type: EventType, gig: Row) -> Tagged[GigRead]:
+    """The gig's response, recorded as ``event_type`` in the log."""
+    read = tagged(gig)
+    events.gig_event(tx, event_type, read.item)
+    return read
+
+
 async def insert_gig(tx: Tx, *, principal: Principal, gig_in: GigCreate, source: str) -> Row:
     """Insert a gig in the caller's transaction; its row."""
     check_gig_rules(
@@ -107,6 +115,7 @@ async def insert_gig(tx: Tx, *, principal: Principal, gig_in: GigCreate, source:
         updated_at=now,
     )
     _index_skills(tx, gig_id, skills)
+    events.gig_event(tx, "gig.created", to_read(row))
     return row
 
 
@@ -170,9 +179,16 @@ async def update_gig(
     if status == "open":
         values["status"] = "open"
     await tx.run(update(Gig).where(Gig.id == gig.id).values(**values, updated_at=utcnow()))
+    promoted = []
     if raised:
-        await waitlist.promote(tx, await tx.one(places.LOCK_GIG, gig_id=gig.id))
-    return tagged(await tx.one(GIG, gig_id=gig.id))
+        promoted = await waitlist.promote(tx, await tx.one(places.LOCK_GIG, gig_id=gig.id))
+    # Publishing a draft is, for everyone but its organisation, the gig's creation.
+    published = status == "open" and gig.status == "draft"
+    updated = _recorded(
+        tx, "gig.created" if published else "gig.updated", await tx.one(GIG, gig_id=gig.id)
+    )
+    await events.signup_events(tx, "signup.promoted", promoted)
+    return updated
 
 
 def has_signups(gig: Row) -> bool:
@@ -192,6 +208,11 @@ def capacity_raised(gig: Row, new_capacity: int | None) -> bool:
     return bool(new_capacity > gig.capacity)
 
 
+_ACTIVE_SIGNUPS = (
+    select(Signup.id)
+    .where(Signup.gig_id == bindparam("of_gig"), Signup.status != "cancelled")
+    .order_by(Signup.queue_number)
+)
 _CANCEL_SIGNUPS = (
     update(Signup)
     .where(Signup.gig_id == bindparam("of_gig"), Signup.status != "cancelled")
@@ -206,13 +227,16 @@ async def cancel(tx: Tx, *, principal: Principal, gig_id: str) -> Tagged[GigRead
     if gig.status in ("cancelled", "completed"):
         raise InvalidTransition(f"The gig is already {gig.status}.")
     now = utcnow()
+    active = await tx.scalars(_ACTIVE_SIGNUPS, of_gig=gig.id)
     tx.defer(_CANCEL_SIGNUPS, of_gig=gig.id, now=now)
     await tx.run(
         update(Gig)
         .where(Gig.id == gig.id)
         .values(status="cancelled", confirmed_people=0, waitlist_count=0, updated_at=now)
     )
-    return tagged(await tx.one(GIG, gig_id=gig.id))
+    cancelled = _recorded(tx, "gig.cancelled", await tx.one(GIG, gig_id=gig.id))
+    await events.signup_events(tx, "signup.cancelled", active)
+    return cancelled
 
 
 @writes
@@ -224,7 +248,7 @@ async def complete(tx: Tx, *, principal: Principal, gig_id: str) -> Tagged[GigRe
     await tx.run(
         update(Gig).where(Gig.id == gig.id).values(status="completed", updated_at=utcnow())
     )
-    return tagged(await tx.one(GIG, gig_id=gig.id))
+    return _recorded(tx, "gig.completed", await tx.one(GIG, gig_id=gig.id))
 
 
 _READ_FIELDS = (

@@ -16,7 +16,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_er
 from app.models import Association, AssociationMember, Gig, Signup
 from app.models.base import new_id, utcnow
 from app.schemas.signup import ATTENDANCE_MARGIN_HOURS, AttendanceRecord, SignupCreate, SignupRead
-from app.services import places, signup_reads, waitlist
+from app.services import events, places, signup_reads, waitlist
 from app.services.places import GigFull
 
 
@@ -104,12 +104,28 @@ async def sign_up(
         gig, signup_id=signup_id, volunteer_id=signup_in.volunteer_id,
         association_id=signup_in.association_id, size=size, waitlist=signup_in.waitlist, now=now,
     )  # fmt: skip
+    read = SignupRead(
+        id=signup_id,
+        gig_id=gig.id,
+        volunteer_id=signup_in.volunteer_id,
+        association_id=signup_in.association_id,
+        size=size,
+        member_ids=members,
+        status="confirmed",
+        waitlist_position=None,
+        attended=None,
+        hours=None,
+        created_at=now,
+    )
     _, taken, counted, *_ = await tx.commit(
-        *place, *(places.add_member(signup_id, member) for member in members)
+        *place,
+        *(places.add_member(signup_id, member) for member in members),
+        events.signup_taken(read),
     )
     if not taken:
         raise await _why_no_place(tx, gig, size)
     status = taken[0].status
+    tx.note_event(f"signup.{status}")
     return SignupRead(
         id=signup_id,
         gig_id=gig.id,
@@ -222,16 +238,19 @@ async def cancel(tx: Tx, *, principal: Principal, signup_id: str) -> SignupRead:
 
 async def cancel_locked(tx: Tx, signup: Row, gig: Row) -> list[str]:
     """Cancel ``signup`` of the locked ``gig`` and promote the waitlist (no permission
-    check: the caller made it); the ids of those promoted."""
+    check: the caller made it), with their events; the ids of those promoted."""
     if signup.status == "cancelled" or signup.attended is not None:
         raise SignupNotActive("This sign-up can no longer be cancelled.")
     tx.defer(_CANCEL, signup_id=signup.id, now=utcnow())
     place: places.Place = "confirmed" if signup.status == "confirmed" else "waitlisted"
     places.give_back(tx, gig.id, size=signup.size, place=place)
-    if signup.status != "confirmed":
-        return []
-    # The counters as they are now, after this sign-up's place was given back.
-    return await waitlist.promote(tx, await tx.one(places.LOCK_GIG, gig_id=gig.id))
+    promoted: list[str] = []
+    if signup.status == "confirmed":
+        # The counters as they are now, after this sign-up's place was given back.
+        promoted = await waitlist.promote(tx, await tx.one(places.LOCK_GIG, gig_id=gig.id))
+    await events.signup_events(tx, "signup.cancelled", [signup.id])
+    await events.signup_events(tx, "signup.promoted", promoted)
+    return promoted
 
 
 _RECORD = (
@@ -262,7 +281,9 @@ async def record_attendance(
         )
     rounded = round(hours, 2) if hours is not None else None
     await tx.run(_RECORD, signup_id=signup_id, came=record.attended, hours_each=rounded)
-    return (await signup_reads.to_read(tx, [await tx.one(_SIGNUP, signup_id=signup_id)]))[0]
+    (read,) = await signup_reads.to_read(tx, [await tx.one(_SIGNUP, signup_id=signup_id)])
+    events.record(tx, "signup.attended", read)
+    return read
 
 
 @reads

@@ -29,7 +29,7 @@ from app.schemas.volunteer import (
     VolunteerRead,
     VolunteerUpdate,
 )
-from app.services import signup_reads, signups
+from app.services import events, signup_reads, signups
 
 
 class VolunteerExists(Conflict):
@@ -208,3 +208,4 @@ async def erase(tx: Tx, *, volunteer_id: str) -> None:
     tx.defer(delete(IdempotencyRecord).where(IdempotencyRecord.subject == volunteer.id))
     tx.defer(delete(AssociationMember).where(AssociationMember.volunteer_id == volunteer.id))
     tx.defer(delete(Volunteer).where(Volunteer.id == volunteer.id))
+    events.record(tx, "volunteer.erased", events.erased(volunteer.id))

@@ -1,0 +1,207 @@
+"""The dispatcher: hands events out to webhook subscriptions and delivers them, signed.
+
+It runs in every app process (started by the lifespan; `KLUSMAKELAAR_DISPATCHER=false`
+leaves it to `klusmakelaar dispatch`, a process of its own). Processes on one database
+share the work (`services.deliveries`): adding app containers adds delivery capacity,
+and each attempt is made once. A commit that recorded events wakes it at once; other
+processes' events are found by polling every `POLL_SECONDS`.
+
+Each delivery is a POST of the event object (`{"id", "type", "created_at", "data"}`)
+signed as Standard Webhooks say (`webhook-id` = the event id on every attempt,
+`webhook-timestamp`, `webhook-signature`), through `integrations.outbound` (its rules
+on addresses, timeouts and answer size). Up to `MAX_IN_FLIGHT` run at once, so a slow
+receiver holds up only its own deliveries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Final
+
+import httpx
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from standardwebhooks import Webhook as Signer
+
+from app.db import Database
+from app.integrations import outbound
+from app.models.base import utcnow
+from app.services import deliveries
+from app.services.deliveries import Claimed
+
+logger = logging.getLogger("klusmakelaar.dispatcher")
+
+POLL_SECONDS: Final = 1.0
+MAX_IN_FLIGHT: Final = 32
+MAINTAIN_EVERY: Final = 5.0
+PURGE_EVERY: Final = 600.0
+USER_AGENT: Final = "Klusmakelaar-Webhooks/1"
+
+
+class DispatchMetrics:
+    """What the dispatcher counts, in the app's registry (`/metrics`)."""
+
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.events = Counter(
+            "klusmakelaar_events_total", "Events written, by type.", ["type"], registry=registry
+        )
+        self.deliveries = Counter(
+            "klusmakelaar_webhook_deliveries_total",
+            "Webhook delivery attempts, by outcome (delivered, failed, abandoned, refused).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "klusmakelaar_webhook_delivery_latency_seconds",
+            "From an event's commit to its receiver's 2xx.",
+            registry=registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600),
+        )
+        self.queue = Gauge(
+            "klusmakelaar_webhook_queue_depth",
+            "Webhook deliveries waiting or in flight.",
+            registry=registry,
+        )
+
+    def written(self, event_types: Sequence[str]) -> None:
+        """Count the events of a committed transaction."""
+        for event_type in event_types:
+            self.events.labels(event_type).inc()
+
+
+class Dispatcher:
+    """The loop of one process (see the module docstring)."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        allow_insecure: bool,
+        retention: timedelta,
+        metrics: DispatchMetrics,
+    ) -> None:
+        self._database = database
+        self._allow_insecure = allow_insecure
+        self._retention = retention
+        self.metrics = metrics
+        self._wake: asyncio.Event | None = None
+        self._stopping = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None
+        self._last_maintenance = 0.0
+        self._last_purge = 0.0
+
+    def wake(self, event_types: Sequence[str] = ()) -> None:
+        """A transaction recorded events: look for work now (a commit listener)."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run(self) -> None:
+        """Work until `stop`: hand out, claim, deliver; then wait for a wake-up or a poll."""
+        self._wake = asyncio.Event()
+        self._client = outbound.client()
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    await self.work_once()
+                except Exception:  # the database may be down for a moment: try again
+                    logger.exception("dispatcher: a round failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+        finally:
+            if self._in_flight:
+                await asyncio.wait(self._in_flight, timeout=outbound.TOTAL_TIMEOUT)
+            await self._client.aclose()
+
+    async def work_once(self) -> int:
+        """One round: every new event handed out, due deliveries started; how many started."""
+        new, due = await deliveries.waiting(self._database, now=utcnow())
+        if new:
+            while await deliveries.hand_out(self._database, now=utcnow()):
+                pass
+            due = True  # perhaps: the events just handed out
+        room = MAX_IN_FLIGHT - len(self._in_flight)
+        claimed = []
+        if due and room:
+            claimed = await deliveries.claim(self._database, now=utcnow(), limit=room)
+        for item in claimed:
+            task = asyncio.get_running_loop().create_task(self._deliver(item))
+            self._in_flight.add(task)
+            task.add_done_callback(self._delivered)
+        await self._maintain()
+        return len(claimed)
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if self._wake is not None:
+            self._wake.set()  # room for the next
+
+    async def stop(self) -> None:
+        """Finish the deliveries in flight and end `run`."""
+        self._stopping = True
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _deliver(self, item: Claimed) -> None:
+        assert self._client is not None
+        attempted_at = utcnow()
+        status_code: int | None = None
+        error: str | None = None
+        started = time.perf_counter()
+        body = item.body.encode()
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "webhook-id": item.event_id,
+            "webhook-timestamp": str(int(attempted_at.timestamp())),
+            "webhook-signature": Signer(item.secret).sign(
+                msg_id=item.event_id, timestamp=attempted_at, data=item.body
+            ),
+        }
+        refused = False
+        try:
+            answer = await outbound.post(
+                self._client, item.url, content=body, headers=headers,
+                allow_insecure=self._allow_insecure,
+            )  # fmt: skip
+            status_code = answer.status_code
+            if not 200 <= status_code < 300:
+                error = f"the receiver answered {status_code}"
+        except outbound.NotAllowed as reason:
+            refused = True
+            error = f"not sent: {reason}"
+        except TimeoutError:
+            error = f"no answer within {outbound.TOTAL_TIMEOUT:g} s"
+        except (httpx.HTTPError, OSError) as failure:
+            error = f"{type(failure).__name__}: {failure}"[:300]
+        duration_ms = round((time.perf_counter() - started) * 1000)
+        try:
+            outcome = await deliveries.record_attempt(
+                self._database, claimed=item, attempted_at=attempted_at,
+                status_code=status_code, error=error, duration_ms=duration_ms,
+            )  # fmt: skip
+        except Exception:  # the claim runs out and the delivery is attempted again
+            logger.exception("dispatcher: could not record an attempt")
+            return
+        if outcome == "delivered":
+            self.metrics.deliveries.labels("delivered").inc()
+            self.metrics.latency.observe((utcnow() - item.event_created_at).total_seconds())
+        elif outcome != "stale":
+            kind = "refused" if refused else ("abandoned" if outcome == "abandoned" else "failed")
+            self.metrics.deliveries.labels(kind).inc()
+
+    async def _maintain(self) -> None:
+        now = time.monotonic()
+        if now - self._last_maintenance < MAINTAIN_EVERY:
+            return
+        self._last_maintenance = now
+        async with self._database.read() as tx:
+            self.metrics.queue.set(await deliveries.queue_depth(tx))
+        if now - self._last_purge >= PURGE_EVERY:
+            self._last_purge = now
+            await deliveries.purge(self._database, now=utcnow(), keep=self._retention)
