@@ -91,8 +91,8 @@ def _confirmed_against_capacity(database_url: str, gig_ids: list[str]) -> tuple[
 
 def scenario(
     label: str, base: str, database_url: str, jobs: list[tuple[str, str, str]], gig_ids: list[str]
-) -> None:
-    """Run one load and print its figures."""
+) -> float:
+    """Run one load, print its figures and return its sign-ups per second."""
     script = [
         Job(
             "POST",
@@ -115,6 +115,7 @@ def scenario(
     )
     assert confirmed == capacity, "confirmed must equal capacity once the gigs are oversubscribed"
     assert overbooked == 0
+    return len(jobs) / elapsed
 
 
 def measure(label: str, database_url: str, workers: int, scale: float) -> None:

@@ -53,9 +53,13 @@ def _pinned(cpu: int, command: list[str]) -> list[str]:
 
 @contextmanager
 def running_server(
-    database_url: str, *, workers: int = 1, env: dict[str, str] | None = None
+    database_url: str,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    factory: str = "app.main:create_app",
 ) -> Iterator[str]:
-    """A uvicorn server of `app.main` on a free port for ``database_url``; yields its URL.
+    """A uvicorn server of ``factory`` on a free port for ``database_url``; yields its URL.
 
     ``env`` adds settings (e.g. a webhook secret) to the server's environment.
     """
@@ -69,7 +73,7 @@ def running_server(
         **(env or {}),
     }
     command = [
-        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+        sys.executable, "-m", "uvicorn", factory, "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip

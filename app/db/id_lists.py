@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, String, Text, bindparam
+from sqlalchemy import ARRAY, BigInteger, Boolean, Integer, String, Text, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -18,18 +18,23 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
-class IdList(TypeDecorator[list[str]]):
-    """A list of ids as one bound value: an array (PostgreSQL) or JSON text (SQLite)."""
+class IdList(TypeDecorator[list[Any]]):
+    """A list of ids (strings, or integers for an integer column) as one bound value: an
+    array (PostgreSQL) or JSON text (SQLite)."""
 
     impl = TypeEngine
     cache_ok = True
 
+    def __init__(self, integers: bool = False) -> None:
+        super().__init__()
+        self.integers = integers
+
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(ARRAY(String()))
+            return dialect.type_descriptor(ARRAY(BigInteger() if self.integers else String()))
         return dialect.type_descriptor(Text())
 
-    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> Any:
+    def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         return list(value) if dialect.name == "postgresql" else json.dumps(list(value))
@@ -42,7 +47,8 @@ class in_ids(FunctionElement[bool]):
     inherit_cache = True
 
     def __init__(self, column: Any, name: str) -> None:
-        super().__init__(column, bindparam(name, type_=IdList()))
+        integers = isinstance(getattr(column, "type", None), Integer)
+        super().__init__(column, bindparam(name, type_=IdList(integers)))
 
 
 @compiles(in_ids, "postgresql")

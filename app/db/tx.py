@@ -96,6 +96,11 @@ class Tx:
         ((_, count),) = await self._send([(statement, {**(values or {}), **named})])
         return count
 
+    async def counts(self, *queries: Query) -> list[int]:
+        """Run statements for their effect, sent together; how many rows each changed."""
+        results = await self._send([(query.statement, query.values) for query in queries])
+        return [count for _, count in results]
+
     async def batch(self, *queries: Query) -> list[list[Row]]:
         """The rows of each query, sent together (see the class docstring), in order."""
         results = await self._send([(query.statement, query.values) for query in queries])

@@ -54,14 +54,14 @@ def forbidden(address: IPAddress) -> str | None:
             return f"{reason} (inside an IPv6 address)" if reason else None
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
-    for reason, applies in (
+    for reason, applies in (  # the most telling reason first
+        ("the unspecified address", address.is_unspecified),
         ("a loopback address", address.is_loopback),
-        ("a private address", address.is_private),
         ("a link-local address", address.is_link_local),
         ("a multicast address", address.is_multicast),
-        ("the unspecified address", address.is_unspecified),
-        ("a reserved address", address.is_reserved),
         ("a shared address", isinstance(address, ipaddress.IPv4Address) and address in _SHARED),
+        ("a private address", address.is_private),
+        ("a reserved address", address.is_reserved),
         ("not a global address", not address.is_global),
     ):
         if applies:
@@ -117,6 +117,8 @@ async def allowed_address(url: str, *, allow_insecure: bool) -> IPAddress | None
     addresses = await resolve(host, port)
     for address in addresses:
         reason = forbidden(address)
+        if reason is not None and str(address) == host:
+            raise NotAllowed(f"{host} is {reason}")
         if reason is not None:
             raise NotAllowed(f"{host} resolves to {address}, {reason}")
     return addresses[0]

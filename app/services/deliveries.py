@@ -16,21 +16,23 @@ had a 2xx for 3 days while failing is disabled (`webhook.disabled`, for the admi
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 
-from app.db import Row, Tx, in_ids, reads, writes
+from app.db import Query, Row, Tx, in_ids, reads, writes
 from app.models import ApiKey, DispatchCursor, Event, Webhook, WebhookAttempt, WebhookDelivery
+from app.models.base import UTCDateTime
 from app.services import events
 
 RETRY_DELAYS: Final = (5, 30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
 JITTER: Final = 0.2
 GIVE_UP_AFTER: Final = timedelta(days=3)
 DISABLE_AFTER: Final = timedelta(days=3)
-LEASE: Final = timedelta(seconds=60)
+LEASE: Final = timedelta(seconds=30)  # twice the longest attempt (outbound.TOTAL_TIMEOUT)
 HAND_OUT_BATCH: Final = 500
 _CURSOR = "webhooks"
 
@@ -149,6 +151,7 @@ class Claimed:
     event_id: str
     event_created_at: datetime
     body: str
+    lease_until: datetime
 
 
 @writes
@@ -202,61 +205,103 @@ async def claim(tx: Tx, *, now: datetime, limit: int) -> list[Claimed]:
             continue
         claimed.append(
             Claimed(row.id, row.attempts + 1, hook.id, hook.url, hook.secret, event.id,
-                    event.created_at, events.item_json(event))
+                    event.created_at, events.item_json(event), now + LEASE)
         )  # fmt: skip
     return claimed
 
 
-@writes
-async def record_attempt(
-    tx: Tx,
-    *,
-    claimed: Claimed,
-    attempted_at: datetime,
-    status_code: int | None,
-    error: str | None,
-    duration_ms: int,
-) -> str:
-    """What an attempt came to: `delivered`, `pending` (to retry) or `abandoned`; `stale`
-    when the claim had run out and another attempt took the delivery over."""
-    ok = status_code is not None and 200 <= status_code < 300
-    now = attempted_at
-    this_attempt = and_(
-        WebhookDelivery.id == claimed.delivery_id,
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What one attempt came to: the receiver's status (None when none came) or why not."""
+
+    claimed: Claimed
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+# The end of an attempt: only while the delivery is still this attempt's (a claim that ran
+# out may have been taken over by another attempt, whose outcome is the one that counts).
+_FINISH = (
+    update(WebhookDelivery)
+    .where(
+        WebhookDelivery.id == bindparam("delivery_id"),
         WebhookDelivery.status == "sending",
-        WebhookDelivery.attempts == claimed.attempt,
+        WebhookDelivery.attempts == bindparam("attempt"),
     )
-    if ok:
-        outcome = "delivered"
-        values: dict[str, object] = {"status": "delivered", "finished_at": now, "lease_until": None}
-    elif now - claimed.event_created_at >= GIVE_UP_AFTER:
-        outcome = "abandoned"
-        error = f"{error}; gave up after {GIVE_UP_AFTER.days} days of attempts"
-        values = {"status": "abandoned", "finished_at": now, "lease_until": None}
-    else:
-        outcome = "pending"
-        values = {"status": "pending", "lease_until": None,
-                  "next_attempt_at": now + retry_delay(claimed.attempt)}  # fmt: skip
-    if not await tx.run(update(WebhookDelivery).where(this_attempt).values(**values)):
-        return "stale"
-    await tx.run(
+    .values(
+        status=bindparam("new_status"),
+        lease_until=None,
+        finished_at=bindparam("finished_at", type_=UTCDateTime()),
+        next_attempt_at=func.coalesce(
+            bindparam("retry_at", type_=UTCDateTime()), WebhookDelivery.next_attempt_at
+        ),
+    )
+)
+_WORKS_AGAIN = (
+    update(Webhook)
+    .where(in_ids(Webhook.id, "ids"), Webhook.failing_since.is_not(None))
+    .values(failing_since=None)
+)
+
+
+def _outcome(attempt: Attempt) -> tuple[str, dict[str, object]]:
+    """(outcome, values for `_FINISH`) of an attempt."""
+    now = attempt.attempted_at
+    ids = {"delivery_id": attempt.claimed.delivery_id, "attempt": attempt.claimed.attempt}
+    if attempt.ok:
+        return "delivered", {**ids, "new_status": "delivered", "finished_at": now, "retry_at": None}
+    if now - attempt.claimed.event_created_at >= GIVE_UP_AFTER:
+        return "abandoned", {**ids, "new_status": "abandoned", "finished_at": now,
+                             "retry_at": None}  # fmt: skip
+    retry_at = now + retry_delay(attempt.claimed.attempt)
+    return "pending", {**ids, "new_status": "pending", "finished_at": None, "retry_at": retry_at}
+
+
+@writes
+async def record_attempts(tx: Tx, *, attempts: Sequence[Attempt]) -> list[str]:
+    """What each attempt came to, in one transaction: `delivered`, `pending` (to retry),
+    `abandoned` (given up), or `stale` (its claim had run out and another attempt took
+    the delivery over: it is not counted)."""
+    decided = [_outcome(attempt) for attempt in attempts]
+    changed = await tx.counts(*(Query(_FINISH, values) for _, values in decided))
+    outcomes = [
+        outcome if count else "stale" for (outcome, _), count in zip(decided, changed, strict=True)
+    ]
+    kept = [
+        (attempt, outcome)
+        for attempt, outcome in zip(attempts, outcomes, strict=True)
+        if outcome != "stale"
+    ]
+    await tx.run_many(
         insert(WebhookAttempt),
-        webhook_id=claimed.webhook_id,
-        event_id=claimed.event_id,
-        attempted_at=attempted_at,
-        status_code=status_code,
-        error=(error or None) and error[:500],
-        duration_ms=duration_ms,
-    )
-    if ok:
-        await tx.run(
-            update(Webhook)
-            .where(Webhook.id == claimed.webhook_id, Webhook.failing_since.is_not(None))
-            .values(failing_since=None)
-        )
-    else:
-        await _note_failure(tx, claimed.webhook_id, now)
-    return outcome
+        [
+            {"webhook_id": attempt.claimed.webhook_id, "event_id": attempt.claimed.event_id,
+             "attempted_at": attempt.attempted_at, "status_code": attempt.status_code,
+             "error": _error(attempt, outcome), "duration_ms": attempt.duration_ms}
+            for attempt, outcome in kept
+        ],
+    )  # fmt: skip
+    working = sorted({attempt.claimed.webhook_id for attempt, _ in kept if attempt.ok})
+    if working:
+        tx.defer(_WORKS_AGAIN, ids=working)
+    failing = sorted({attempt.claimed.webhook_id for attempt, _ in kept if not attempt.ok})
+    for webhook_id in failing:
+        last = max(a.attempted_at for a, _ in kept if a.claimed.webhook_id == webhook_id)
+        await _note_failure(tx, webhook_id, last)
+    return outcomes
+
+
+def _error(attempt: Attempt, outcome: str) -> str | None:
+    error = attempt.error
+    if outcome == "abandoned":
+        error = f"{error}; gave up after {GIVE_UP_AFTER.days} days of attempts"
+    return error[:500] if error else None
 
 
 async def _note_failure(tx: Tx, webhook_id: str, now: datetime) -> None:

@@ -36,6 +36,7 @@ from app.services.deliveries import Claimed
 logger = logging.getLogger("klusmakelaar.dispatcher")
 
 POLL_SECONDS: Final = 1.0
+ROUND_GAP: Final = 0.05
 MAX_IN_FLIGHT: Final = 32
 MAINTAIN_EVERY: Final = 5.0
 PURGE_EVERY: Final = 600.0
@@ -91,6 +92,8 @@ class Dispatcher:
         self._wake: asyncio.Event | None = None
         self._stopping = False
         self._in_flight: set[asyncio.Task[None]] = set()
+        #: Attempts made and not yet recorded (and whether the rules refused them).
+        self._finished: list[tuple[deliveries.Attempt, bool]] = []
         self._client: httpx.AsyncClient | None = None
         self._last_maintenance = 0.0
         self._last_purge = 0.0
@@ -101,11 +104,14 @@ class Dispatcher:
             self._wake.set()
 
     async def run(self) -> None:
-        """Work until `stop`: hand out, claim, deliver; then wait for a wake-up or a poll."""
+        """Work until `stop`: hand out, claim, deliver, record; then wait for a wake-up or
+        a poll (and at least `ROUND_GAP` between rounds, so that a busy moment's events
+        go out in batches rather than one round each)."""
         self._wake = asyncio.Event()
         self._client = outbound.client()
         try:
             while not self._stopping:
+                started = time.monotonic()
                 self._wake.clear()
                 try:
                     await self.work_once()
@@ -113,13 +119,18 @@ class Dispatcher:
                     logger.exception("dispatcher: a round failed")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                await asyncio.sleep(max(0.0, started + ROUND_GAP - time.monotonic()))
         finally:
             if self._in_flight:
                 await asyncio.wait(self._in_flight, timeout=outbound.TOTAL_TIMEOUT)
+            with contextlib.suppress(Exception):
+                await self._record()
             await self._client.aclose()
 
     async def work_once(self) -> int:
-        """One round: every new event handed out, due deliveries started; how many started."""
+        """One round: finished attempts recorded, new events handed out, due deliveries
+        started; how many started."""
+        await self._record()
         new, due = await deliveries.waiting(self._database, now=utcnow())
         if new:
             while await deliveries.hand_out(self._database, now=utcnow()):
@@ -135,6 +146,28 @@ class Dispatcher:
             task.add_done_callback(self._delivered)
         await self._maintain()
         return len(claimed)
+
+    async def _record(self) -> None:
+        """Write down what the finished attempts came to, all in one transaction. Should it
+        fail, they are tried again next round while their claims last (after that, the
+        deliveries are attempted again: at least once)."""
+        finished, self._finished = self._finished, []
+        if not finished:
+            return
+        try:
+            outcomes = await deliveries.record_attempts(
+                self._database, attempts=[attempt for attempt, _ in finished]
+            )
+        except Exception:
+            now = utcnow()
+            kept = [item for item in finished if item[0].claimed.lease_until > now]
+            self._finished = kept + self._finished
+            raise
+        for (_, refused), outcome in zip(finished, outcomes, strict=True):
+            if outcome == "stale":
+                continue
+            kind = {"pending": "failed"}.get(outcome, outcome)
+            self.metrics.deliveries.labels("refused" if refused else kind).inc()
 
     def _delivered(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
@@ -180,20 +213,10 @@ class Dispatcher:
         except (httpx.HTTPError, OSError) as failure:
             error = f"{type(failure).__name__}: {failure}"[:300]
         duration_ms = round((time.perf_counter() - started) * 1000)
-        try:
-            outcome = await deliveries.record_attempt(
-                self._database, claimed=item, attempted_at=attempted_at,
-                status_code=status_code, error=error, duration_ms=duration_ms,
-            )  # fmt: skip
-        except Exception:  # the claim runs out and the delivery is attempted again
-            logger.exception("dispatcher: could not record an attempt")
-            return
-        if outcome == "delivered":
-            self.metrics.deliveries.labels("delivered").inc()
+        attempt = deliveries.Attempt(item, attempted_at, status_code, error, duration_ms)
+        if attempt.ok:
             self.metrics.latency.observe((utcnow() - item.event_created_at).total_seconds())
-        elif outcome != "stale":
-            kind = "refused" if refused else ("abandoned" if outcome == "abandoned" else "failed")
-            self.metrics.deliveries.labels(kind).inc()
+        self._finished.append((attempt, refused))
 
     async def _maintain(self) -> None:
         now = time.monotonic()

@@ -71,7 +71,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
         sa.UniqueConstraint(
-            "webhook_id", "event_id", name=op.f("uq_webhook_deliveries_webhook_id")
+            "webhook_id", "event_id", name=op.f("uq_webhook_deliveries_webhook_id_event_id")
         ),
     )  # fmt: skip
     op.create_index(
