@@ -102,12 +102,13 @@ def disabled(webhook_id: str, url: str, reason: str) -> str:
 
 # A new sign-up's event, decided by the row its place-taking statement inserted: confirmed
 # or waitlisted, and then with the waitlist place it got (the gig's waitlist count, which
-# the statement before counted). Both renderings come from Python; the database picks one
-# and writes the place into the second.
+# the statement before counted). Python renders the confirmed sign-up once; for a
+# waitlisted one the database rewrites its status and place in that text.
 _WAITLIST_LENGTH = (
     select(Gig.waitlist_count).where(Gig.id == Signup.gig_id).correlate(Signup).scalar_subquery()
 )
-_UNKNOWN_PLACE = '"waitlist_position":null'
+_AS_CONFIRMED = '"status":"confirmed","waitlist_position":null'
+_SIGNUP_DATA = bindparam("signup_data", type_=String())
 _SIGNUP_TAKEN = insert(Event).from_select(
     ["id", "type", "audience", "txid", "data", "created_at"],
     select(
@@ -119,11 +120,12 @@ _SIGNUP_TAKEN = insert(Event).from_select(
         literal("public"),
         current_txid(),
         case(
-            (Signup.status == "confirmed", bindparam("confirmed_data", type_=String())),
+            (Signup.status == "confirmed", _SIGNUP_DATA),
             else_=func.replace(
-                bindparam("waitlisted_data", type_=String()),
-                literal(_UNKNOWN_PLACE),
-                literal('"waitlist_position":') + cast(_WAITLIST_LENGTH, String),
+                _SIGNUP_DATA,
+                literal(_AS_CONFIRMED),
+                literal('"status":"waitlisted","waitlist_position":')
+                + cast(_WAITLIST_LENGTH, String),
             ),
         ),
         bindparam("event_at", type_=UTCDateTime()),
@@ -134,14 +136,13 @@ _SIGNUP_TAKEN = insert(Event).from_select(
 def signup_taken(signup: SignupRead) -> Query:
     """The event of a new sign-up whose place is taken in the same round trip: its
     statement, to send after the one that inserts the sign-up (nothing if it did not).
-    Say which it was once known (`Tx.note_event`)."""
-    confirmed = signup.model_copy(update={"status": "confirmed", "waitlist_position": None})
-    waitlisted = signup.model_copy(update={"status": "waitlisted", "waitlist_position": None})
+    Say which it was once known (`Tx.note_event`). ``signup`` reads as confirmed."""
+    data = signup.model_dump_json()
+    assert _AS_CONFIRMED in data, "status and waitlist_position are rendered side by side"
     return Query.of(
         _SIGNUP_TAKEN,
         event_id=new_id("evt"),
-        confirmed_data=confirmed.model_dump_json(),
-        waitlisted_data=waitlisted.model_dump_json(),
+        signup_data=data,
         event_at=utcnow(),
         taken_signup=signup.id,
     )
