@@ -114,11 +114,13 @@ async def _closing(database: Any, work: Awaitable[T]) -> T:
 
 
 def _dispatch(settings: Settings, _args: argparse.Namespace) -> int:
-    """Deliver webhooks in this process until interrupted (as the app's processes do)."""
+    """Deliver webhooks and messages in this process until interrupted (as the app's
+    processes do)."""
     import signal
     from datetime import timedelta
 
     from app.db import Database
+    from app.integrations.channels import Channels
     from app.services.dispatcher import Dispatcher, DispatchMetrics
 
     database = Database(settings.database_url, pool_size=4)
@@ -127,13 +129,15 @@ def _dispatch(settings: Settings, _args: argparse.Namespace) -> int:
         allow_insecure=settings.webhook_allow_insecure,
         retention=timedelta(days=settings.event_retention_days),
         metrics=DispatchMetrics(None),
+        channels=Channels.from_settings(settings),
+        public_base_url=settings.public_base_url,
     )
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(stop_signal, lambda: loop.create_task(dispatcher.stop()))
-        print("delivering webhooks; stop with Ctrl-C", file=sys.stderr)
+        print("delivering webhooks and messages; stop with Ctrl-C", file=sys.stderr)
         await _closing(database, dispatcher.run())
 
     asyncio.run(run())

@@ -43,6 +43,18 @@ class Settings(BaseSettings):
     # Deliver webhooks from this process (false: run `klusmakelaar dispatch` instead).
     dispatcher: bool = True
     event_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    # Channels for messages to people (`services.messages`); none set: messages are
+    # recorded as `not_sent` and handed to bridges as `message.outgoing` events.
+    whatsapp_api_url: str | None = "https://graph.facebook.com/v21.0"
+    whatsapp_access_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    waha_url: str | None = None
+    waha_api_key: str | None = None
+    waha_session: str = "default"
+    smtp_url: str | None = None
+    mail_from: str | None = None
+    # How long a provider (Cloud API, WAHA, SMTP) may take to answer one message.
+    provider_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 15.0
 
     @field_validator("database_url")
     @classmethod
@@ -73,6 +85,35 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("whatsapp_api_url", "waha_url")
+    @classmethod
+    def _provider_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("must look like smtp://user:password@host:587 (or smtps://)")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from email.utils import parseaddr
+
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError("must be an e-mail address, e.g. 'Klusmakelaar <noreply@example.nl>'")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -1,5 +1,5 @@
-"""What handlers and dependencies get from the application: its database, settings and
-caches, each made once in `create_app` and reached only through these aliases.
+"""What handlers and dependencies get from the application: its database, settings,
+caches and message channels, each made once in `create_app` and reached only through these aliases.
 
 The dependencies are `async` although they do no I/O: FastAPI runs a plain function
 dependency in a worker thread, a hand-over that costs more than a sign-up's SQL.
@@ -16,6 +16,7 @@ from app.config import Settings
 from app.db import Database
 
 if TYPE_CHECKING:
+    from app.integrations.channels import Channels
     from app.services.caches import Caches
 
 
@@ -47,6 +48,13 @@ async def get_caches(request: HTTPConnection) -> Caches:
     return caches
 
 
+async def get_channels(request: HTTPConnection) -> Channels:
+    """Dependency: the channels that carry messages to people (from the settings)."""
+    channels: Channels = request.app.state.channels
+    return channels
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 CachesDep = Annotated["Caches", Depends(get_caches)]
+ChannelsDep = Annotated["Channels", Depends(get_channels)]

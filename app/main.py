@@ -17,6 +17,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware, IdempotencyStore
+from app.integrations.channels import Channels
 from app.logging_setup import configure_logging
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.migrate import head_revision
@@ -29,6 +30,7 @@ from app.routers import (
     gigs,
     integrations,
     matching,
+    messages,
     operations,
     organizations,
     signups,
@@ -62,11 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics_registry = CollectorRegistry()
     metrics = DispatchMetrics(metrics_registry)
     database.listen(metrics.written)
+    channels = Channels.from_settings(settings)
     dispatcher = Dispatcher(
         database,
         allow_insecure=settings.webhook_allow_insecure,
         retention=timedelta(days=settings.event_retention_days),
         metrics=metrics,
+        channels=channels,
+        public_base_url=settings.public_base_url,
     )
 
     @asynccontextmanager
@@ -108,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.caches = Caches.create(settings)
     app.state.metrics_registry = metrics_registry
     app.state.dispatcher = dispatcher
+    app.state.channels = channels
 
     for module in (
         operations,
@@ -122,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         integrations,
         calendars,
         events,
+        messages,
     ):
         app.include_router(module.router)
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")

@@ -52,7 +52,7 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def _place(address: str | None, area: str | None, postcode: str | None) -> str | None:
+def place_text(address: str | None, area: str | None, postcode: str | None) -> str | None:
     parts = [_shorten(part, _MAX_PLACE_PART_CHARS) for part in (address, postcode) if part]
     if (
         postcode
@@ -88,7 +88,7 @@ def share_text(
     # An asterisk inside the title would end WhatsApp's bold early.
     lines = [f"*{_shorten(title.replace('*', ''), _MAX_TITLE_CHARS)}*"]
     lines.append(text["when"].format(when=format_when(starts_at, ends_at, language)))
-    place = _place(address, area, postcode)
+    place = place_text(address, area, postcode)
     if place:
         lines.append(text["where"].format(where=place))
     if spots_left <= 0:

@@ -8,6 +8,7 @@ from app.models.gig import Gig, GigSkill
 from app.models.idempotency import IdempotencyRecord
 from app.models.inbound_message import InboundMessage
 from app.models.instance_secret import InstanceSecret
+from app.models.message import Message
 from app.models.organization import Organization, OrganizationWhatsappNumber
 from app.models.rate_limit import RateLimitCounter
 from app.models.signup import Signup, SignupMember
@@ -25,6 +26,7 @@ __all__ = [
     "IdempotencyRecord",
     "InboundMessage",
     "InstanceSecret",
+    "Message",
     "Organization",
     "OrganizationWhatsappNumber",
     "RateLimitCounter",

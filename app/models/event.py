@@ -46,6 +46,9 @@ class Event(Base):
     txid: Mapped[int] = mapped_column(BigInteger, default=0)
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # For the service itself, never shown: what a `gig.updated` changed that people are
+    # told about ("time_place"), for `services.messages`.
+    note: Mapped[str | None] = mapped_column(String(20))
 
 
 class Webhook(Base):

@@ -17,9 +17,10 @@ from fastapi.responses import PlainTextResponse
 
 from app.auth import AdminPrincipal, CurrentPrincipal, Principal, require_role
 from app.config import API_PREFIX, Settings
-from app.dependencies import DatabaseDep, SettingsDep, settings_of
+from app.dependencies import ChannelsDep, DatabaseDep, SettingsDep, settings_of
 from app.errors import Forbidden, MalformedJSON, Unauthorized
 from app.integrations import waha, whatsapp_cloud
+from app.integrations.channels import Channels
 from app.integrations.inbound import InboundMessageIn, gig_link
 from app.integrations.share_text import share_text
 from app.pagination import Cursor, Limit, Page
@@ -81,10 +82,10 @@ async def waha_messages(request: Request) -> list[InboundMessageIn]:
 
 
 async def _acknowledge(
-    db: DatabaseDep, settings: Settings, messages: list[InboundMessageIn]
+    db: DatabaseDep, settings: Settings, channels: Channels, received: list[InboundMessageIn]
 ) -> WebhookAck:
     outcomes = await inbound_messages.receive_all(
-        db, messages=messages, public_base_url=settings.public_base_url
+        db, received=received, public_base_url=settings.public_base_url, channels=channels
     )
     return WebhookAck(
         received=len(outcomes), duplicates=sum(outcome.duplicate for outcome in outcomes)
@@ -127,8 +128,9 @@ async def whatsapp_webhook(
     messages: Annotated[list[InboundMessageIn], Depends(cloud_messages)],
     db: DatabaseDep,
     settings: SettingsDep,
+    channels: ChannelsDep,
 ) -> WebhookAck:
-    return await _acknowledge(db, settings, messages)
+    return await _acknowledge(db, settings, channels, messages)
 
 
 @router.post(
@@ -145,8 +147,9 @@ async def waha_webhook(
     messages: Annotated[list[InboundMessageIn], Depends(waha_messages)],
     db: DatabaseDep,
     settings: SettingsDep,
+    channels: ChannelsDep,
 ) -> WebhookAck:
-    return await _acknowledge(db, settings, messages)
+    return await _acknowledge(db, settings, channels, messages)
 
 
 _BRIDGE_STATUS: dict[str, BridgeStatus] = {"created": "created", "draft": "draft"}
@@ -169,6 +172,7 @@ async def bridge_message(
     principal: IntegrationPrincipal,
     db: DatabaseDep,
     settings: SettingsDep,
+    channels: ChannelsDep,
     response: Response,
 ) -> BridgeResult:
     message_in = InboundMessageIn(
@@ -184,6 +188,7 @@ async def bridge_message(
         message_in=message_in,
         public_base_url=settings.public_base_url,
         refuse_over_limit=True,
+        channels=channels,
     )
     if outcome.duplicate:
         response.status_code = 200

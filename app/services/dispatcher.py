@@ -1,4 +1,5 @@
-"""The dispatcher: hands events out to webhook subscriptions and delivers them, signed.
+"""The dispatcher: hands events out to webhook subscriptions and delivers them, signed;
+turns events into messages to people and sends them (`services.messages`).
 
 It runs in every app process (started by the lifespan; `KLUSMAKELAAR_DISPATCHER=false`
 leaves it to `klusmakelaar dispatch`, a process of its own). Processes on one database
@@ -10,7 +11,8 @@ Each delivery is a POST of the event object (`{"id", "type", "created_at", "data
 signed as Standard Webhooks say (`webhook-id` = the event id on every attempt,
 `webhook-timestamp`, `webhook-signature`), through `integrations.outbound` (its rules
 on addresses, timeouts and answer size). Up to `MAX_IN_FLIGHT` run at once, so a slow
-receiver holds up only its own deliveries.
+receiver holds up only its own deliveries. Messages go the same way: up to
+`MAX_MESSAGES_IN_FLIGHT` provider calls at once, through `integrations.channels`.
 """
 
 from __future__ import annotations
@@ -29,15 +31,19 @@ from standardwebhooks import Webhook as Signer
 
 from app.db import Database
 from app.integrations import outbound
+from app.integrations.channels import NO_CHANNELS, Channels, Outgoing, SendFailed
+from app.integrations.message_vocabulary import Language
 from app.models.base import utcnow
-from app.services import deliveries
+from app.services import deliveries, messages
 from app.services.deliveries import Claimed
+from app.services.messages import ClaimedMessage
 
 logger = logging.getLogger("klusmakelaar.dispatcher")
 
 POLL_SECONDS: Final = 1.0
 ROUND_GAP: Final = 0.05
 MAX_IN_FLIGHT: Final = 32
+MAX_MESSAGES_IN_FLIGHT: Final = 32
 MAINTAIN_EVERY: Final = 5.0
 PURGE_EVERY: Final = 600.0
 USER_AGENT: Final = "Klusmakelaar-Webhooks/1"
@@ -67,6 +73,13 @@ class DispatchMetrics:
             "Webhook deliveries waiting or in flight.",
             registry=registry,
         )
+        self.messages = Counter(
+            "klusmakelaar_messages_total",
+            "Attempts to send a message to a person, by channel and outcome "
+            "(sent, retried, failed).",
+            ["channel", "outcome"],
+            registry=registry,
+        )
 
     def written(self, event_types: Sequence[str]) -> None:
         """Count the events of a committed transaction."""
@@ -84,8 +97,16 @@ class Dispatcher:
         allow_insecure: bool,
         retention: timedelta,
         metrics: DispatchMetrics,
+        channels: Channels = NO_CHANNELS,
+        public_base_url: str = "http://127.0.0.1:8000",
     ) -> None:
         self._database = database
+        self._channels = channels
+        self._public_base_url = public_base_url
+        self._sending: set[asyncio.Task[None]] = set()
+        #: Messages attempted and not yet recorded.
+        self._sent: list[messages.Sent] = []
+        self._provider_client: httpx.AsyncClient | None = None
         self._allow_insecure = allow_insecure
         self._retention = retention
         self.metrics = metrics
@@ -109,6 +130,11 @@ class Dispatcher:
         go out in batches rather than one round each)."""
         self._wake = asyncio.Event()
         self._client = outbound.client()
+        self._provider_client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self._channels.timeout, connect=outbound.CONNECT_TIMEOUT),
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT},
+        )
         try:
             while not self._stopping:
                 started = time.monotonic()
@@ -121,11 +147,15 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
                 await asyncio.sleep(max(0.0, started + ROUND_GAP - time.monotonic()))
         finally:
-            if self._in_flight:
-                await asyncio.wait(self._in_flight, timeout=outbound.TOTAL_TIMEOUT)
+            busy = self._in_flight | self._sending
+            if busy:
+                await asyncio.wait(busy, timeout=outbound.TOTAL_TIMEOUT)
             with contextlib.suppress(Exception):
                 await self._record()
+            with contextlib.suppress(Exception):
+                await self._record_messages()
             await self._client.aclose()
+            await self._provider_client.aclose()
 
     async def work_once(self) -> int:
         """One round: finished attempts recorded, new events handed out, due deliveries
@@ -144,8 +174,74 @@ class Dispatcher:
             task = asyncio.get_running_loop().create_task(self._deliver(item))
             self._in_flight.add(task)
             task.add_done_callback(self._delivered)
+        started = len(claimed) + await self._messages_once()
         await self._maintain()
+        return started
+
+    async def _messages_once(self) -> int:
+        """Messages: attempts recorded, new events turned into messages, due ones sent."""
+        await self._record_messages()
+        new, due = await messages.waiting(self._database, now=utcnow())
+        if new:
+            while await messages.hand_out(
+                self._database, now=utcnow(), channels=self._channels,
+                public_base_url=self._public_base_url,
+            ):  # fmt: skip
+                pass
+            due = True
+        room = MAX_MESSAGES_IN_FLIGHT - len(self._sending)
+        if not (due and room):
+            return 0
+        claimed = await messages.claim(self._database, now=utcnow(), limit=room)
+        for item in claimed:
+            task = asyncio.get_running_loop().create_task(self._send(item))
+            self._sending.add(task)
+            task.add_done_callback(self._message_done)
         return len(claimed)
+
+    async def _record_messages(self) -> None:
+        """Write down what the finished sends came to (as `_record` for deliveries)."""
+        finished, self._sent = self._sent, []
+        if not finished:
+            return
+        try:
+            outcomes = await messages.record_sends(self._database, results=finished)
+        except Exception:
+            now = utcnow()
+            self._sent = [sent for sent in finished if sent.claimed.lease_until > now] + self._sent
+            raise
+        for sent, outcome in zip(finished, outcomes, strict=True):
+            if outcome != "stale":
+                kind = {"queued": "retried"}.get(outcome, outcome)
+                self.metrics.messages.labels(sent.claimed.channel, kind).inc()
+
+    def _message_done(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _send(self, item: ClaimedMessage) -> None:
+        assert self._provider_client is not None
+        attempted_at = utcnow()
+        channel = self._channels.by_name(item.channel)
+        language: Language = "en" if item.language == "en" else "nl"
+        outgoing = Outgoing(item.id, item.recipient, language, item.subject, item.body)
+        provider_id: str | None = None
+        error: str | None = None
+        retry = True
+        if channel is None:
+            error, retry = f"the {item.channel} channel is not configured", False
+        else:
+            try:
+                provider_id = await channel.send(self._provider_client, outgoing) or None
+            except SendFailed as failure:
+                error, retry = str(failure), failure.retry
+            except (TimeoutError, httpx.TimeoutException):
+                # The provider may have taken it: the retry carries the same key.
+                error = f"no answer within {self._channels.timeout:g} s"
+            except (httpx.HTTPError, OSError) as failure:
+                error = f"{type(failure).__name__}: {failure}"[:300]
+        self._sent.append(messages.Sent(item, attempted_at, provider_id, error, retry))
 
     async def _record(self) -> None:
         """Write down what the finished attempts came to, all in one transaction. Should it

@@ -52,6 +52,8 @@ Audience = Literal["public", "admin"]
 #: A position in the log: (txid, seq); (0, 0) is before the first event.
 Position = tuple[int, int]
 START: Position = (0, 0)
+#: The note of a `gig.updated` that moved the gig's time or place (people are told).
+TIME_PLACE_CHANGED = "time_place"
 
 # (Named unlike the columns: an INSERT reserves its columns' names for itself.)
 _INSERT = insert(Event).values(
@@ -61,22 +63,32 @@ _INSERT = insert(Event).values(
     txid=current_txid(),
     data=bindparam("event_data"),
     created_at=bindparam("event_at", type_=UTCDateTime()),
+    note=bindparam("event_note", type_=String()),
 )
 
 
 def record(
-    tx: Tx, event_type: EventType, data: BaseModel | str, *, audience: Audience = "public"
+    tx: Tx,
+    event_type: EventType,
+    data: BaseModel | str,
+    *,
+    audience: Audience = "public",
+    note: str | None = None,
+    event_id: str | None = None,
 ) -> None:
-    """Record an event in ``tx``'s transaction (sent with its next statements)."""
+    """Record an event in ``tx``'s transaction (sent with its next statements); ``note``
+    is for the service itself (`services.messages`), never shown."""
     payload = data if isinstance(data, str) else data.model_dump_json()
-    tx.defer(_INSERT, event_id=new_id("evt"), event_type=event_type, event_audience=audience,
-             event_data=payload, event_at=utcnow())  # fmt: skip
+    tx.defer(_INSERT, event_id=event_id or new_id("evt"), event_type=event_type,
+             event_audience=audience, event_data=payload, event_at=utcnow(),
+             event_note=note)  # fmt: skip
     tx.note_event(event_type)
 
 
-def gig_event(tx: Tx, event_type: EventType, gig: GigRead) -> None:
+def gig_event(tx: Tx, event_type: EventType, gig: GigRead, *, note: str | None = None) -> None:
     """Record an event about a gig (about a draft: for the admin only)."""
-    record(tx, event_type, gig, audience="admin" if gig.status == "draft" else "public")
+    audience: Audience = "admin" if gig.status == "draft" else "public"
+    record(tx, event_type, gig, audience=audience, note=note)
 
 
 async def signup_events(tx: Tx, event_type: EventType, signup_ids: Sequence[str]) -> None:

@@ -80,10 +80,12 @@ async def create(
     return tagged(await insert_gig(tx, principal=principal, gig_in=gig_in, source=source))
 
 
-def _recorded(tx: Tx, event_type: EventType, gig: Row) -> Tagged[GigRead]:
+def _recorded(
+    tx: Tx, event_type: EventType, gig: Row, *, note: str | None = None
+) -> Tagged[GigRead]:
     """The gig's response, recorded as ``event_type`` in the log."""
     read = tagged(gig)
-    events.gig_event(tx, event_type, read.item)
+    events.gig_event(tx, event_type, read.item, note=note)
     return read
 
 
@@ -167,7 +169,8 @@ async def update_gig(
     if "kind" in changes and changes["kind"] != gig.kind and has_signups(gig):
         raise Conflict("The kind of a gig with sign-ups cannot change.")
     values: dict[str, Any] = dict(changes)
-    if any(field in changes and changes[field] != gig[field] for field in TIME_PLACE_FIELDS):
+    moved = any(field in changes and changes[field] != gig[field] for field in TIME_PLACE_FIELDS)
+    if moved:
         values["sequence"] = gig.sequence + 1
     if "skills" in changes:
         values["skills"] = _clean_skills(changes["skills"] or [])
@@ -184,8 +187,12 @@ async def update_gig(
         promoted = await waitlist.promote(tx, await tx.one(places.LOCK_GIG, gig_id=gig.id))
     # Publishing a draft is, for everyone but its organisation, the gig's creation.
     published = status == "open" and gig.status == "draft"
+    # People signed up are told of a new time or place (`services.messages`).
     updated = _recorded(
-        tx, "gig.created" if published else "gig.updated", await tx.one(GIG, gig_id=gig.id)
+        tx,
+        "gig.created" if published else "gig.updated",
+        await tx.one(GIG, gig_id=gig.id),
+        note=events.TIME_PLACE_CHANGED if moved and not published else None,
     )
     await events.signup_events(tx, "signup.promoted", promoted)
     return updated

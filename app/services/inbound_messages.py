@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, select, update
 from app.auth import Principal
 from app.db import Row, Tx, reads, writes
 from app.errors import AppError, RateLimited
+from app.integrations.channels import NO_CHANNELS, Channels
 from app.integrations.inbound import InboundMessageIn, gig_link
 from app.integrations.message_parser import ParsedMessage, compose_reply, parse_message
 from app.integrations.message_reply import ReplyStatus
@@ -28,7 +29,7 @@ from app.models.base import new_id, utcnow
 from app.pagination import decode_cursor, split_page
 from app.schemas.common import normalize_postcode
 from app.schemas.gig import GigCreate, GigLocation
-from app.services import gigs, rate_limits
+from app.services import gigs, messages, rate_limits
 
 # Per sender, across channels. Over the limit, webhook messages are recorded as ignored
 # (still 200, so the sender's platform does not retry for ever); the bridge gets a 429.
@@ -238,8 +239,10 @@ async def receive(
     message_in: InboundMessageIn,
     public_base_url: str,
     refuse_over_limit: bool = False,
+    channels: Channels = NO_CHANNELS,
 ) -> Outcome:
     """Store a message once and act on it; a repeat returns the first outcome unchanged.
+    Its reply goes back by the channel it came in on (`services.messages`).
 
     Over the sender's rate limit the message is recorded as ignored, or, with
     ``refuse_over_limit`` (the bridge, which can retry), a 429 is raised and nothing is kept.
@@ -268,12 +271,24 @@ async def receive(
     await tx.run(
         update(InboundMessage).where(InboundMessage.id == inserted).values(**handling.values())
     )
+    if handling.reply and message_in.sender:
+        await messages.record_reply(
+            tx, channels=channels, inbound_id=inserted, inbound_channel=message_in.channel,
+            sender=message_in.sender, language=handling.language or "nl",
+            reply=handling.reply, organization_id=handling.organization_id,
+            gig_id=handling.gig_id, now=received_at,
+        )  # fmt: skip
     return Outcome(await tx.one(_MESSAGE, id=inserted), handling.gig, duplicate=False)
 
 
 @writes
 async def receive_one(
-    tx: Tx, *, message_in: InboundMessageIn, public_base_url: str, refuse_over_limit: bool = False
+    tx: Tx,
+    *,
+    message_in: InboundMessageIn,
+    public_base_url: str,
+    refuse_over_limit: bool = False,
+    channels: Channels = NO_CHANNELS,
 ) -> Outcome:
     """One message (the bridge), in its own transaction."""
     return await receive(
@@ -281,17 +296,22 @@ async def receive_one(
         message_in=message_in,
         public_base_url=public_base_url,
         refuse_over_limit=refuse_over_limit,
+        channels=channels,
     )
 
 
 @writes
 async def receive_all(
-    tx: Tx, *, messages: list[InboundMessageIn], public_base_url: str
+    tx: Tx,
+    *,
+    received: list[InboundMessageIn],
+    public_base_url: str,
+    channels: Channels = NO_CHANNELS,
 ) -> list[Outcome]:
     """Every message of a webhook delivery, in order, in one transaction."""
     return [
-        await receive(tx, message_in=message_in, public_base_url=public_base_url)
-        for message_in in messages
+        await receive(tx, message_in=message_in, public_base_url=public_base_url, channels=channels)
+        for message_in in received
     ]
 
 

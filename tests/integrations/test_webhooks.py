@@ -47,7 +47,7 @@ def delivering(delivering_app: FastAPI, caplog: pytest.LogCaptureFixture) -> Ite
     with TestClient(delivering_app, raise_server_exceptions=False) as test_client:
         yield test_client
     failures = [
-        record.getMessage()
+        record.getMessage() + _cause(record)
         for phase in ("setup", "call")
         for record in caplog.get_records(phase)  # type: ignore[arg-type]
         if record.name.startswith("klusmakelaar.dispatcher") and record.levelno >= logging.ERROR
@@ -398,3 +398,10 @@ def test_a_delivery_is_given_up_after_three_days_and_a_failing_hook_disabled(
     hidden = client.get("/api/v1/events", params={"type": "webhook.disabled"}, headers=integration)
     assert hidden.json()["items"] == []
     assert run(database, deliveries.claim(database, now=now + timedelta(days=1), limit=10)) == []
+
+
+def _cause(record: logging.LogRecord) -> str:
+    """The exception a log record carries, its last line (what went wrong)."""
+    if not record.exc_info:
+        return ""
+    return ": " + str(record.exc_info[1])[:300]

@@ -1,0 +1,181 @@
+"""What the service says to people, in Dutch and English: short, warm, and what to do next.
+
+Each message thanks first (the city's policy), says what happened, and ends with the
+gig's link. WhatsApp shows `*bold*`; e-mail gets the same text, and a simple HTML part.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from app.integrations.message_vocabulary import Language, format_when
+from app.integrations.share_text import place_text
+
+_TEXTS: Final[dict[str, dict[Language, tuple[str, str]]]] = {
+    # kind: {language: (e-mail subject, text)}
+    "signup_confirmed": {
+        "nl": (
+            "Je bent aangemeld: {title}",
+            "Dank je wel, {name}! Je bent aangemeld voor *{title}*.\n"
+            "Wanneer: {when}\n{where_line}"
+            "Kun je toch niet? Meld je dan af, dan krijgt iemand anders je plek.\n{url}",
+        ),
+        "en": (
+            "You are signed up: {title}",
+            "Thank you, {name}! You are signed up for *{title}*.\n"
+            "When: {when}\n{where_line}"
+            "Can't make it after all? Please cancel, so someone else gets your spot.\n{url}",
+        ),
+    },
+    "signup_waitlisted": {
+        "nl": (
+            "Je staat op de wachtlijst: {title}",
+            "Dank je wel, {name}! *{title}* is vol, dus je staat op de wachtlijst "
+            "(plaats {position}). Komt er een plek vrij, dan krijg je meteen bericht.\n"
+            "Wanneer: {when}\n{url}",
+        ),
+        "en": (
+            "You are on the waiting list: {title}",
+            "Thank you, {name}! *{title}* is full, so you are on the waiting list "
+            "(place {position}). If a spot opens up, we will tell you right away.\n"
+            "When: {when}\n{url}",
+        ),
+    },
+    "promoted": {
+        "nl": (
+            "Er is een plek vrij: {title}",
+            "Goed nieuws, {name}: er is een plek vrijgekomen. Dank je wel voor je geduld, "
+            "je bent nu aangemeld voor *{title}*.\nWanneer: {when}\n{where_line}"
+            "Kun je toch niet? Meld je dan af, dan gaat de plek naar de volgende.\n{url}",
+        ),
+        "en": (
+            "A spot opened up: {title}",
+            "Good news, {name}: a spot opened up. Thank you for waiting, you are now signed "
+            "up for *{title}*.\nWhen: {when}\n{where_line}"
+            "Can't make it after all? Please cancel, so the spot goes to the next person.\n{url}",
+        ),
+    },
+    "gig_changed": {
+        "nl": (
+            "Gewijzigd: {title}",
+            "Dank je wel dat je meedoet, {name}. Let op: *{title}* is gewijzigd.\n"
+            "Nu: {when}\n{where_line}"
+            "Past het zo niet meer? Meld je dan af, dan kan iemand anders helpen.\n{url}",
+        ),
+        "en": (
+            "Changed: {title}",
+            "Thank you for joining, {name}. Please note: *{title}* has changed.\n"
+            "Now: {when}\n{where_line}"
+            "Doesn't it suit you any more? Please cancel, so someone else can help.\n{url}",
+        ),
+    },
+    "gig_cancelled": {
+        "nl": (
+            "Gaat niet door: {title}",
+            "Dank je wel dat je wilde helpen, {name}. Helaas gaat *{title}* ({when}) niet "
+            "door. Je hoeft niets te doen; kijk gerust of er een andere klus bij je past.\n{url}",
+        ),
+        "en": (
+            "Cancelled: {title}",
+            "Thank you for wanting to help, {name}. Unfortunately *{title}* ({when}) is "
+            "cancelled. You don't need to do anything; do have a look for another task.\n{url}",
+        ),
+    },
+    "thanks": {
+        "nl": (
+            "Dank je wel voor {title}",
+            "Dank je wel, {name}, voor je hulp bij *{title}*! We hebben {hours} uur "
+            "genoteerd. Zin in meer? Er zijn altijd nieuwe klussen.\n{url}",
+        ),
+        "en": (
+            "Thank you for {title}",
+            "Thank you, {name}, for your help with *{title}*! We noted {hours} hours. "
+            "Fancy more? There are always new tasks.\n{url}",
+        ),
+    },
+}
+_WHERE: Final[dict[Language, str]] = {"nl": "Waar: {where}\n", "en": "Where: {where}\n"}
+_BOLD: Final = re.compile(r"\*([^*\n]+)\*")
+_LINK: Final = re.compile(r"(https?://[^\s<]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class GigFacts:
+    """What a message says about a gig."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    address: str | None
+    area: str | None
+    postcode: str | None
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A rendered message: the e-mail subject and the text."""
+
+    subject: str
+    body: str
+
+
+def language_of(languages: list[str] | None) -> Language:
+    """The person's language for messages: the first of Dutch and English they speak."""
+    for language in languages or []:
+        if language in ("nl", "en"):
+            return language  # type: ignore[return-value]
+    return "nl"
+
+
+def render(
+    kind: str,
+    language: Language,
+    *,
+    name: str,
+    gig: GigFacts,
+    position: int | None = None,
+    hours: float | None = None,
+) -> Text:
+    """The message of ``kind`` about ``gig`` for ``name``, in ``language``."""
+    subject, body = _TEXTS[kind][language]
+    where = place_text(gig.address, gig.area, gig.postcode)
+    title = gig.title.replace("*", "")
+    values = {
+        "name": name.strip() or ("vrijwilliger" if language == "nl" else "volunteer"),
+        "title": title,
+        "when": format_when(gig.starts_at, gig.ends_at, language),
+        "where_line": _WHERE[language].format(where=where) if where else "",
+        "url": gig.url,
+        "position": position if position is not None else "?",
+        "hours": _hours(hours, language),
+    }
+    return Text(subject=subject.format(**values), body=body.format(**values))
+
+
+def _hours(hours: float | None, language: Language) -> str:
+    if hours is None:
+        return "0"
+    text = f"{hours:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if language == "nl" else text
+
+
+def as_html(body: str, language: Language) -> str:
+    """The text as a small HTML document: paragraphs, bold and links kept."""
+    escaped = html.escape(body)
+    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
+    escaped = _LINK.sub(r'<a href="\1">\1</a>', escaped)
+    paragraphs = "".join(f"<p>{line}</p>" for line in escaped.split("\n") if line)
+    return (
+        f'<!doctype html><html lang="{language}"><body style="font-family:sans-serif">'
+        f"{paragraphs}</body></html>"
+    )
+
+
+def plain(body: str) -> str:
+    """The text for e-mail: without WhatsApp's asterisks."""
+    return _BOLD.sub(r"\1", body)

@@ -1,0 +1,490 @@
+"""Messages to people: made from the event log, sent by the dispatcher, at most once each.
+
+How a message comes to be:
+- A change records its event in its own transaction (`services.events`). The dispatcher
+  follows the log with a cursor of its own (`hand_out`) and turns the events that
+  concern people into messages, in one transaction with the cursor's move: an event is
+  handed out once, and a message's `key` (its cause, e.g. `promoted:sgn_…`) is unique,
+  so nothing is made twice and, since the event commits with its change, nothing is
+  lost. The hot paths (a sign-up) write nothing more than their event.
+- A chat message's reply is made in the transaction that handles the chat message
+  (`record_reply`).
+
+Which events make which messages (to the sign-up's volunteer, or a group's association):
+`signup.confirmed` → `signup_confirmed`, `signup.waitlisted` → `signup_waitlisted`,
+`signup.promoted` → `promoted`, `gig.updated` that moved the time or place (the event's
+note) → `gig_changed` to everyone signed up before it, `signup.cancelled` of a gig that
+was cancelled → `gig_cancelled`, `signup.attended` (came) → `thanks`. Nothing is said
+about a gig that has ended (except thanks), or to someone who cancelled since.
+
+The channel is chosen when the message is made (`Channels.for_person`): WhatsApp for a
+phone number, else e-mail. With none for the person, the message is `not_sent` and
+handed to bridges as a `message.outgoing` event; a chat reply to the bridge is in the
+bridge's answer (`sent`) and also such an event.
+
+Sending (`claim`, `record_sends`): due messages are claimed (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL) for `LEASE`, sent with the message's id as the provider's key, and marked
+`sent`, retried later (after `RETRY_DELAYS`), or `failed`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, update
+
+from app.auth import Principal
+from app.db import Query, Row, Tx, in_ids, reads, writes
+from app.integrations.channels import Channels
+from app.integrations.inbound import gig_link
+from app.integrations.message_texts import GigFacts, language_of, render
+from app.models import Association, DispatchCursor, Event, Gig, Message, Signup, Volunteer
+from app.models.base import UTCDateTime, new_id
+from app.pagination import decode_cursor, split_page
+from app.services import events
+
+CURSOR: Final = "messages"
+HAND_OUT_BATCH: Final = 200
+LEASE: Final = timedelta(seconds=60)
+#: After the n-th failed attempt, wait RETRY_DELAYS[n - 1]; after the last, give up.
+RETRY_DELAYS: Final = (
+    timedelta(seconds=10), timedelta(seconds=60), timedelta(minutes=5), timedelta(minutes=30),
+    timedelta(hours=2), timedelta(hours=6),
+)  # fmt: skip
+_PEOPLE_EVENTS: Final = frozenset(
+    {"signup.confirmed", "signup.waitlisted", "signup.promoted", "signup.cancelled",
+     "signup.attended", "gig.updated"}
+)  # fmt: skip
+_KIND_OF: Final = {
+    "signup.confirmed": "signup_confirmed",
+    "signup.waitlisted": "signup_waitlisted",
+    "signup.promoted": "promoted",
+}
+
+
+def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta | None:
+    """How long to wait after the ``attempt``-th failed attempt (1-based), ± 20 %;
+    None: give up."""
+    if attempt > len(RETRY_DELAYS):
+        return None
+    return RETRY_DELAYS[attempt - 1] * (rng or random).uniform(0.8, 1.2)
+
+
+# ---- making messages -------------------------------------------------------------------
+
+_LOCK_CURSOR = (
+    select(DispatchCursor.after_txid, DispatchCursor.after_seq)
+    .where(DispatchCursor.name == CURSOR)
+    .with_for_update(skip_locked=True)
+)
+_CURSOR_NOW = select(DispatchCursor.after_txid, DispatchCursor.after_seq).where(
+    DispatchCursor.name == CURSOR
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A message to make: its cause and what it says."""
+
+    key: str
+    kind: str
+    channel: str
+    recipient: str | None
+    volunteer_id: str | None
+    association_id: str | None
+    organization_id: str | None
+    gig_id: str | None
+    signup_id: str | None
+    language: str
+    subject: str | None
+    body: str
+    status: str = "queued"
+
+
+@reads
+async def waiting(tx: Tx, *, now: datetime) -> tuple[bool, bool]:
+    """(events to turn into messages, messages due): looked at without a lock."""
+    cursor = await tx.row(_CURSOR_NOW)
+    position = (cursor.after_txid, cursor.after_seq) if cursor is not None else events.START
+    new = await tx.scalar(select(Event.seq).where(events.after(position)).limit(1)) is not None
+    due = await tx.scalar(select(Message.id).where(_DUE).limit(1), now=now)
+    return new, due is not None
+
+
+@writes
+async def hand_out(tx: Tx, *, now: datetime, channels: Channels, public_base_url: str) -> int:
+    """Make the messages of the next events; how many events were read (0 also when
+    another process is doing it, or the cursor is missing)."""
+    cursor = await tx.row(_LOCK_CURSOR)
+    if cursor is None:
+        # Migration 0009 makes the row at the head of the log. Missing, or held by another
+        # process: a no-op insert decides which, without waiting. (Made again from the
+        # start, it makes only the messages whose keys are new.)
+        made = await tx.run(
+            tx.insert(DispatchCursor)
+            .values(name=CURSOR, after_txid=0, after_seq=0)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        if not made:
+            return 0
+        position: events.Position = events.START
+    else:
+        position = (cursor.after_txid, cursor.after_seq)
+    batch = await tx.rows(
+        select(Event.seq, Event.txid, Event.id, Event.type, Event.data, Event.note,
+               Event.created_at)
+        .where(events.after(position))
+        .order_by(Event.txid, Event.seq)
+        .limit(HAND_OUT_BATCH)
+    )  # fmt: skip
+    if not batch:
+        return 0
+    wanted = [event for event in batch if event.type in _PEOPLE_EVENTS]
+    plans = await _plans(tx, wanted, now=now, channels=channels, base_url=public_base_url)
+    await _make(tx, plans, now=now)
+    last = batch[-1]
+    await tx.run(
+        update(DispatchCursor)
+        .where(DispatchCursor.name == CURSOR)
+        .values(after_txid=last.txid, after_seq=last.seq)
+    )
+    return len(batch)
+
+
+async def _plans(
+    tx: Tx, batch: Sequence[Row], *, now: datetime, channels: Channels, base_url: str
+) -> list[_Plan]:
+    """The messages ``batch`` asks for, with what each says (read as things are now)."""
+    data = {event.id: json.loads(event.data) for event in batch}
+    signup_ids = {data[e.id]["id"] for e in batch if e.type.startswith("signup.")}
+    changed_gigs = {data[e.id]["id"] for e in batch if e.type == "gig.updated"
+                    and e.note == events.TIME_PLACE_CHANGED}  # fmt: skip
+    if changed_gigs:
+        signup_ids |= set(
+            await tx.scalars(
+                select(Signup.id).where(
+                    in_ids(Signup.gig_id, "gigs"), Signup.status.in_(("confirmed", "waitlisted"))
+                ),
+                gigs=sorted(changed_gigs),
+            )
+        )
+    signups = {row.id: row for row in await tx.rows(
+        select(Signup).where(in_ids(Signup.id, "ids")), ids=sorted(signup_ids))}  # fmt: skip
+    gigs = {row.id: row for row in await tx.rows(
+        select(Gig).where(in_ids(Gig.id, "ids")),
+        ids=sorted({s.gig_id for s in signups.values()} | changed_gigs))}  # fmt: skip
+    # Held (FOR KEY SHARE) until the messages are written: an erasure that comes between
+    # waits for them and erases them too, or ran before and the person is gone.
+    volunteers = {row.id: row for row in await tx.rows(
+        select(Volunteer.id, Volunteer.name, Volunteer.email, Volunteer.phone,
+               Volunteer.languages).where(in_ids(Volunteer.id, "ids"))
+        .order_by(Volunteer.id).with_for_update(read=True, key_share=True),
+        ids=sorted({s.volunteer_id for s in signups.values() if s.volunteer_id}))}  # fmt: skip
+    groups = {row.id: row for row in await tx.rows(
+        select(Association.id, Association.name, Association.email)
+        .where(in_ids(Association.id, "ids")),
+        ids=sorted({s.association_id for s in signups.values() if s.association_id}))}  # fmt: skip
+
+    plans: list[_Plan] = []
+
+    def add(kind: str, key: str, signup: Row, **facts: Any) -> None:
+        gig = gigs.get(signup.gig_id)
+        if gig is None or (kind != "thanks" and gig.ends_at <= now):
+            return
+        person = volunteers.get(signup.volunteer_id) if signup.volunteer_id else None
+        group = groups.get(signup.association_id) if signup.association_id else None
+        if person is not None:
+            name, language = person.name, language_of(person.languages)
+            channel, recipient = channels.for_person(person.phone, person.email)
+        elif group is not None:
+            name, language = group.name, "nl"
+            channel, recipient = channels.for_person(None, group.email)
+        else:
+            return  # erased, or the association is gone
+        if recipient is None:
+            return  # nobody to tell: a group without an e-mail address
+        text = render(kind, language, name=name, gig=_facts(gig, base_url), **facts)
+        plans.append(
+            _Plan(key=key, kind=kind, channel=channel, recipient=recipient,
+                  volunteer_id=signup.volunteer_id, association_id=signup.association_id,
+                  organization_id=gig.organization_id, gig_id=gig.id, signup_id=signup.id,
+                  language=language, subject=text.subject, body=text.body,
+                  status="not_sent" if channel == "none" else "queued")
+        )  # fmt: skip
+
+    for event in batch:
+        item = data[event.id]
+        if event.type == "gig.updated":
+            if event.note != events.TIME_PLACE_CHANGED:
+                continue
+            for told in signups.values():
+                if (told.gig_id == item["id"] and told.status != "cancelled"
+                        and told.created_at < event.created_at):  # fmt: skip
+                    add("gig_changed", f"gig_changed:{told.id}:{event.id}", told)
+            continue
+        signup = signups.get(item["id"])
+        if signup is None:
+            continue
+        if event.type in _KIND_OF:
+            if signup.status == "cancelled":
+                continue  # cancelled since: nothing to confirm
+            kind = _KIND_OF[event.type]
+            add(kind, f"{kind}:{signup.id}", signup, position=item.get("waitlist_position"))
+        elif event.type == "signup.cancelled":
+            gig = gigs.get(signup.gig_id)
+            if gig is not None and gig.status == "cancelled":
+                add("gig_cancelled", f"gig_cancelled:{signup.id}", signup)
+        elif event.type == "signup.attended" and item.get("attended"):
+            add("thanks", f"thanks:{signup.id}", signup, hours=item.get("hours"))
+    return plans
+
+
+def _facts(gig: Row, base_url: str) -> GigFacts:
+    return GigFacts(title=gig.title, starts_at=gig.starts_at, ends_at=gig.ends_at,
+                    address=gig.address, area=gig.area, postcode=gig.postcode,
+                    url=gig_link(base_url, gig.id))  # fmt: skip
+
+
+async def _make(tx: Tx, plans: Sequence[_Plan], *, now: datetime) -> None:
+    """Insert the messages whose key is new, each `message.outgoing` event with them."""
+    if not plans:
+        return
+    taken = set(
+        await tx.scalars(
+            select(Message.key).where(in_ids(Message.key, "keys")),
+            keys=[plan.key for plan in plans],
+        )
+    )
+    rows = []
+    for plan in plans:
+        if plan.key in taken:
+            continue
+        taken.add(plan.key)
+        row = {
+            "id": new_id("out"), "key": plan.key, "kind": plan.kind, "channel": plan.channel,
+            "recipient": plan.recipient, "volunteer_id": plan.volunteer_id,
+            "association_id": plan.association_id, "organization_id": plan.organization_id,
+            "gig_id": plan.gig_id, "signup_id": plan.signup_id, "language": plan.language,
+            "subject": plan.subject, "body": plan.body, "status": plan.status, "attempts": 0,
+            "next_attempt_at": now, "created_at": now,
+            "sent_at": now if plan.status == "sent" else None,
+        }  # fmt: skip
+        rows.append(row)
+        if plan.channel in ("none", "bridge"):
+            # The event's id follows from the message's, so erasure finds it.
+            event_id = _event_id(str(row["id"]))
+            events.record(tx, "message.outgoing", outgoing_json(row), event_id=event_id)
+    if rows:
+        await tx.run_many(insert(Message), rows)
+
+
+def _event_id(message_id: str) -> str:
+    return "evt" + message_id.removeprefix("out")
+
+
+def outgoing_json(message: dict[str, Any]) -> str:
+    """The data of `message.outgoing`: the message and what a bridge needs to send it."""
+    created = message["created_at"]
+    return json.dumps(
+        {"id": message["id"], "kind": message["kind"], "channel": message["channel"],
+         "status": message["status"], "to": message["recipient"],
+         "language": message["language"], "text": message["body"],
+         "gig_id": message["gig_id"], "signup_id": message["signup_id"],
+         "created_at": created.isoformat().replace("+00:00", "Z")},
+        separators=(",", ":"), ensure_ascii=False,
+    )  # fmt: skip
+
+
+async def record_reply(
+    tx: Tx,
+    *,
+    channels: Channels,
+    inbound_id: str,
+    inbound_channel: str,
+    sender: str,
+    language: str,
+    reply: str,
+    organization_id: str | None,
+    gig_id: str | None,
+    now: datetime,
+) -> None:
+    """The reply to a chat message, made with the message's handling: sent by the
+    channel it came in on (the bridge's is in its answer already)."""
+    channel = channels.for_chat(inbound_channel)
+    status = {"bridge": "sent", "none": "not_sent"}.get(channel, "queued")
+    await _make(
+        tx,
+        [_Plan(key=f"reply:{inbound_id}", kind="reply", channel=channel, recipient=sender,
+               volunteer_id=None, association_id=None, organization_id=organization_id,
+               gig_id=gig_id, signup_id=None, language=language, subject=None, body=reply,
+               status=status)],
+        now=now,
+    )  # fmt: skip
+
+
+# ---- sending ---------------------------------------------------------------------------
+
+_DUE = or_(
+    and_(Message.status == "queued", Message.next_attempt_at <= bindparam("now")),
+    and_(Message.status == "sending", Message.lease_until < bindparam("now")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """A message to send now."""
+
+    id: str
+    attempt: int
+    channel: str
+    recipient: str
+    language: str
+    subject: str | None
+    body: str
+    lease_until: datetime
+
+
+@writes
+async def claim(tx: Tx, *, now: datetime, limit: int) -> list[ClaimedMessage]:
+    """Take up to ``limit`` due messages for this process, until `LEASE` from now."""
+    due = await tx.rows(
+        select(Message.id, Message.attempts, Message.channel, Message.recipient,
+               Message.language, Message.subject, Message.body)
+        .where(_DUE)
+        .order_by(Message.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True),
+        now=now,
+    )  # fmt: skip
+    if not due:
+        return []
+    await tx.run(
+        update(Message)
+        .where(in_ids(Message.id, "ids"))
+        .values(status="sending", lease_until=now + LEASE, attempts=Message.attempts + 1),
+        ids=[row.id for row in due],
+    )
+    return [
+        ClaimedMessage(row.id, row.attempts + 1, row.channel, row.recipient or "",
+                       row.language, row.subject, row.body or "", now + LEASE)
+        for row in due
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What one attempt came to: the provider's id, or the error and whether to retry."""
+
+    claimed: ClaimedMessage
+    attempted_at: datetime
+    provider_id: str | None
+    error: str | None = None
+    retry: bool = False
+
+
+_FINISH = (
+    update(Message)
+    .where(
+        Message.id == bindparam("message_id"),
+        Message.status == "sending",
+        Message.attempts == bindparam("attempt"),
+    )
+    .values(
+        status=bindparam("new_status"),
+        lease_until=None,
+        provider_id=bindparam("new_provider_id"),
+        error=bindparam("new_error"),
+        sent_at=bindparam("new_sent_at"),
+        next_attempt_at=func.coalesce(
+            bindparam("retry_at", type_=UTCDateTime()), Message.next_attempt_at
+        ),
+    )
+)
+
+
+def _finish(sent: Sent) -> tuple[str, dict[str, object]]:
+    values: dict[str, object] = {
+        "message_id": sent.claimed.id, "attempt": sent.claimed.attempt,
+        "new_provider_id": sent.provider_id, "new_error": None, "new_sent_at": None,
+        "retry_at": None,
+    }  # fmt: skip
+    if sent.error is None:
+        return "sent", {**values, "new_status": "sent", "new_sent_at": sent.attempted_at}
+    values["new_error"] = sent.error[:500]
+    delay = retry_delay(sent.claimed.attempt) if sent.retry else None
+    if delay is None:
+        return "failed", {**values, "new_status": "failed"}
+    return "queued", {**values, "new_status": "queued", "retry_at": sent.attempted_at + delay}
+
+
+@writes
+async def record_sends(tx: Tx, *, results: Sequence[Sent]) -> list[str]:
+    """What each attempt came to, in one transaction: `sent`, `queued` (to retry),
+    `failed`, or `stale` (its claim had run out and another attempt took it over)."""
+    decided = [_finish(sent) for sent in results]
+    changed = await tx.counts(*(Query(_FINISH, values) for _, values in decided))
+    return [
+        outcome if count else "stale" for (outcome, _), count in zip(decided, changed, strict=True)
+    ]
+
+
+# ---- reading and erasing -----------------------------------------------------------------
+
+
+@reads
+async def list_page(
+    tx: Tx,
+    *,
+    principal: Principal,
+    limit: int,
+    cursor: str | None,
+    volunteer_id: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+) -> tuple[list[Row], str | None]:
+    """Messages the caller may read, newest first: all (admin), or those about the
+    organisation's gigs and chats (its key)."""
+    query = select(
+        Message.id, Message.channel, Message.kind, Message.status, Message.gig_id,
+        Message.signup_id, Message.created_at, Message.sent_at, Message.error,
+    )  # fmt: skip
+    if not principal.is_admin:
+        query = query.where(Message.organization_id == principal.organization_id)
+    if volunteer_id is not None:
+        query = query.where(Message.volunteer_id == volunteer_id)
+    if status is not None:
+        query = query.where(Message.status == status)
+    if kind is not None:
+        query = query.where(Message.kind == kind)
+    if cursor is not None:
+        (before_id,) = decode_cursor(cursor, [str])
+        query = query.where(Message.id < before_id)
+    rows = await tx.rows(query.order_by(Message.id.desc()).limit(limit + 1))
+    return split_page(rows, limit, lambda message: [message.id])
+
+
+def erase_volunteer(tx: Tx, volunteer_id: str, phone: str | None) -> None:
+    """In the erasure's transaction: the volunteer's messages (and replies to chat
+    messages from their number) keep only kind, status and times, for counts; their
+    `message.outgoing` events only the message's id; what was not sent yet never will be."""
+    theirs = Message.volunteer_id == volunteer_id
+    if phone is not None:
+        theirs = or_(theirs, Message.recipient == phone)
+    tx.defer(
+        update(Event)
+        .where(Event.type == "message.outgoing",
+               Event.id.in_(select(literal("evt") + func.substr(Message.id, 4)).where(theirs)))
+        .values(data=literal('{"id":"out') + func.substr(Event.id, 4) + literal('","erased":true}'))
+    )  # fmt: skip
+    tx.defer(
+        update(Message)
+        .where(theirs)
+        .values(recipient=None, body=None, subject=None, volunteer_id=None,
+                status=case((Message.status.in_(("queued", "sending")), "suppressed"),
+                            else_=Message.status))
+    )  # fmt: skip

@@ -1,0 +1,429 @@
+"""Messages to people, sent by the app's own dispatcher to local fakes of the WhatsApp
+Cloud API, WAHA and an SMTP server: each kind once, to the right person, in their
+language, with the gig's link; retried after a 500 or a timeout and still sent once."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from app.config import Settings
+from app.main import create_app
+from app.models import Event, Gig, Message
+from tests.direct import db_session
+from tests.factories import (
+    ADMIN,
+    bearer,
+    make_association,
+    make_gig,
+    make_key,
+    make_volunteer,
+    organization_with_key,
+)
+from tests.integrations.fake_providers import FakeProvider, mailbox, providing
+from tests.integrations.inbound_helpers import cloud_delivery, cloud_text, post_cloud
+from tests.integrations.inbound_helpers import messages as inbound_messages
+from tests.integrations.receiver import eventually
+
+_numbers = itertools.count(10_000_000)
+Talking = Callable[..., Any]
+
+
+def phone() -> str:
+    """A Dutch mobile number nobody else in the test has."""
+    return f"06{next(_numbers)}"
+
+
+@pytest.fixture
+def talking(settings: Settings, caplog: pytest.LogCaptureFixture) -> Iterator[Callable[..., Any]]:
+    """``with talking(**settings) as client``: the app with its dispatcher running and
+    those channel settings; the dispatcher must log no error."""
+    apps = []
+
+    @contextmanager
+    def start(**changes: Any) -> Iterator[TestClient]:
+        application = create_app(
+            settings.model_copy(
+                update={"dispatcher": True, "provider_timeout_seconds": 1.0, **changes}
+            )
+        )
+        apps.append(application)
+        with TestClient(application, raise_server_exceptions=False) as client:
+            yield client
+
+    yield start
+    for application in apps:
+        application.state.database.dispose()
+    failures = [
+        record.getMessage() + _cause(record)
+        for phase in ("setup", "call")
+        for record in caplog.get_records(phase)  # type: ignore[arg-type]
+        if record.name.startswith("klusmakelaar.dispatcher") and record.levelno >= logging.ERROR
+    ]
+    assert failures == []
+
+
+def cloud(provider: FakeProvider) -> dict[str, Any]:
+    return {
+        "whatsapp_api_url": provider.url,
+        "whatsapp_phone_number_id": "1234567890",
+        "whatsapp_access_token": "test-cloud-token",
+    }
+
+
+def sign_up(client: TestClient, gig: dict[str, Any], headers: dict[str, str], **body: Any) -> Any:
+    response = client.post(f"/api/v1/gigs/{gig['id']}/signups", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def listed(client: TestClient, headers: dict[str, str] = ADMIN, **filters: Any) -> list[Any]:
+    response = client.get("/api/v1/messages", params=filters, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]  # type: ignore[no-any-return]
+
+
+def wait_for_status(client: TestClient, count: int, status: str, **filters: Any) -> list[Any]:
+    eventually(lambda: len(listed(client, status=status, **filters)) >= count)
+    return listed(client, status=status, **filters)
+
+
+def test_a_sign_up_is_confirmed_over_the_cloud_api_in_dutch(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider)) as client:
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org, title="Boodschappen doen")
+        number = phone()
+        volunteer, own = make_volunteer(client, name="Anna", phone=number, email=None)
+        signup = sign_up(client, gig, own, volunteer_id=volunteer["id"])
+        (sent,) = provider.wait_for(1)
+        assert sent.path == "/1234567890/messages"
+        assert sent.headers["authorization"] == "Bearer test-cloud-token"
+        assert sent.body["to"] == "31" + number[1:]
+        assert sent.body["type"] == "text"
+        text = sent.body["text"]["body"]
+        assert text.startswith("Dank je wel, Anna!")
+        assert "*Boodschappen doen*" in text
+        assert f"https://klusmakelaar.test/api/v1/gigs/{gig['id']}" in text
+        (message,) = wait_for_status(client, 1, "sent")
+        assert message["kind"] == "signup_confirmed"
+        assert message["channel"] == "whatsapp"
+        assert message["signup_id"] == signup["id"]
+        assert message["gig_id"] == gig["id"]
+        assert sent.headers["idempotency-key"] == message["id"]
+        assert sent.body["biz_opaque_callback_data"] == message["id"]
+        assert message["sent_at"] is not None
+        assert message["error"] is None
+
+
+def test_english_speakers_get_english_and_the_waitlist_place(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider)) as client:
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org, capacity=1, title="Soup kitchen")
+        first, first_own = make_volunteer(client, name="Bram", phone=phone())
+        second, second_own = make_volunteer(
+            client, name="Chloe", phone=phone(), languages=["en", "nl"]
+        )
+        sign_up(client, gig, first_own, volunteer_id=first["id"])
+        waiting = sign_up(client, gig, second_own, volunteer_id=second["id"], waitlist=True)
+        assert waiting["status"] == "waitlisted"
+        sent = provider.wait_for(2)
+        by_name = {a.body["text"]["body"].split(",")[1].split("!")[0].strip(): a for a in sent}
+        english = by_name["Chloe"].body["text"]["body"]
+        assert english.startswith("Thank you, Chloe!")
+        assert "waiting list (place 1)" in english
+        assert by_name["Bram"].body["text"]["body"].startswith("Dank je wel, Bram!")
+
+
+def test_a_freed_place_goes_to_the_next_who_is_told(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider)) as client:
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org, capacity=1)
+        first, first_own = make_volunteer(client, phone=phone())
+        second, second_own = make_volunteer(client, phone=phone())
+        taken = sign_up(client, gig, first_own, volunteer_id=first["id"])
+        sign_up(client, gig, second_own, volunteer_id=second["id"], waitlist=True)
+        provider.wait_for(2)
+        cancelled = client.post(f"/api/v1/signups/{taken['id']}/cancel", headers=first_own)
+        assert cancelled.status_code == 200, cancelled.text
+        sent = provider.wait_for(3)
+        promoted = sent[2].body
+        assert promoted["to"] == "31" + second["phone"].removeprefix("+31")
+        assert promoted["text"]["body"].startswith("Goed nieuws")
+        wait_for_status(client, 3, "sent")
+        kinds = sorted(m["kind"] for m in listed(client))
+        # The one who cancelled is not told about their own cancellation.
+        assert kinds == ["promoted", "signup_confirmed", "signup_waitlisted"]
+
+
+def test_a_new_time_is_told_a_new_title_is_not_and_a_cancellation_is(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider)) as client:
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org, capacity=1)
+        first, first_own = make_volunteer(client, phone=phone())
+        second, second_own = make_volunteer(client, phone=phone())
+        sign_up(client, gig, first_own, volunteer_id=first["id"])
+        sign_up(client, gig, second_own, volunteer_id=second["id"], waitlist=True)
+        provider.wait_for(2)
+        retitled = client.patch(
+            f"/api/v1/gigs/{gig['id']}", json={"title": "Nieuwe naam"}, headers=org
+        )
+        assert retitled.status_code == 200
+        later = datetime.fromisoformat(gig["starts_at"]) + timedelta(hours=2)
+        moved = client.patch(
+            f"/api/v1/gigs/{gig['id']}",
+            json={
+                "starts_at": later.isoformat(),
+                "ends_at": (later + timedelta(hours=3)).isoformat(),
+            },
+            headers=org,
+        )
+        assert moved.status_code == 200, moved.text
+        changed = provider.wait_for(4)[2:]
+        assert {a.body["to"] for a in changed} == {
+            "31" + v["phone"].removeprefix("+31") for v in (first, second)
+        }
+        new_time = f"{later.astimezone(ZoneInfo('Europe/Amsterdam')):%H:%M}"
+        assert all("is gewijzigd" in a.body["text"]["body"] for a in changed)
+        assert all(new_time in a.body["text"]["body"] for a in changed)
+        cancelled = client.post(f"/api/v1/gigs/{gig['id']}/cancel", headers=org)
+        assert cancelled.status_code == 200
+        told = provider.wait_for(6)[4:]
+        assert all("Helaas gaat *Nieuwe naam*" in a.body["text"]["body"] for a in told)
+        wait_for_status(client, 6, "sent")
+        kinds = sorted(m["kind"] for m in listed(client))
+        assert kinds.count("gig_changed") == 2  # the title change told nobody
+        assert kinds.count("gig_cancelled") == 2
+
+
+def test_thanks_after_attendance_with_the_hours(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider)) as client:
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org, title="Koffie schenken")
+        volunteer, own = make_volunteer(client, phone=phone())
+        signup = sign_up(client, gig, own, volunteer_id=volunteer["id"])
+        provider.wait_for(1)
+        with db_session(client.app) as session, session.begin():  # type: ignore[arg-type]
+            session.execute(
+                update(Gig)
+                .where(Gig.id == gig["id"])
+                .values(starts_at=datetime.now(UTC) - timedelta(hours=3))
+            )
+        recorded = client.post(
+            f"/api/v1/signups/{signup['id']}/attendance",
+            json={"attended": True, "hours": 2.5},
+            headers=org,
+        )
+        assert recorded.status_code == 200, recorded.text
+        thanks = provider.wait_for(2)[1].body["text"]["body"]
+        assert thanks.startswith("Dank je wel")
+        assert "2,5 uur" in thanks
+        assert "*Koffie schenken*" in thanks
+
+
+def test_waha_sends_to_the_numbers_chat_with_its_key(talking: Talking) -> None:
+    with (
+        providing() as provider,
+        talking(waha_url=provider.url, waha_api_key="waha-key", waha_session="klus") as client,
+    ):
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org)
+        number = phone()
+        volunteer, own = make_volunteer(client, phone=number)
+        sign_up(client, gig, own, volunteer_id=volunteer["id"])
+        (sent,) = provider.wait_for(1)
+        assert sent.path == "/api/sendText"
+        assert sent.headers["x-api-key"] == "waha-key"
+        assert sent.body["session"] == "klus"
+        assert sent.body["chatId"] == f"31{number[1:]}@c.us"
+        (message,) = wait_for_status(client, 1, "sent")
+        assert message["channel"] == "waha"
+
+
+def test_e_mail_for_those_without_a_phone_and_for_groups(talking: Talking) -> None:
+    with (
+        mailbox() as box,
+        talking(
+            smtp_url=f"smtp://127.0.0.1:{box.port}",
+            mail_from="Klusmakelaar <noreply@klusmakelaar.test>",
+        ) as client,
+    ):
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org, title="Tuin <wieden> & meer")
+        volunteer, own = make_volunteer(client, name="Dirk", email="dirk@example.org")
+        sign_up(client, gig, own, volunteer_id=volunteer["id"])
+        group_gig = make_gig(client, org, kind="group", capacity=10, group_size_max=6)
+        association, key = make_association(client, email="bestuur@vereniging.example.org")
+        sign_up(client, group_gig, key, association_id=association["id"], size=4)
+        mails = box.wait_for(2)
+        by_to = {mail["To"]: mail for mail in mails}
+        mail = by_to["dirk@example.org"]
+        assert mail["Subject"] == "Je bent aangemeld: Tuin <wieden> & meer"
+        assert mail["From"] == "Klusmakelaar <noreply@klusmakelaar.test>"
+        text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert text.startswith("Dank je wel, Dirk!")
+        assert "*" not in text
+        html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        assert '<html lang="nl">' in html
+        assert "<strong>Tuin &lt;wieden&gt; &amp; meer</strong>" in html
+        assert f'<a href="https://klusmakelaar.test/api/v1/gigs/{gig["id"]}">' in html
+        sent = wait_for_status(client, 2, "sent")
+        assert mail["Message-ID"] in {f"<{m['id']}@klusmakelaar.test>" for m in sent}
+        group_mail = by_to["bestuur@vereniging.example.org"]
+        assert association["name"] in group_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_500_is_retried_and_the_message_sent_once(talking: Talking) -> None:
+    with providing(plan=["500"]) as provider, talking(**cloud(provider)) as client:
+        _, org = organization_with_key(client)
+        volunteer, own = make_volunteer(client, phone=phone())
+        sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
+        eventually(lambda: len(provider.texts()) == 1, timeout=30)
+        (message,) = wait_for_status(client, 1, "sent")
+        assert [a.headers["idempotency-key"] for a in provider.attempts] == [message["id"]] * 2
+
+
+def test_a_timed_out_call_is_retried_with_the_same_key_and_sent_once(talking: Talking) -> None:
+    with providing(plan=["slow"], slow=2.0) as provider, talking(**cloud(provider)) as client:
+        _, org = organization_with_key(client)
+        volunteer, own = make_volunteer(client, phone=phone())
+        sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
+        (message,) = wait_for_status(client, 1, "sent")  # after the retry, ~10 s later
+        assert len(provider.attempts) == 2
+        assert {a.headers["idempotency-key"] for a in provider.attempts} == {message["id"]}
+        assert len(provider.texts()) == 1  # the provider recognised the retry
+        assert message["error"] is None
+
+
+def test_a_refusal_is_not_retried(talking: Talking) -> None:
+    # A 4xx from the provider (the Cloud API's "invalid recipient" and the like).
+    with providing(plan=["400"]) as provider, talking(**cloud(provider)) as client:
+        _, org = organization_with_key(client)
+        volunteer, own = make_volunteer(client, phone=phone())
+        sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
+        (message,) = wait_for_status(client, 1, "failed")
+        assert "answered 400" in message["error"]
+        assert len(provider.attempts) == 1
+        assert provider.texts() == []
+
+
+def test_without_a_channel_the_message_is_handed_to_bridges(talking: Talking) -> None:
+    with talking() as client:
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org)
+        number = phone()
+        volunteer, own = make_volunteer(client, name="Eva", phone=number)
+        sign_up(client, gig, own, volunteer_id=volunteer["id"])
+        (message,) = wait_for_status(client, 1, "not_sent")
+        assert message["channel"] == "none"
+        integration = bearer(make_key(client, "integration"))
+        found = client.get(
+            "/api/v1/events", params={"type": "message.outgoing"}, headers=integration
+        ).json()["items"]
+        (event,) = found
+        assert event["data"]["id"] == message["id"]
+        assert event["data"]["to"] == "+31" + number[1:]
+        assert event["data"]["text"].startswith("Dank je wel, Eva!")
+        assert event["data"]["kind"] == "signup_confirmed"
+
+
+def test_a_chat_message_is_answered_on_its_channel(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider)) as client:
+        number = phone()
+        organization_with_key(client, whatsapp_numbers=[number])
+        sender = "31" + number[1:]
+        text = "Wie helpt zaterdag 10:00-12:00 met de tuin? 2 mensen"
+        received = post_cloud(client, cloud_delivery([{"messages": [cloud_text(sender, text)]}]))
+        assert received.status_code == 200, received.text
+        (reply,) = provider.wait_for(1)
+        assert reply.body["to"] == sender
+        (inbound,) = inbound_messages(client)
+        assert reply.body["text"]["body"] == inbound["reply"]
+        (message,) = wait_for_status(client, 1, "sent", kind="reply")
+        assert message["channel"] == "whatsapp"
+
+
+def test_the_bridges_reply_is_in_its_answer_and_an_event(talking: Talking) -> None:
+    with talking() as client:
+        number = phone()
+        organization_with_key(client, whatsapp_numbers=[number])
+        integration = bearer(make_key(client, "integration"))
+        answered = client.post(
+            "/api/v1/integrations/bridge/messages",
+            json={
+                "message_id": "bridge-1",
+                "from": number,
+                "text": "Wie helpt zaterdag 10:00-12:00 met de tuin?",
+            },
+            headers=integration,
+        )
+        assert answered.status_code in (200, 201), answered.text
+        (message,) = listed(client, kind="reply")
+        assert (message["channel"], message["status"]) == ("bridge", "sent")
+        (event,) = client.get(
+            "/api/v1/events", params={"type": "message.outgoing"}, headers=integration
+        ).json()["items"]
+        assert event["data"]["text"] == answered.json()["reply"]
+
+
+def test_who_may_read_the_messages(talking: Talking) -> None:
+    with talking() as client:
+        _, org = organization_with_key(client)
+        _, other = organization_with_key(client)
+        volunteer, own = make_volunteer(client, phone=phone())
+        sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
+        wait_for_status(client, 1, "not_sent")
+        assert len(listed(client, org)) == 1
+        assert listed(client, other) == []
+        assert listed(client, kind="thanks") == []
+        assert len(listed(client, volunteer_id=volunteer["id"])) == 1
+        assert client.get("/api/v1/messages", headers=own).status_code == 403
+        assert client.get("/api/v1/messages").status_code == 401
+        bad = client.get("/api/v1/messages", params={"status": "lost"}, headers=ADMIN)
+        assert bad.status_code == 422
+        assert bad.headers["content-type"] == "application/problem+json"
+
+
+def test_erasure_leaves_only_counts(talking: Talking) -> None:
+    with talking() as client:
+        _, org = organization_with_key(client)
+        number = phone()
+        volunteer, own = make_volunteer(client, name="Fenna Uniek", phone=number)
+        sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
+        wait_for_status(client, 1, "not_sent")
+        erased = client.delete(f"/api/v1/volunteers/{volunteer['id']}", headers=own)
+        assert erased.status_code == 204
+        with db_session(client.app) as session:  # type: ignore[arg-type]
+            (message,) = session.scalars(select(Message)).all()
+            assert (message.recipient, message.body, message.volunteer_id) == (None, None, None)
+            data = [e.data for e in session.scalars(select(Event)).all()]
+        assert not any("Fenna" in d or number[1:] in d for d in data)
+        assert listed(client, kind="signup_confirmed")[0]["status"] == "not_sent"
+
+
+def test_no_message_is_made_twice_when_two_apps_hand_out(talking: Talking) -> None:
+    with talking() as first, talking() as second:
+        _, org = organization_with_key(first)
+        gig = make_gig(first, org, capacity=50)
+        for _ in range(20):
+            volunteer, own = make_volunteer(first, phone=phone())
+            sign_up(first, gig, own, volunteer_id=volunteer["id"])
+        wait_for_status(second, 20, "not_sent")
+        with db_session(first.app) as session:  # type: ignore[arg-type]
+            keys = session.scalars(select(Message.key)).all()
+        assert len(keys) == 20 == len(set(keys))
+
+
+def _cause(record: logging.LogRecord) -> str:
+    """The exception a log record carries, its last line (what went wrong)."""
+    if not record.exc_info:
+        return ""
+    return ": " + str(record.exc_info[1])[:300]
