@@ -48,14 +48,14 @@ _TEXTS: Final[dict[str, dict[Language, tuple[str, str]]]] = {
     "promoted": {
         "nl": (
             "Er is een plek vrij: {title}",
-            "Goed nieuws, {name}: er is een plek vrijgekomen. Dank je wel voor je geduld, "
-            "je bent nu aangemeld voor *{title}*.\nWanneer: {when}\n{where_line}"
+            "Dank je wel voor je geduld, {name}: er is een plek vrijgekomen en je bent nu "
+            "aangemeld voor *{title}*.\nWanneer: {when}\n{where_line}"
             "Kun je toch niet? Meld je dan af, dan gaat de plek naar de volgende.\n{url}",
         ),
         "en": (
             "A spot opened up: {title}",
-            "Good news, {name}: a spot opened up. Thank you for waiting, you are now signed "
-            "up for *{title}*.\nWhen: {when}\n{where_line}"
+            "Thank you for waiting, {name}: a spot opened up and you are now signed up for "
+            "*{title}*.\nWhen: {when}\n{where_line}"
             "Can't make it after all? Please cancel, so the spot goes to the next person.\n{url}",
         ),
     },

@@ -157,7 +157,7 @@ def test_a_freed_place_goes_to_the_next_who_is_told(talking: Talking) -> None:
         sent = provider.wait_for(3)
         promoted = sent[2].body
         assert promoted["to"] == "31" + second["phone"].removeprefix("+31")
-        assert promoted["text"]["body"].startswith("Goed nieuws")
+        assert promoted["text"]["body"].startswith("Dank je wel voor je geduld")
         wait_for_status(client, 3, "sent")
         kinds = sorted(m["kind"] for m in listed(client))
         # The one who cancelled is not told about their own cancellation.
