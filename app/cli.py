@@ -131,6 +131,7 @@ def _dispatch(settings: Settings, _args: argparse.Namespace) -> int:
         metrics=DispatchMetrics(None),
         channels=Channels.from_settings(settings),
         public_base_url=settings.public_base_url,
+        reminder_hours=settings.reminder_moments,
     )
 
     async def run() -> None:

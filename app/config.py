@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     waha_session: str = "default"
     smtp_url: str | None = None
     mail_from: str | None = None
+    # Reminders: hours before a gig's start, comma-separated, decimals allowed.
+    reminder_hours: str = "24"
     # How long a provider (Cloud API, WAHA, SMTP) may take to answer one message.
     provider_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 15.0
 
@@ -114,6 +116,23 @@ class Settings(BaseSettings):
         if "@" not in parseaddr(value)[1]:
             raise ValueError("must be an e-mail address, e.g. 'Klusmakelaar <noreply@example.nl>'")
         return value
+
+    @field_validator("reminder_hours")
+    @classmethod
+    def _reminder_hours(cls, value: str) -> str:
+        try:
+            hours = [float(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise ValueError("must be hours before the start, e.g. '24' or '48,2.5'") from None
+        if any(not 0 < hour <= 24 * 30 for hour in hours):
+            raise ValueError("each must be more than 0 and at most 720 hours")
+        return value
+
+    @property
+    def reminder_moments(self) -> tuple[float, ...]:
+        """`reminder_hours` as numbers, largest first (none: no reminders)."""
+        parts = (float(part) for part in self.reminder_hours.split(",") if part.strip())
+        return tuple(sorted(set(parts), reverse=True))
 
     @field_validator("log_level")
     @classmethod

@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics=metrics,
         channels=channels,
         public_base_url=settings.public_base_url,
+        reminder_hours=settings.reminder_moments,
     )
 
     @asynccontextmanager

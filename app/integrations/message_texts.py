@@ -85,6 +85,20 @@ _TEXTS: Final[dict[str, dict[Language, tuple[str, str]]]] = {
             "cancelled. You don't need to do anything; do have a look for another task.\n{url}",
         ),
     },
+    "reminder": {
+        "nl": (
+            "Herinnering: {title}",
+            "Dank je wel dat je komt helpen, {name}! Een herinnering: *{title}*.\n"
+            "Wanneer: {when}\n{where_line}"
+            "Kun je toch niet? Meld je dan nu af, dan kan iemand anders je plek krijgen.\n{url}",
+        ),
+        "en": (
+            "Reminder: {title}",
+            "Thank you for coming to help, {name}! A reminder: *{title}*.\n"
+            "When: {when}\n{where_line}"
+            "Can't make it after all? Please cancel now, so someone else gets your spot.\n{url}",
+        ),
+    },
     "thanks": {
         "nl": (
             "Dank je wel voor {title}",

@@ -99,7 +99,9 @@ class Dispatcher:
         metrics: DispatchMetrics,
         channels: Channels = NO_CHANNELS,
         public_base_url: str = "http://127.0.0.1:8000",
+        reminder_hours: Sequence[float] = (),
     ) -> None:
+        self._reminder_hours = tuple(reminder_hours)
         self._database = database
         self._channels = channels
         self._public_base_url = public_base_url
@@ -185,7 +187,7 @@ class Dispatcher:
         if new:
             while await messages.hand_out(
                 self._database, now=utcnow(), channels=self._channels,
-                public_base_url=self._public_base_url,
+                public_base_url=self._public_base_url, reminder_hours=self._reminder_hours,
             ):  # fmt: skip
                 pass
             due = True

@@ -18,9 +18,9 @@ was cancelled → `gig_cancelled`, `signup.attended` (came) → `thanks`. Nothin
 about a gig that has ended (except thanks), or to someone who cancelled since.
 
 The channel is chosen when the message is made (`Channels.for_person`): WhatsApp for a
-phone number, else e-mail. With none for the person, the message is `not_sent` and
-handed to bridges as a `message.outgoing` event; a chat reply to the bridge is in the
-bridge's answer (`sent`) and also such an event.
+phone number, else e-mail. With none for the person, the message becomes `not_sent` when
+it is due and is handed to bridges as a `message.outgoing` event then; a chat reply to
+the bridge is in the bridge's answer (`sent`) and also such an event.
 
 Sending (`claim`, `record_sends`): due messages are claimed (`FOR UPDATE SKIP LOCKED` on
 PostgreSQL) for `LEASE`, sent with the message's id as the provider's key, and marked
@@ -36,7 +36,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from app.auth import Principal
 from app.db import Query, Row, Tx, in_ids, reads, writes
@@ -104,6 +115,7 @@ class _Plan:
     subject: str | None
     body: str
     status: str = "queued"
+    due: datetime | None = None  # when to send it (None: now)
 
 
 @reads
@@ -117,7 +129,14 @@ async def waiting(tx: Tx, *, now: datetime) -> tuple[bool, bool]:
 
 
 @writes
-async def hand_out(tx: Tx, *, now: datetime, channels: Channels, public_base_url: str) -> int:
+async def hand_out(
+    tx: Tx,
+    *,
+    now: datetime,
+    channels: Channels,
+    public_base_url: str,
+    reminder_hours: Sequence[float] = (),
+) -> int:
     """Make the messages of the next events; how many events were read (0 also when
     another process is doing it, or the cursor is missing)."""
     cursor = await tx.row(_LOCK_CURSOR)
@@ -145,7 +164,18 @@ async def hand_out(tx: Tx, *, now: datetime, channels: Channels, public_base_url
     if not batch:
         return 0
     wanted = [event for event in batch if event.type in _PEOPLE_EVENTS]
-    plans = await _plans(tx, wanted, now=now, channels=channels, base_url=public_base_url)
+    plans, dropped = await _plans(
+        tx, wanted, now=now, channels=channels, base_url=public_base_url, hours=reminder_hours
+    )
+    if dropped:  # reminders of cancelled sign-ups, or for a time that changed
+        await tx.run(
+            delete(Message).where(
+                Message.kind == "reminder",
+                Message.status == "queued",
+                in_ids(Message.signup_id, "signups"),
+            ),
+            signups=sorted(dropped),
+        )
     await _make(tx, plans, now=now)
     last = batch[-1]
     await tx.run(
@@ -157,9 +187,16 @@ async def hand_out(tx: Tx, *, now: datetime, channels: Channels, public_base_url
 
 
 async def _plans(
-    tx: Tx, batch: Sequence[Row], *, now: datetime, channels: Channels, base_url: str
-) -> list[_Plan]:
-    """The messages ``batch`` asks for, with what each says (read as things are now)."""
+    tx: Tx,
+    batch: Sequence[Row],
+    *,
+    now: datetime,
+    channels: Channels,
+    base_url: str,
+    hours: Sequence[float],
+) -> tuple[list[_Plan], set[str]]:
+    """The messages ``batch`` asks for, with what each says (read as things are now),
+    and the sign-ups whose waiting reminders are to go."""
     data = {event.id: json.loads(event.data) for event in batch}
     signup_ids = {data[e.id]["id"] for e in batch if e.type.startswith("signup.")}
     changed_gigs = {data[e.id]["id"] for e in batch if e.type == "gig.updated"
@@ -191,8 +228,10 @@ async def _plans(
         ids=sorted({s.association_id for s in signups.values() if s.association_id}))}  # fmt: skip
 
     plans: list[_Plan] = []
+    dropped: set[str] = set()
 
-    def add(kind: str, key: str, signup: Row, **facts: Any) -> None:
+    def add(kind: str, key: str, signup: Row, *, due: datetime | None = None,
+            **facts: Any) -> None:  # fmt: skip
         gig = gigs.get(signup.gig_id)
         if gig is None or (kind != "thanks" and gig.ends_at <= now):
             return
@@ -214,8 +253,24 @@ async def _plans(
                   volunteer_id=signup.volunteer_id, association_id=signup.association_id,
                   organization_id=gig.organization_id, gig_id=gig.id, signup_id=signup.id,
                   language=language, subject=text.subject, body=text.body,
-                  status="not_sent" if channel == "none" else "queued")
+                  due=due)
         )  # fmt: skip
+
+    def remind(signup: Row) -> None:
+        """A confirmed sign-up's reminders: one per moment still to come, and one at once
+        for the moments that have passed (the latest of them)."""
+        gig = gigs.get(signup.gig_id)
+        if gig is None or gig.starts_at <= now or signup.status != "confirmed":
+            return
+        coming = [h for h in hours if gig.starts_at - timedelta(hours=h) > now]
+        passed = [h for h in hours if h not in coming]
+        moments = [(h, gig.starts_at - timedelta(hours=h)) for h in coming]
+        if passed:
+            moments.append((min(passed), now))
+        for hour, due in moments:
+            # The gig's sequence grows with each new time or place: a moved gig's
+            # reminders are new ones.
+            add("reminder", f"reminder:{signup.id}:{hour:g}:{gig.sequence}", signup, due=due)
 
     for event in batch:
         item = data[event.id]
@@ -226,6 +281,8 @@ async def _plans(
                 if (told.gig_id == item["id"] and told.status != "cancelled"
                         and told.created_at < event.created_at):  # fmt: skip
                     add("gig_changed", f"gig_changed:{told.id}:{event.id}", told)
+                    dropped.add(told.id)
+                    remind(told)
             continue
         signup = signups.get(item["id"])
         if signup is None:
@@ -235,13 +292,15 @@ async def _plans(
                 continue  # cancelled since: nothing to confirm
             kind = _KIND_OF[event.type]
             add(kind, f"{kind}:{signup.id}", signup, position=item.get("waitlist_position"))
+            remind(signup)
         elif event.type == "signup.cancelled":
+            dropped.add(signup.id)
             gig = gigs.get(signup.gig_id)
             if gig is not None and gig.status == "cancelled":
                 add("gig_cancelled", f"gig_cancelled:{signup.id}", signup)
         elif event.type == "signup.attended" and item.get("attended"):
             add("thanks", f"thanks:{signup.id}", signup, hours=item.get("hours"))
-    return plans
+    return plans, dropped
 
 
 def _facts(gig: Row, base_url: str) -> GigFacts:
@@ -271,11 +330,11 @@ async def _make(tx: Tx, plans: Sequence[_Plan], *, now: datetime) -> None:
             "association_id": plan.association_id, "organization_id": plan.organization_id,
             "gig_id": plan.gig_id, "signup_id": plan.signup_id, "language": plan.language,
             "subject": plan.subject, "body": plan.body, "status": plan.status, "attempts": 0,
-            "next_attempt_at": now, "created_at": now,
+            "next_attempt_at": plan.due or now, "created_at": now,
             "sent_at": now if plan.status == "sent" else None,
         }  # fmt: skip
         rows.append(row)
-        if plan.channel in ("none", "bridge"):
+        if plan.status == "sent":  # the bridge's reply, in its answer already
             # The event's id follows from the message's, so erasure finds it.
             event_id = _event_id(str(row["id"]))
             events.record(tx, "message.outgoing", outgoing_json(row), event_id=event_id)
@@ -316,7 +375,7 @@ async def record_reply(
     """The reply to a chat message, made with the message's handling: sent by the
     channel it came in on (the bridge's is in its answer already)."""
     channel = channels.for_chat(inbound_channel)
-    status = {"bridge": "sent", "none": "not_sent"}.get(channel, "queued")
+    status = "sent" if channel == "bridge" else "queued"
     await _make(
         tx,
         [_Plan(key=f"reply:{inbound_id}", kind="reply", channel=channel, recipient=sender,
@@ -354,13 +413,37 @@ async def claim(tx: Tx, *, now: datetime, limit: int) -> list[ClaimedMessage]:
     """Take up to ``limit`` due messages for this process, until `LEASE` from now."""
     due = await tx.rows(
         select(Message.id, Message.attempts, Message.channel, Message.recipient,
-               Message.language, Message.subject, Message.body)
+               Message.language, Message.subject, Message.body, Message.kind,
+               Message.signup_id, Message.gig_id, Message.created_at, Message.status)
         .where(_DUE)
         .order_by(Message.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True),
         now=now,
     )  # fmt: skip
+    reminded = [row.signup_id for row in due if row.kind == "reminder"]
+    if reminded:
+        # A sign-up cancelled a moment ago (its reminders not yet dropped): not reminded.
+        confirmed = set(await tx.scalars(
+            select(Signup.id).where(in_ids(Signup.id, "ids"), Signup.status == "confirmed"),
+            ids=sorted(set(reminded))))  # fmt: skip
+        late = [row.id for row in due if row.kind == "reminder"
+                and row.signup_id not in confirmed]  # fmt: skip
+        if late:
+            await tx.run(update(Message).where(in_ids(Message.id, "ids"))
+                         .values(status="suppressed", lease_until=None), ids=late)  # fmt: skip
+            due = [row for row in due if row.id not in late]
+    unsent = [row for row in due if row.channel == "none"]
+    if unsent:
+        # No channel for these people: handed to bridges now that they are due.
+        await tx.run(update(Message).where(in_ids(Message.id, "ids"))
+                     .values(status="not_sent", lease_until=None),
+                     ids=[row.id for row in unsent])  # fmt: skip
+        for row in unsent:
+            values = {**row.as_dict(), "status": "not_sent"}
+            events.record(tx, "message.outgoing", outgoing_json(values),
+                          event_id=_event_id(row.id))  # fmt: skip
+        due = [row for row in due if row.channel != "none"]
     if not due:
         return []
     await tx.run(

@@ -18,7 +18,7 @@ GIG = GigFacts(
     url="https://klusmakelaar.test/api/v1/gigs/gig_1",
 )
 KINDS = ["signup_confirmed", "signup_waitlisted", "promoted", "gig_changed",
-         "gig_cancelled", "thanks"]  # fmt: skip
+         "gig_cancelled", "reminder", "thanks"]  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", KINDS)

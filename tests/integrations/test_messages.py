@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -46,14 +47,20 @@ def phone() -> str:
 @pytest.fixture
 def talking(settings: Settings, caplog: pytest.LogCaptureFixture) -> Iterator[Callable[..., Any]]:
     """``with talking(**settings) as client``: the app with its dispatcher running and
-    those channel settings; the dispatcher must log no error."""
+    those channel settings (no reminders unless `reminder_hours` is given); the
+    dispatcher must log no error."""
     apps = []
 
     @contextmanager
     def start(**changes: Any) -> Iterator[TestClient]:
         application = create_app(
             settings.model_copy(
-                update={"dispatcher": True, "provider_timeout_seconds": 1.0, **changes}
+                update={
+                    "dispatcher": True,
+                    "provider_timeout_seconds": 1.0,
+                    "reminder_hours": "",
+                    **changes,
+                }
             )
         )
         apps.append(application)
@@ -427,3 +434,136 @@ def _cause(record: logging.LogRecord) -> str:
     if not record.exc_info:
         return ""
     return ": " + str(record.exc_info[1])[:300]
+
+
+def hours_before(gig: dict[str, Any], seconds_from_now: float) -> float:
+    """The `REMINDER_HOURS` value whose moment for ``gig`` is that many seconds away."""
+    start = datetime.fromisoformat(gig["starts_at"])
+    return (start - datetime.now(UTC)).total_seconds() / 3600 - seconds_from_now / 3600
+
+
+def reminders_sent(provider: FakeProvider) -> list[Any]:
+    return [a for a in provider.texts() if "herinnering" in a.body["text"]["body"].lower()]
+
+
+def test_one_reminder_at_its_moment(talking: Talking, settings: Settings) -> None:
+    with providing() as provider:
+        with talking() as setup:
+            _, org = organization_with_key(setup)
+            gig = make_gig(setup, org, title="Voedselbank")
+            volunteer, own = make_volunteer(setup, name="Gijs", phone=phone())
+        soon = hours_before(gig, 3)
+        with talking(**cloud(provider), reminder_hours=f"{soon:.6f},1") as client:
+            sign_up(client, gig, own, volunteer_id=volunteer["id"])
+            provider.wait_for(1)  # the confirmation, at once
+            assert reminders_sent(provider) == []
+            eventually(lambda: len(reminders_sent(provider)) == 1, timeout=15)
+            (reminder,) = reminders_sent(provider)
+            text = reminder.body["text"]["body"]
+            assert text.startswith("Dank je wel dat je komt helpen, Gijs!")
+            assert "*Voedselbank*" in text
+            wait_for_status(client, 1, "sent", kind="reminder")
+            # The hour-before moment is days away: it waits.
+            assert len(listed(client, kind="reminder", status="queued")) == 1
+
+
+def test_a_moved_gig_moves_its_reminder_and_a_cancelled_sign_up_has_none(
+    talking: Talking,
+) -> None:
+    with providing() as provider, talking(**cloud(provider)) as setup:
+        _, org = organization_with_key(setup)
+        moved = make_gig(setup, org)
+        dropped = make_gig(setup, org)
+        volunteer, own = make_volunteer(setup, phone=phone())
+        other, other_own = make_volunteer(setup, phone=phone())
+    soon = hours_before(moved, 4)
+    with (
+        providing() as provider,
+        talking(**cloud(provider), reminder_hours=f"{soon:.6f}") as client,
+    ):
+        sign_up(client, moved, own, volunteer_id=volunteer["id"])
+        cancelled = sign_up(client, dropped, other_own, volunteer_id=other["id"])
+        provider.wait_for(2)
+        wait_for_status(client, 2, "queued", kind="reminder")
+        later = datetime.fromisoformat(moved["starts_at"]) + timedelta(days=1)
+        answer = client.patch(
+            f"/api/v1/gigs/{moved['id']}",
+            json={
+                "starts_at": later.isoformat(),
+                "ends_at": (later + timedelta(hours=3)).isoformat(),
+            },
+            headers=org,
+        )
+        assert answer.status_code == 200, answer.text
+        gone = client.post(f"/api/v1/signups/{cancelled['id']}/cancel", headers=other_own)
+        assert gone.status_code == 200
+        provider.wait_for(3)  # the change is told
+
+        time.sleep(6)  # past the first moment
+        assert reminders_sent(provider) == []
+        with db_session(client.app) as session:  # type: ignore[arg-type]
+            rows = session.execute(
+                select(Message.signup_id, Message.next_attempt_at, Message.status).where(
+                    Message.kind == "reminder"
+                )
+            ).all()
+        (waiting,) = rows  # the cancelled sign-up's reminder is gone
+        assert waiting.status == "queued"
+        expected = later - timedelta(hours=soon)
+        assert abs((waiting.next_attempt_at - expected).total_seconds()) < 1
+
+
+def test_a_restart_before_the_moment_still_sends_one_reminder(talking: Talking) -> None:
+    with providing() as provider:
+        with talking() as setup:
+            _, org = organization_with_key(setup)
+            gig = make_gig(setup, org)
+            volunteer, own = make_volunteer(setup, phone=phone())
+        soon = hours_before(gig, 4)
+        with talking(**cloud(provider), reminder_hours=f"{soon:.6f}") as first:
+            sign_up(first, gig, own, volunteer_id=volunteer["id"])
+            wait_for_status(first, 1, "queued", kind="reminder")
+        # Stopped before the moment; two processes afterwards.
+        with (
+            talking(**cloud(provider), reminder_hours=f"{soon:.6f}") as again,
+            talking(**cloud(provider), reminder_hours=f"{soon:.6f}"),
+        ):
+            wait_for_status(again, 1, "sent", kind="reminder")
+
+            time.sleep(2)
+        assert len(reminders_sent(provider)) == 1
+        assert (
+            len([a for a in provider.attempts if "herinnering" in a.body["text"]["body"].lower()])
+            == 1
+        )
+
+
+def test_a_sign_up_after_the_moments_gets_one_reminder_at_once(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider), reminder_hours="720,500") as client:
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org)  # a week ahead: both moments have passed
+        volunteer, own = make_volunteer(client, phone=phone())
+        sign_up(client, gig, own, volunteer_id=volunteer["id"])
+        eventually(lambda: len(reminders_sent(provider)) == 1)
+
+        time.sleep(1.5)
+        assert len(reminders_sent(provider)) == 1
+        assert [m["kind"] for m in listed(client, kind="reminder")] == ["reminder"]
+
+
+def test_reminders_go_to_confirmed_sign_ups_only(talking: Talking) -> None:
+    with talking(reminder_hours="720") as client:
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org, capacity=1)
+        first, first_own = make_volunteer(client, phone=phone())
+        second, second_own = make_volunteer(client, phone=phone())
+        sign_up(client, gig, first_own, volunteer_id=first["id"])
+        sign_up(client, gig, second_own, volunteer_id=second["id"], waitlist=True)
+        wait_for_status(client, 3, "not_sent")
+        reminders = listed(client, kind="reminder")
+        assert len(reminders) == 1
+        with db_session(client.app) as session:  # type: ignore[arg-type]
+            (owner,) = session.scalars(
+                select(Message.volunteer_id).where(Message.kind == "reminder")
+            )
+        assert owner == first["id"]
