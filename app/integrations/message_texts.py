@@ -90,13 +90,15 @@ _TEXTS: Final[dict[str, dict[Language, tuple[str, str]]]] = {
             "Herinnering: {title}",
             "Dank je wel dat je komt helpen, {name}! Een herinnering: *{title}*.\n"
             "Wanneer: {when}\n{where_line}"
-            "Kun je toch niet? Meld je dan nu af, dan kan iemand anders je plek krijgen.\n{url}",
+            "Kom je? Antwoord *ja*. Kun je toch niet? Antwoord *nee*, dan krijgt iemand "
+            "anders je plek.\n{url}",
         ),
         "en": (
             "Reminder: {title}",
             "Thank you for coming to help, {name}! A reminder: *{title}*.\n"
             "When: {when}\n{where_line}"
-            "Can't make it after all? Please cancel now, so someone else gets your spot.\n{url}",
+            "Coming? Reply *yes*. Can't make it after all? Reply *no*, so someone else gets "
+            "your spot.\n{url}",
         ),
     },
     "thanks": {
@@ -169,6 +171,66 @@ def render(
         "hours": _hours(hours, language),
     }
     return Text(subject=subject.format(**values), body=body.format(**values))
+
+
+_ANSWERS: Final[dict[str, dict[Language, str]]] = {
+    "reconfirmed": {
+        "nl": "Dank je wel, {name}! Fijn dat je komt: we rekenen op je bij *{title}* "
+        "({when}).\n{url}",
+        "en": "Thank you, {name}! Glad you are coming: we count on you for *{title}* "
+        "({when}).\n{url}",
+    },
+    "cancelled": {
+        "nl": "Dank je wel dat je het laat weten, {name}. Je bent afgemeld voor *{title}* "
+        "({when}); je plek gaat naar iemand anders. Hopelijk tot een volgende keer!\n{url}",
+        "en": "Thank you for letting us know, {name}. You are no longer signed up for "
+        "*{title}* ({when}); your spot goes to someone else. Hope to see you another time!"
+        "\n{url}",
+    },
+    "asked": {
+        "nl": "Dank je wel! Over welke klus gaat het?\n{choices}\nAntwoord bijvoorbeeld met "
+        "*{example}*.",
+        "en": "Thank you! Which task do you mean?\n{choices}\nReply for example with *{example}*.",
+    },
+    "unknown": {
+        "nl": "Dank je wel voor je bericht! We weten niet over welke klus het gaat: er staat "
+        "geen herinnering voor je open. Aan- of afmelden kan via de link in onze berichten.",
+        "en": "Thank you for your message! We don't know which task it is about: there is no "
+        "reminder waiting for your answer. You can sign up or cancel with the link in our "
+        "messages.",
+    },
+    "stopped": {
+        "nl": "Dank je wel voor je bericht. Je krijgt geen berichten meer van ons. Stuur "
+        "*START* als je ze weer wilt krijgen.",
+        "en": "Thank you for letting us know. You will get no more messages from us. Send "
+        "*START* to get them again.",
+    },
+    "started": {
+        "nl": "Dank je wel, welkom terug! Je krijgt onze berichten weer. Stuur *STOP* als je "
+        "ze niet meer wilt.",
+        "en": "Thank you, welcome back! You will get our messages again. Send *STOP* if you "
+        "no longer want them.",
+    },
+}
+
+
+def render_answer(
+    outcome: str,
+    language: Language,
+    *,
+    name: str = "",
+    gig: GigFacts | None = None,
+    choices: str = "",
+    example: str = "",
+) -> str:
+    """The acknowledgement of an answer (`services.answers`)."""
+    values: dict[str, object] = {"name": name.strip() or ("vrijwilliger" if language == "nl"
+                                                          else "volunteer"),
+                                 "choices": choices, "example": example}  # fmt: skip
+    if gig is not None:
+        values.update(title=gig.title.replace("*", ""), url=gig.url,
+                      when=format_when(gig.starts_at, gig.ends_at, language))  # fmt: skip
+    return _ANSWERS[outcome][language].format(**values)
 
 
 def _hours(hours: float | None, language: Language) -> str:

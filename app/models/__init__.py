@@ -8,7 +8,7 @@ from app.models.gig import Gig, GigSkill
 from app.models.idempotency import IdempotencyRecord
 from app.models.inbound_message import InboundMessage
 from app.models.instance_secret import InstanceSecret
-from app.models.message import Message
+from app.models.message import Message, MessageOptOut
 from app.models.organization import Organization, OrganizationWhatsappNumber
 from app.models.rate_limit import RateLimitCounter
 from app.models.signup import Signup, SignupMember
@@ -27,6 +27,7 @@ __all__ = [
     "InboundMessage",
     "InstanceSecret",
     "Message",
+    "MessageOptOut",
     "Organization",
     "OrganizationWhatsappNumber",
     "RateLimitCounter",

@@ -17,6 +17,7 @@ INBOUND_STATUSES = (
     "ignored",  # not a text message, a status update, or over the sender's rate limit
     "unknown_sender",  # the number is in no organisation's `whatsapp_numbers`
     "failed",  # understood, but the gig could not be stored (see `error`)
+    "answered",  # an answer to a reminder ("ja", "nee"), or STOP / START (`services.answers`)
 )
 
 

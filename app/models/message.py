@@ -62,3 +62,12 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MessageOptOut(Base):
+    """A number or address that sent STOP: nothing is sent to it until it sends START."""
+
+    __tablename__ = "message_opt_outs"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

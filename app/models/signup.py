@@ -39,6 +39,8 @@ class Signup(Base):
     queue_number: Mapped[int] = mapped_column(Integer)
     attended: Mapped[bool | None] = mapped_column(Boolean)
     hours: Mapped[float | None] = mapped_column(Float)
+    # When the volunteer answered a reminder with "ik kom" (`services.answers`).
+    reconfirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set by the database on every UPDATE of the row (migration 0007's trigger).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

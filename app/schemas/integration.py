@@ -11,7 +11,9 @@ from app.schemas.common import PhoneNumber, RequestModel, ResponseModel, Timesta
 from app.schemas.gig import GigRead
 
 BridgeStatus = Literal["created", "draft", "duplicate", "ignored"]
-InboundStatus = Literal["pending", "created", "draft", "ignored", "unknown_sender", "failed"]
+InboundStatus = Literal[
+    "pending", "created", "draft", "ignored", "unknown_sender", "failed", "answered"
+]
 InboundChannel = Literal["whatsapp", "waha", "bridge"]
 
 

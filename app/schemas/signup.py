@@ -78,6 +78,9 @@ class SignupRead(ResponseModel):
     attended: bool | None
     hours: float | None
     created_at: Timestamp
+    reconfirmed_at: Timestamp | None = Field(
+        default=None, description='When the volunteer answered a reminder with "ik kom".'
+    )
 
 
 class SignupContact(ResponseModel):

@@ -29,7 +29,7 @@ from app.models.base import new_id, utcnow
 from app.pagination import decode_cursor, split_page
 from app.schemas.common import normalize_postcode
 from app.schemas.gig import GigCreate, GigLocation
-from app.services import gigs, messages, rate_limits
+from app.services import answers, gigs, messages, rate_limits
 
 # Per sender, across channels. Over the limit, webhook messages are recorded as ignored
 # (still 200, so the sender's platform does not retry for ever); the bridge gets a 429.
@@ -77,6 +77,7 @@ class _Handling:
     organization_id: str | None = None
     gig_id: str | None = None
     gig: Row | None = field(default=None, repr=False)
+    kind: str = "reply"  # of the message that answers it ("ack" for an answer)
 
     def values(self) -> dict[str, Any]:
         return {"status": self.status, "error": self.error, "reply": self.reply,
@@ -206,6 +207,16 @@ async def _process(
         handling.status = "unknown_sender"
         handling.error = f"the sender id {message_in.sender_id[:80]!r} is not a phone number"
         return handling
+    if message.text:
+        answered = await answers.answer(
+            tx, sender=message_in.sender, text=message.text, now=message.received_at,
+            base_url=public_base_url,
+        )  # fmt: skip
+        if answered is not None:  # "ja" / "nee" to a reminder, STOP or START
+            handling.status = "answered"
+            handling.reply, handling.language = answered.reply, answered.language
+            handling.gig_id, handling.kind = answered.gig_id, "ack"
+            return handling
     written_at = min(message.sent_at or message.received_at, message.received_at)
     try:
         parsed = parse_message(message.text or "", now=written_at)
@@ -276,7 +287,7 @@ async def receive(
             tx, channels=channels, inbound_id=inserted, inbound_channel=message_in.channel,
             sender=message_in.sender, language=handling.language or "nl",
             reply=handling.reply, organization_id=handling.organization_id,
-            gig_id=handling.gig_id, now=received_at,
+            gig_id=handling.gig_id, now=received_at, kind=handling.kind,
         )  # fmt: skip
     return Outcome(await tx.one(_MESSAGE, id=inserted), handling.gig, duplicate=False)
 

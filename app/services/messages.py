@@ -54,7 +54,16 @@ from app.db import Query, Row, Tx, in_ids, reads, writes
 from app.integrations.channels import Channels
 from app.integrations.inbound import gig_link
 from app.integrations.message_texts import GigFacts, language_of, render
-from app.models import Association, DispatchCursor, Event, Gig, Message, Signup, Volunteer
+from app.models import (
+    Association,
+    DispatchCursor,
+    Event,
+    Gig,
+    Message,
+    MessageOptOut,
+    Signup,
+    Volunteer,
+)
 from app.models.base import UTCDateTime, new_id
 from app.pagination import decode_cursor, split_page
 from app.services import events
@@ -371,14 +380,16 @@ async def record_reply(
     organization_id: str | None,
     gig_id: str | None,
     now: datetime,
+    kind: str = "reply",
 ) -> None:
-    """The reply to a chat message, made with the message's handling: sent by the
-    channel it came in on (the bridge's is in its answer already)."""
+    """The reply to a chat message (``kind`` "ack" for an answer to a reminder, STOP or
+    START), made with the message's handling: sent by the channel it came in on (the
+    bridge's is in its answer already)."""
     channel = channels.for_chat(inbound_channel)
     status = "sent" if channel == "bridge" else "queued"
     await _make(
         tx,
-        [_Plan(key=f"reply:{inbound_id}", kind="reply", channel=channel, recipient=sender,
+        [_Plan(key=f"reply:{inbound_id}", kind=kind, channel=channel, recipient=sender,
                volunteer_id=None, association_id=None, organization_id=organization_id,
                gig_id=gig_id, signup_id=None, language=language, subject=None, body=reply,
                status=status)],
@@ -433,6 +444,15 @@ async def claim(tx: Tx, *, now: datetime, limit: int) -> list[ClaimedMessage]:
             await tx.run(update(Message).where(in_ids(Message.id, "ids"))
                          .values(status="suppressed", lease_until=None), ids=late)  # fmt: skip
             due = [row for row in due if row.id not in late]
+    silenced = set(await tx.scalars(
+        select(MessageOptOut.address).where(in_ids(MessageOptOut.address, "addresses")),
+        addresses=sorted({row.recipient for row in due if row.recipient})))  # fmt: skip
+    quiet = [row.id for row in due if row.recipient in silenced and row.kind != "ack"]
+    if quiet:  # STOP: nothing more, but the acknowledgement of the STOP itself
+        await tx.run(update(Message).where(in_ids(Message.id, "ids"))
+                     .values(status="suppressed", lease_until=None,
+                             error="the person sent STOP"), ids=quiet)  # fmt: skip
+        due = [row for row in due if row.id not in quiet]
     unsent = [row for row in due if row.channel == "none"]
     if unsent:
         # No channel for these people: handed to bridges now that they are due.

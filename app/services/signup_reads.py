@@ -49,6 +49,7 @@ async def to_read(tx: Tx, signups: Sequence[Row]) -> list[SignupRead]:
             attended=signup.attended,
             hours=signup.hours,
             created_at=signup.created_at,
+            reconfirmed_at=signup.reconfirmed_at,
         )
         for signup in signups
     ]

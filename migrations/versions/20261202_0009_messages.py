@@ -1,4 +1,5 @@
-"""Messages to people, and the event note that tells them a gig's time or place changed.
+"""Messages to people, STOP per number or address, a sign-up's reconfirmation, and the
+event note that tells people a gig's time or place changed.
 
 The messages' cursor starts at the head of the event log: events from before this
 migration make no messages (nobody is told today about last month's sign-ups).
@@ -52,6 +53,14 @@ def upgrade() -> None:
     op.create_index("ix_messages_volunteer_id", "messages", ["volunteer_id"])
     op.create_index("ix_messages_organization_id_id", "messages", ["organization_id", "id"])
     op.create_index("ix_messages_gig_id", "messages", ["gig_id"])
+    op.create_table(
+        "message_opt_outs",
+        sa.Column("address", sa.String(320), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("address", name=op.f("pk_message_opt_outs")),
+    )
+    with op.batch_alter_table("signups") as batch:
+        batch.add_column(sa.Column("reconfirmed_at", sa.DateTime(timezone=True), nullable=True))
     op.execute(
         "INSERT INTO dispatch_cursor (name, after_txid, after_seq) "
         "SELECT 'messages', COALESCE(MAX(txid), 0), COALESCE(MAX(seq), 0) FROM events"
@@ -60,6 +69,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM dispatch_cursor WHERE name = 'messages'")
+    with op.batch_alter_table("signups") as batch:
+        batch.drop_column("reconfirmed_at")
+    op.drop_table("message_opt_outs")
     op.drop_table("messages")
     with op.batch_alter_table("events") as batch:
         batch.drop_column("note")

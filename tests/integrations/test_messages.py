@@ -31,7 +31,13 @@ from tests.factories import (
     organization_with_key,
 )
 from tests.integrations.fake_providers import FakeProvider, mailbox, providing
-from tests.integrations.inbound_helpers import cloud_delivery, cloud_text, post_cloud
+from tests.integrations.inbound_helpers import (
+    cloud_delivery,
+    cloud_text,
+    post_cloud,
+    post_waha,
+    waha_event,
+)
 from tests.integrations.inbound_helpers import messages as inbound_messages
 from tests.integrations.receiver import eventually
 
@@ -442,8 +448,14 @@ def hours_before(gig: dict[str, Any], seconds_from_now: float) -> float:
     return (start - datetime.now(UTC)).total_seconds() / 3600 - seconds_from_now / 3600
 
 
+def text_of(attempt: Any) -> str:
+    """The text of a Cloud API or a WAHA request."""
+    text = attempt.body["text"]
+    return str(text["body"] if isinstance(text, dict) else text)
+
+
 def reminders_sent(provider: FakeProvider) -> list[Any]:
-    return [a for a in provider.texts() if "herinnering" in a.body["text"]["body"].lower()]
+    return [a for a in provider.texts() if "herinnering" in text_of(a).lower()]
 
 
 def test_one_reminder_at_its_moment(talking: Talking, settings: Settings) -> None:
@@ -567,3 +579,124 @@ def test_reminders_go_to_confirmed_sign_ups_only(talking: Talking) -> None:
                 select(Message.volunteer_id).where(Message.kind == "reminder")
             )
         assert owner == first["id"]
+
+
+def reminded(
+    client: TestClient, provider: FakeProvider, org: dict[str, str], **gig_fields: Any
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str], dict[str, Any]]:
+    """A gig, a volunteer signed up for it and reminded (the moment has passed)."""
+    gig = make_gig(client, org, **gig_fields)
+    volunteer, own = make_volunteer(client, name="Hanna", phone=phone())
+    signup = sign_up(client, gig, own, volunteer_id=volunteer["id"])
+    wait_for_status(client, 1, "sent", kind="reminder", volunteer_id=volunteer["id"])
+    return gig, volunteer, own, signup
+
+
+def from_number(volunteer: dict[str, Any]) -> str:
+    return "31" + volunteer["phone"].removeprefix("+31")
+
+
+def test_kan_niet_cancels_and_the_next_is_promoted_and_told(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider), reminder_hours="720") as client:
+        _, org = organization_with_key(client)
+        gig, volunteer, own, signup = reminded(client, provider, org, capacity=1)
+        waiting, waiting_own = make_volunteer(client, phone=phone())
+        sign_up(client, gig, waiting_own, volunteer_id=waiting["id"], waitlist=True)
+        said = post_cloud(client, cloud_delivery([{"messages": [
+            cloud_text(from_number(volunteer), "Kan niet!")]}]))  # fmt: skip
+        assert said.status_code == 200, said.text
+        eventually(lambda: client.get(f"/api/v1/signups/{signup['id']}", headers=own)
+                   .json()["status"] == "cancelled")  # fmt: skip
+        eventually(lambda: any(a.body["to"] == from_number(waiting)
+                               and "plek vrijgekomen" in a.body["text"]["body"]
+                               for a in provider.texts()))  # fmt: skip
+        ack = [a for a in provider.texts() if a.body["to"] == from_number(volunteer)][-1]
+        assert ack.body["text"]["body"].startswith("Dank je wel dat je het laat weten, Hanna.")
+        (inbound,) = inbound_messages(client)
+        assert inbound["status"] == "answered"
+        (_message,) = wait_for_status(client, 1, "sent", kind="ack")
+
+
+def test_ja_reconfirms_with_an_event(talking: Talking) -> None:
+    with providing() as provider, talking(waha_url=provider.url, reminder_hours="720") as client:
+        _, org = organization_with_key(client)
+        _gig, volunteer, own, signup = reminded(client, provider, org)
+        said = post_waha(client, waha_event(from_number(volunteer), "Ja, ik kom"))
+        assert said.status_code == 200, said.text
+        eventually(lambda: client.get(f"/api/v1/signups/{signup['id']}", headers=own)
+                   .json()["reconfirmed_at"] is not None)  # fmt: skip
+        integration = bearer(make_key(client, "integration"))
+        events = client.get("/api/v1/events", params={"type": "signup.reconfirmed"},
+                            headers=integration).json()["items"]  # fmt: skip
+        assert [event["data"]["id"] for event in events] == [signup["id"]]
+        assert events[0]["data"]["reconfirmed_at"] is not None
+        eventually(lambda: any(text_of(a).startswith("Dank je wel, Hanna! Fijn")
+                               for a in provider.texts()))  # fmt: skip
+
+
+def test_an_answer_about_two_gigs_asks_which_and_a_number_picks(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider), reminder_hours="720") as client:
+        _, org = organization_with_key(client)
+        first = make_gig(client, org, title="Eerste klus")
+        later = datetime.fromisoformat(first["starts_at"]) + timedelta(days=1)
+        second = make_gig(client, org, title="Tweede klus", starts_at=later.isoformat(),
+                          ends_at=(later + timedelta(hours=2)).isoformat())  # fmt: skip
+        volunteer, own = make_volunteer(client, phone=phone())
+        sign_up(client, first, own, volunteer_id=volunteer["id"])
+        two = sign_up(client, second, own, volunteer_id=volunteer["id"])
+        wait_for_status(client, 2, "sent", kind="reminder")
+        post_cloud(
+            client, cloud_delivery([{"messages": [cloud_text(from_number(volunteer), "ja")]}])
+        )
+        eventually(lambda: any("Over welke klus gaat het?" in a.body["text"]["body"]
+                               for a in provider.texts()))  # fmt: skip
+        asked = next(a for a in provider.texts() if "Over welke" in a.body["text"]["body"])
+        assert "1. Eerste klus" in asked.body["text"]["body"]
+        assert "2. Tweede klus" in asked.body["text"]["body"]
+        post_cloud(
+            client, cloud_delivery([{"messages": [cloud_text(from_number(volunteer), "ja 2")]}])
+        )
+        eventually(lambda: client.get(f"/api/v1/signups/{two['id']}", headers=own)
+                   .json()["reconfirmed_at"] is not None)  # fmt: skip
+
+
+def test_stop_silences_everything_but_its_acknowledgement_and_start_resumes(
+    talking: Talking,
+) -> None:
+    with providing() as provider, talking(**cloud(provider), reminder_hours="720") as client:
+        _, org = organization_with_key(client)
+        volunteer, own = make_volunteer(client, name="Ilse", phone=phone())
+        post_cloud(
+            client, cloud_delivery([{"messages": [cloud_text(from_number(volunteer), "STOP")]}])
+        )
+        eventually(lambda: len(provider.texts()) == 1)
+        assert "geen berichten meer" in provider.texts()[0].body["text"]["body"]
+        sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
+        wait_for_status(client, 2, "suppressed")  # the confirmation and the reminder
+        time.sleep(1.5)
+        assert len(provider.texts()) == 1
+        post_cloud(
+            client, cloud_delivery([{"messages": [cloud_text(from_number(volunteer), "start")]}])
+        )
+        eventually(lambda: len(provider.texts()) == 2)
+        later = datetime.now(UTC).replace(microsecond=0) + timedelta(days=9)
+        other_day = make_gig(
+            client,
+            org,
+            starts_at=later.isoformat(),
+            ends_at=(later + timedelta(hours=2)).isoformat(),
+        )
+        sign_up(client, other_day, own, volunteer_id=volunteer["id"])
+        eventually(lambda: len(provider.texts()) == 4)  # confirmation and reminder again
+
+
+def test_not_an_answer_is_read_as_a_gig_and_unknown_answers_are_told(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider)) as client:
+        volunteer, _ = make_volunteer(client, phone=phone())
+        post_cloud(
+            client, cloud_delivery([{"messages": [cloud_text(from_number(volunteer), "nee")]}])
+        )
+        eventually(lambda: len(provider.texts()) == 1)
+        assert "geen herinnering" in provider.texts()[0].body["text"]["body"]
+        (inbound,) = inbound_messages(client)
+        assert inbound["status"] == "answered"
