@@ -233,6 +233,27 @@ def render_answer(
     return _ANSWERS[outcome][language].format(**values)
 
 
+_LOGIN_CODE: Final[dict[Language, tuple[str, str]]] = {
+    "nl": (
+        "Je code: {code}",
+        "Dank je wel dat je terugkomt! Je code is *{code}*. Vul hem in om weer in te loggen; "
+        "hij werkt {minutes} minuten. Heb je hem niet gevraagd? Dan kun je dit bericht "
+        "negeren.",
+    ),
+    "en": (
+        "Your code: {code}",
+        "Thank you for coming back! Your code is *{code}*. Enter it to sign in again; it "
+        "works for {minutes} minutes. Didn't ask for it? Then you can ignore this message.",
+    ),
+}
+
+
+def render_login_code(language: Language, *, code: str, minutes: int) -> Text:
+    """The message with a login code."""
+    subject, body = _LOGIN_CODE[language]
+    return Text(subject.format(code=code), body.format(code=code, minutes=minutes))
+
+
 def _hours(hours: float | None, language: Language) -> str:
     if hours is None:
         return "0"

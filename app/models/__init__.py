@@ -12,7 +12,7 @@ from app.models.message import Message, MessageOptOut
 from app.models.organization import Organization, OrganizationWhatsappNumber
 from app.models.rate_limit import RateLimitCounter
 from app.models.signup import Signup, SignupMember
-from app.models.volunteer import Volunteer
+from app.models.volunteer import LoginCode, Volunteer
 
 __all__ = [
     "ApiKey",
@@ -26,6 +26,7 @@ __all__ = [
     "IdempotencyRecord",
     "InboundMessage",
     "InstanceSecret",
+    "LoginCode",
     "Message",
     "MessageOptOut",
     "Organization",

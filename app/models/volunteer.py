@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, new_id, utcnow
@@ -39,3 +39,18 @@ class Volunteer(Base):
     # Grows by one with every UPDATE of the row: the database does it (migration 0007's
     # trigger), whatever statement changed the row. ETags and caches rely on it.
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LoginCode(Base):
+    """A 6-digit code sent to a volunteer who lost the token: one at a time per volunteer
+    (a new request replaces it), kept as a hash, for 15 minutes and 5 tries."""
+
+    __tablename__ = "login_codes"
+
+    volunteer_id: Mapped[str] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -180,3 +180,37 @@ class VolunteerExport(ResponseModel):
     consent_at: Timestamp
     memberships: list[MembershipRead]
     signups: list[dict[str, object]]
+
+
+class LoginCodeRequest(RequestModel):
+    """A lost token: the e-mail address or phone number the volunteer registered with."""
+
+    email: EmailStr | None = None
+    phone: PhoneNumber | None = None
+
+    @model_validator(mode="after")
+    def _one_contact(self) -> Self:
+        if (self.email is None) == (self.phone is None):
+            raise ValueError("give either `email` or `phone`")
+        return self
+
+
+class LoginCodeSent(ResponseModel):
+    """The same answer whether or not the contact is known."""
+
+    detail: str
+
+
+class TokenRequest(LoginCodeRequest):
+    """The code that was sent, for a new token."""
+
+    code: Annotated[str, Field(pattern=r"^\d{6}$", description="The 6 digits that were sent.")]
+
+
+class TokenIssued(ResponseModel):
+    """A new access token (earlier ones no longer work); shown once."""
+
+    volunteer_id: str
+    access_token: str | None = Field(
+        description="Bearer token of this volunteer; null when an Idempotency-Key replays it."
+    )

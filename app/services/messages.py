@@ -53,7 +53,7 @@ from app.auth import Principal
 from app.db import Query, Row, Tx, in_ids, reads, writes
 from app.integrations.channels import Channels
 from app.integrations.inbound import gig_link
-from app.integrations.message_texts import GigFacts, language_of, render
+from app.integrations.message_texts import GigFacts, language_of, render, render_login_code
 from app.models import (
     Association,
     DispatchCursor,
@@ -397,6 +397,32 @@ async def record_reply(
     )  # fmt: skip
 
 
+async def record_login_code(
+    tx: Tx,
+    *,
+    channels: Channels,
+    volunteer: Row,
+    by_email: bool,
+    code: str,
+    minutes: int,
+    now: datetime,
+) -> None:
+    """A login code, by the channel of the contact it was asked for (sent at once; its
+    text is blanked once it has gone)."""
+    phone, email = (None, volunteer.email) if by_email else (volunteer.phone, None)
+    channel, recipient = channels.for_person(phone, email)
+    language = language_of(volunteer.languages)
+    text = render_login_code(language, code=code, minutes=minutes)
+    await _make(
+        tx,
+        [_Plan(key=f"login_code:{new_id('code')}", kind="login_code", channel=channel,
+               recipient=recipient, volunteer_id=volunteer.id, association_id=None,
+               organization_id=None, gig_id=None, signup_id=None, language=language,
+               subject=text.subject, body=text.body)],
+        now=now,
+    )  # fmt: skip
+
+
 # ---- sending ---------------------------------------------------------------------------
 
 _DUE = or_(
@@ -417,6 +443,7 @@ class ClaimedMessage:
     subject: str | None
     body: str
     lease_until: datetime
+    kind: str = ""
 
 
 @writes
@@ -474,7 +501,7 @@ async def claim(tx: Tx, *, now: datetime, limit: int) -> list[ClaimedMessage]:
     )
     return [
         ClaimedMessage(row.id, row.attempts + 1, row.channel, row.recipient or "",
-                       row.language, row.subject, row.body or "", now + LEASE)
+                       row.language, row.subject, row.body or "", now + LEASE, row.kind)
         for row in due
     ]  # fmt: skip
 
@@ -531,9 +558,15 @@ async def record_sends(tx: Tx, *, results: Sequence[Sent]) -> list[str]:
     `failed`, or `stale` (its claim had run out and another attempt took it over)."""
     decided = [_finish(sent) for sent in results]
     changed = await tx.counts(*(Query(_FINISH, values) for _, values in decided))
-    return [
+    outcomes = [
         outcome if count else "stale" for (outcome, _), count in zip(decided, changed, strict=True)
     ]
+    gone = [sent.claimed.id for sent, outcome in zip(results, outcomes, strict=True)
+            if sent.claimed.kind == "login_code" and outcome in ("sent", "failed")]  # fmt: skip
+    if gone:  # a login code is not kept in the message log once it has gone
+        await tx.run(update(Message).where(in_ids(Message.id, "ids"))
+                     .values(body=None, subject=None), ids=gone)  # fmt: skip
+    return outcomes
 
 
 # ---- reading and erasing -----------------------------------------------------------------

@@ -29,7 +29,7 @@ from app.schemas.volunteer import (
     VolunteerRead,
     VolunteerUpdate,
 )
-from app.services import events, messages, signup_reads, signups
+from app.services import events, login_codes, messages, signup_reads, signups
 
 
 class VolunteerExists(Conflict):
@@ -206,6 +206,9 @@ async def erase(tx: Tx, *, volunteer_id: str) -> None:
             delete(RateLimitCounter).where(RateLimitCounter.key == f"whatsapp:{volunteer.phone}")
         )
     messages.erase_volunteer(tx, volunteer.id, volunteer.phone)
+    tx.defer(delete(RateLimitCounter).where(RateLimitCounter.key.in_(
+        [login_codes.contact_key(volunteer.email, None),
+         login_codes.contact_key(None, volunteer.phone)])))  # fmt: skip
     tx.defer(delete(IdempotencyRecord).where(IdempotencyRecord.subject == volunteer.id))
     tx.defer(delete(AssociationMember).where(AssociationMember.volunteer_id == volunteer.id))
     tx.defer(delete(Volunteer).where(Volunteer.id == volunteer.id))

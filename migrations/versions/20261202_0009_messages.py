@@ -1,5 +1,5 @@
-"""Messages to people, STOP per number or address, a sign-up's reconfirmation, and the
-event note that tells people a gig's time or place changed.
+"""Messages to people, STOP per number or address, login codes, a sign-up's
+reconfirmation, and the event note that tells people a gig's time or place changed.
 
 The messages' cursor starts at the head of the event log: events from before this
 migration make no messages (nobody is told today about last month's sign-ups).
@@ -59,6 +59,19 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("address", name=op.f("pk_message_opt_outs")),
     )
+    op.create_table(
+        "login_codes",
+        sa.Column("volunteer_id", sa.String(40), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=False),
+        sa.Column("tries", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"], ["volunteers.id"],
+            name=op.f("fk_login_codes_volunteer_id_volunteers"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("volunteer_id", name=op.f("pk_login_codes")),
+    )  # fmt: skip
     with op.batch_alter_table("signups") as batch:
         batch.add_column(sa.Column("reconfirmed_at", sa.DateTime(timezone=True), nullable=True))
     op.execute(
@@ -72,6 +85,7 @@ def downgrade() -> None:
     with op.batch_alter_table("signups") as batch:
         batch.drop_column("reconfirmed_at")
     op.drop_table("message_opt_outs")
+    op.drop_table("login_codes")
     op.drop_table("messages")
     with op.batch_alter_table("events") as batch:
         batch.drop_column("note")

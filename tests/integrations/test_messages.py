@@ -700,3 +700,92 @@ def test_not_an_answer_is_read_as_a_gig_and_unknown_answers_are_told(talking: Ta
         assert "geen herinnering" in provider.texts()[0].body["text"]["body"]
         (inbound,) = inbound_messages(client)
         assert inbound["status"] == "answered"
+
+
+def code_in(text: str) -> str:
+    """The 6 digits of a login-code message."""
+    import re
+
+    found = re.search(r"\b(\d{6})\b", text)
+    assert found, text
+    return found.group(1)
+
+
+def test_a_login_code_answers_alike_for_known_and_unknown_and_works_once(
+    talking: Talking,
+) -> None:
+    with providing() as provider, talking(**cloud(provider)) as client:
+        number = phone()
+        volunteer, old = make_volunteer(client, phone=number, languages=["en"])
+        started = time.monotonic()
+        known = client.post("/api/v1/volunteers/login-codes", json={"phone": number})
+        known_took = time.monotonic() - started
+        started = time.monotonic()
+        unknown = client.post("/api/v1/volunteers/login-codes", json={"phone": phone()})
+        unknown_took = time.monotonic() - started
+        assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
+        assert known.status_code == 202
+        assert abs(known_took - unknown_took) < 0.2
+        (sent,) = provider.wait_for(1)  # the unknown number got nothing
+        assert sent.body["to"] == "31" + number[1:]
+        assert text_of(sent).startswith("Thank you for coming back! Your code is")
+        code = code_in(text_of(sent))
+        issued = client.post("/api/v1/volunteers/tokens", json={"phone": number, "code": code})
+        assert issued.status_code == 201, issued.text
+        assert issued.json()["volunteer_id"] == volunteer["id"]
+        new = bearer(issued.json()["access_token"])
+        assert client.get("/api/v1/volunteers/me", headers=new).status_code == 200
+        assert client.get("/api/v1/volunteers/me", headers=old).status_code == 401
+        again = client.post("/api/v1/volunteers/tokens", json={"phone": number, "code": code})
+        assert again.status_code == 401
+        assert again.headers["content-type"] == "application/problem+json"
+        (message,) = wait_for_status(client, 1, "sent", kind="login_code")
+        with db_session(client.app) as session:  # type: ignore[arg-type]
+            stored = session.get(Message, message["id"])
+            assert stored is not None
+            assert (stored.body, stored.subject) == (None, None)  # not kept once gone
+
+
+def test_the_sixth_try_fails_even_with_the_right_code(talking: Talking) -> None:
+    with (
+        mailbox() as box,
+        talking(
+            smtp_url=f"smtp://127.0.0.1:{box.port}", mail_from="noreply@klusmakelaar.example.org"
+        ) as client,
+    ):
+        _volunteer, _ = make_volunteer(client, email="kwijt@example.org")
+        asked = client.post("/api/v1/volunteers/login-codes", json={"email": "Kwijt@example.org"})
+        assert asked.status_code == 202
+        (mail,) = box.wait_for(1)
+        code = code_in(mail.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+        wrong = f"{(int(code) + 1) % 10**6:06d}"
+        for _ in range(5):
+            tried = client.post(
+                "/api/v1/volunteers/tokens", json={"email": "kwijt@example.org", "code": wrong}
+            )
+            assert tried.status_code == 401
+        right = client.post(
+            "/api/v1/volunteers/tokens", json={"email": "kwijt@example.org", "code": code}
+        )
+        assert right.status_code == 401
+
+
+def test_login_code_requests_are_checked_and_limited(talking: Talking) -> None:
+    with talking() as client:
+        both = client.post(
+            "/api/v1/volunteers/login-codes", json={"email": "a@example.org", "phone": "0612345678"}
+        )
+        assert both.status_code == 422
+        assert client.post("/api/v1/volunteers/login-codes", json={}).status_code == 422
+        short = client.post("/api/v1/volunteers/tokens", json={"phone": "0612345678", "code": "12"})
+        assert short.status_code == 422
+        answers = [
+            client.post(
+                "/api/v1/volunteers/login-codes", json={"email": f"n{i}@example.org"}
+            ).status_code
+            for i in range(8)
+        ]
+        assert set(answers) == {202}  # 10 requests from this address, the refused ones too
+        limited = client.post("/api/v1/volunteers/login-codes", json={"email": "x@example.org"})
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) > 0
