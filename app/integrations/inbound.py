@@ -41,6 +41,10 @@ class InboundMessageIn:
     message_type: str = "text"
     sent_at: datetime | None = None
     ignore_reason: str | None = None
+    #: A status update about one of our messages: the provider's id for it, and its new
+    #: state (sent, delivered, read or failed).
+    about: str | None = None
+    delivery_status: str | None = None
 
 
 def plain_text(value: object, limit: int = MAX_TEXT_CHARS) -> str | None:

@@ -4,7 +4,8 @@ WAHA signs the raw body with the session's HMAC key: ``X-Webhook-Hmac`` is the h
 HMAC-SHA512 and ``X-Webhook-Hmac-Algorithm`` says ``sha512`` (a missing algorithm
 header is read as ``sha512``; any other algorithm is refused). Events ``message`` and
 ``message.any`` are read (``message.any`` also carries our own messages, which are
-skipped like every ``fromMe`` message); other events are acknowledged and dropped.
+skipped like every ``fromMe`` message), and ``message.ack`` updates the status of one of
+our messages; other events are acknowledged and dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from app.integrations.inbound import (
 )
 
 MESSAGE_EVENTS = frozenset({"message", "message.any"})
+ACK_EVENT = "message.ack"
+#: WAHA's `ackName` of a `message.ack` as a message status.
+ACK_STATUS = {"SERVER": "sent", "DEVICE": "delivered", "READ": "read", "PLAYED": "read",
+              "ERROR": "failed"}  # fmt: skip
 GROUP_SUFFIX = "@g.us"
 
 
@@ -39,8 +44,29 @@ def sender_id(payload: dict[str, Any]) -> str:
     return plain_text(chat, 80) or ""
 
 
+def _ack(payload: dict[str, Any]) -> list[InboundMessageIn]:
+    """A `message.ack` about one of our messages, as a status update to record."""
+    identifier = message_id(payload.get("id"))
+    name = plain_text(payload.get("ackName"), 20) or "unknown"
+    if identifier is None:
+        return []
+    return [
+        InboundMessageIn(
+            channel="waha", message_id=f"ack:{name}:{identifier}"[:200], sender=None,
+            sender_id="", text=None, message_type="status",
+            sent_at=timestamp(payload.get("timestamp")),
+            ignore_reason=f"status update: {name}", about=identifier,
+            delivery_status=ACK_STATUS.get(name.upper()),
+        )
+    ]  # fmt: skip
+
+
 def messages_from_event(event: Any) -> list[InboundMessageIn]:
-    """The message in a WAHA event, or nothing (other events, own messages, no id)."""
+    """The message in a WAHA event (a `message.ack`: the status update), or nothing
+    (other events, own messages, no id)."""
+    if isinstance(event, dict) and event.get("event") == ACK_EVENT:
+        payload = event.get("payload")
+        return _ack(payload) if isinstance(payload, dict) else []
     if not isinstance(event, dict) or event.get("event") not in MESSAGE_EVENTS:
         return []
     payload = event.get("payload")

@@ -94,6 +94,8 @@ def _status(item: dict[str, Any]) -> InboundMessageIn | None:
         message_type="status",
         sent_at=timestamp(item.get("timestamp")),
         ignore_reason=f"status update: {state}",
+        about=identifier,
+        delivery_status=state if state in ("sent", "delivered", "read", "failed") else None,
     )
 
 

@@ -268,6 +268,10 @@ async def receive(
         return Outcome(existing, gig, duplicate=True)
     message = await tx.one(_MESSAGE, id=inserted)
     handling = _Handling()
+    if message_in.about is not None and message_in.delivery_status is not None:
+        await messages.provider_status(tx, channel=message_in.channel,
+                                       provider_id=message_in.about,
+                                       status=message_in.delivery_status)  # fmt: skip
     if message_in.ignore_reason is not None:
         handling.status, handling.error = "ignored", message_in.ignore_reason
     else:

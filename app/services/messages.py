@@ -569,6 +569,27 @@ async def record_sends(tx: Tx, *, results: Sequence[Sent]) -> list[str]:
     return outcomes
 
 
+_LATER_STATES: Final = {"sent": ("queued", "sending"), "delivered": ("sent",),
+                        "read": ("sent", "delivered"), "failed": ("sent", "delivered")}  # fmt: skip
+
+
+async def provider_status(tx: Tx, *, channel: str, provider_id: str, status: str) -> None:
+    """A provider's status update (Cloud API `statuses`, WAHA `message.ack`) about the
+    message it knows as ``provider_id``: only ever forward (sent → delivered → read)."""
+    earlier = _LATER_STATES.get(status)
+    if earlier is None or not provider_id:
+        return
+    values: dict[str, object] = {"status": status}
+    if status == "failed":
+        values["error"] = "the provider reported that it could not deliver the message"
+    await tx.run(
+        update(Message)
+        .where(Message.channel == channel, Message.provider_id == provider_id,
+               Message.status.in_(earlier))
+        .values(**values)
+    )  # fmt: skip
+
+
 # ---- reading and erasing -----------------------------------------------------------------
 
 

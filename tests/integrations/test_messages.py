@@ -789,3 +789,38 @@ def test_login_code_requests_are_checked_and_limited(talking: Talking) -> None:
         limited = client.post("/api/v1/volunteers/login-codes", json={"email": "x@example.org"})
         assert limited.status_code == 429
         assert int(limited.headers["retry-after"]) > 0
+
+
+def test_provider_status_updates_move_a_message_forward_only(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider)) as client:
+        _, org = organization_with_key(client)
+        volunteer, own = make_volunteer(client, phone=phone())
+        sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
+        (message,) = wait_for_status(client, 1, "sent")
+        wamid = provider.sent[message["id"]][0]
+
+        def status(state: str) -> None:
+            update = {"id": wamid, "status": state, "timestamp": str(int(time.time())),
+                      "recipient_id": from_number(volunteer)}  # fmt: skip
+            answer = post_cloud(client, cloud_delivery([{"statuses": [update]}]))
+            assert answer.status_code == 200, answer.text
+
+        status("delivered")
+        assert listed(client)[0]["status"] == "delivered"
+        status("read")
+        status("delivered")  # late: changes nothing
+        assert listed(client)[0]["status"] == "read"
+
+
+def test_waha_acks_update_the_status(talking: Talking) -> None:
+    with providing() as provider, talking(waha_url=provider.url) as client:
+        _, org = organization_with_key(client)
+        volunteer, own = make_volunteer(client, phone=phone())
+        sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
+        (message,) = wait_for_status(client, 1, "sent")
+        provider_id = provider.sent[message["id"]][0]
+        ack = {"id": "evt_ack_1", "event": "message.ack", "session": "default",
+               "payload": {"id": provider_id, "ack": 3, "ackName": "READ",
+                           "timestamp": int(time.time())}}  # fmt: skip
+        assert post_waha(client, ack).status_code == 200
+        assert listed(client)[0]["status"] == "read"
