@@ -132,6 +132,7 @@ def _dispatch(settings: Settings, _args: argparse.Namespace) -> int:
         channels=Channels.from_settings(settings),
         public_base_url=settings.public_base_url,
         reminder_hours=settings.reminder_moments,
+        quiet_hours=settings.quiet_window,
     )
 
     async def run() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from functools import lru_cache
 from typing import Annotated
 
@@ -53,6 +54,8 @@ class Settings(BaseSettings):
     waha_session: str = "default"
     smtp_url: str | None = None
     mail_from: str | None = None
+    # Messages that can wait are held in these hours (Europe/Amsterdam); empty: never.
+    quiet_hours: str = "21:00-08:00"
     # Reminders: hours before a gig's start, comma-separated, decimals allowed.
     reminder_hours: str = "24"
     # How long a provider (Cloud API, WAHA, SMTP) may take to answer one message.
@@ -117,6 +120,14 @@ class Settings(BaseSettings):
             raise ValueError("must be an e-mail address, e.g. 'Klusmakelaar <noreply@example.nl>'")
         return value
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        from app.integrations.quiet_hours import parse
+
+        parse(value)
+        return value
+
     @field_validator("reminder_hours")
     @classmethod
     def _reminder_hours(cls, value: str) -> str:
@@ -127,6 +138,13 @@ class Settings(BaseSettings):
         if any(not 0 < hour <= 24 * 30 for hour in hours):
             raise ValueError("each must be more than 0 and at most 720 hours")
         return value
+
+    @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        """`quiet_hours` as (start, end) wall-clock times, or None."""
+        from app.integrations.quiet_hours import parse
+
+        return parse(self.quiet_hours)
 
     @property
     def reminder_moments(self) -> tuple[float, ...]:

@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         channels=channels,
         public_base_url=settings.public_base_url,
         reminder_hours=settings.reminder_moments,
+        quiet_hours=settings.quiet_window,
     )
 
     @asynccontextmanager

@@ -33,6 +33,7 @@ from app.db import Database
 from app.integrations import outbound
 from app.integrations.channels import NO_CHANNELS, Channels, Outgoing, SendFailed
 from app.integrations.message_vocabulary import Language
+from app.integrations.quiet_hours import Window
 from app.models.base import utcnow
 from app.services import deliveries, messages
 from app.services.deliveries import Claimed
@@ -103,8 +104,10 @@ class Dispatcher:
         channels: Channels = NO_CHANNELS,
         public_base_url: str = "http://127.0.0.1:8000",
         reminder_hours: Sequence[float] = (),
+        quiet_hours: Window | None = None,
     ) -> None:
         self._reminder_hours = tuple(reminder_hours)
+        self._quiet_hours = quiet_hours
         self._database = database
         self._channels = channels
         self._public_base_url = public_base_url
@@ -191,6 +194,7 @@ class Dispatcher:
             while await messages.hand_out(
                 self._database, now=utcnow(), channels=self._channels,
                 public_base_url=self._public_base_url, reminder_hours=self._reminder_hours,
+                quiet=self._quiet_hours,
             ):  # fmt: skip
                 pass
             due = True

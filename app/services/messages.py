@@ -54,6 +54,7 @@ from app.db import Query, Row, Tx, in_ids, reads, writes
 from app.integrations.channels import Channels
 from app.integrations.inbound import gig_link
 from app.integrations.message_texts import GigFacts, language_of, render, render_login_code
+from app.integrations.quiet_hours import Window, quiet_until
 from app.models import (
     Association,
     DispatchCursor,
@@ -125,6 +126,7 @@ class _Plan:
     body: str
     status: str = "queued"
     due: datetime | None = None  # when to send it (None: now)
+    gig_starts_at: datetime | None = None
 
 
 @reads
@@ -145,6 +147,7 @@ async def hand_out(
     channels: Channels,
     public_base_url: str,
     reminder_hours: Sequence[float] = (),
+    quiet: Window | None = None,
 ) -> int:
     """Make the messages of the next events; how many events were read (0 also when
     another process is doing it, or the cursor is missing)."""
@@ -185,7 +188,7 @@ async def hand_out(
             ),
             signups=sorted(dropped),
         )
-    await _make(tx, plans, now=now)
+    await _make(tx, plans, now=now, quiet=quiet)
     last = batch[-1]
     await tx.run(
         update(DispatchCursor)
@@ -262,7 +265,7 @@ async def _plans(
                   volunteer_id=signup.volunteer_id, association_id=signup.association_id,
                   organization_id=gig.organization_id, gig_id=gig.id, signup_id=signup.id,
                   language=language, subject=text.subject, body=text.body,
-                  due=due)
+                  due=due, gig_starts_at=gig.starts_at)
         )  # fmt: skip
 
     def remind(signup: Row) -> None:
@@ -318,7 +321,23 @@ def _facts(gig: Row, base_url: str) -> GigFacts:
                     url=gig_link(base_url, gig.id))  # fmt: skip
 
 
-async def _make(tx: Tx, plans: Sequence[_Plan], *, now: datetime) -> None:
+#: Sent at once, whatever the hour: answers to a person's own message, and login codes.
+_NEVER_HELD: Final = frozenset({"reply", "ack", "login_code"})
+
+
+def _send_at(plan: _Plan, now: datetime, quiet: Window | None) -> datetime:
+    """When a message goes: when due, or, if that falls in the quiet hours, when they
+    end (unless it cannot wait: see `_NEVER_HELD`, and a gig that starts before then)."""
+    due = plan.due or now
+    held = None if plan.kind in _NEVER_HELD else quiet_until(due, quiet)
+    if held is None or (plan.gig_starts_at is not None and plan.gig_starts_at <= held):
+        return due
+    return held
+
+
+async def _make(
+    tx: Tx, plans: Sequence[_Plan], *, now: datetime, quiet: Window | None = None
+) -> None:
     """Insert the messages whose key is new, each `message.outgoing` event with them."""
     if not plans:
         return
@@ -339,7 +358,7 @@ async def _make(tx: Tx, plans: Sequence[_Plan], *, now: datetime) -> None:
             "association_id": plan.association_id, "organization_id": plan.organization_id,
             "gig_id": plan.gig_id, "signup_id": plan.signup_id, "language": plan.language,
             "subject": plan.subject, "body": plan.body, "status": plan.status, "attempts": 0,
-            "next_attempt_at": plan.due or now, "created_at": now,
+            "next_attempt_at": _send_at(plan, now, quiet), "created_at": now,
             "sent_at": now if plan.status == "sent" else None,
         }  # fmt: skip
         rows.append(row)

@@ -53,7 +53,7 @@ def phone() -> str:
 @pytest.fixture
 def talking(settings: Settings, caplog: pytest.LogCaptureFixture) -> Iterator[Callable[..., Any]]:
     """``with talking(**settings) as client``: the app with its dispatcher running and
-    those channel settings (no reminders unless `reminder_hours` is given); the
+    those channel settings (no reminders or quiet hours unless given); the
     dispatcher must log no error."""
     apps = []
 
@@ -65,6 +65,8 @@ def talking(settings: Settings, caplog: pytest.LogCaptureFixture) -> Iterator[Ca
                     "dispatcher": True,
                     "provider_timeout_seconds": 1.0,
                     "reminder_hours": "",
+                    # Tests run at any hour: no quiet hours unless a test sets them.
+                    "quiet_hours": "",
                     **changes,
                 }
             )
@@ -824,3 +826,33 @@ def test_waha_acks_update_the_status(talking: Talking) -> None:
                            "timestamp": int(time.time())}}  # fmt: skip
         assert post_waha(client, ack).status_code == 200
         assert listed(client)[0]["status"] == "read"
+
+
+def test_quiet_hours_hold_what_can_wait(talking: Talking) -> None:
+    local = datetime.now(ZoneInfo("Europe/Amsterdam"))
+    start, end = local - timedelta(minutes=30), local + timedelta(hours=2)
+    window = f"{start:%H:%M}-{end:%H:%M}"
+    with providing() as provider, talking(**cloud(provider), quiet_hours=window) as client:
+        number = phone()
+        _, org = organization_with_key(client, whatsapp_numbers=[number])
+        volunteer, own = make_volunteer(client, phone=phone())
+        sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
+        soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
+        early = make_gig(client, org, starts_at=soon.isoformat(),
+                         ends_at=(soon + timedelta(hours=1)).isoformat())  # fmt: skip
+        early_one, early_own = make_volunteer(client, phone=phone())
+        sign_up(client, early, early_own, volunteer_id=early_one["id"])
+        post_cloud(client, cloud_delivery([{"messages": [cloud_text("31" + number[1:], "Hallo")]}]))
+        # The reply, and the message about a gig before the quiet hours end, go at once.
+        eventually(lambda: len(provider.texts()) == 2)
+        time.sleep(1.5)
+        assert {a.body["to"] for a in provider.texts()} == {
+            "31" + number[1:],
+            from_number(early_one),
+        }
+        (held,) = listed(client, status="queued")
+        with db_session(client.app) as session:  # type: ignore[arg-type]
+            stored = session.get(Message, held["id"])
+            assert stored is not None
+        local_end = stored.next_attempt_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+        assert f"{local_end:%H:%M}" == f"{end:%H:%M}"
