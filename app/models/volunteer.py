@@ -32,6 +32,9 @@ class Volunteer(Base):
     needs_guidance: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     about: Mapped[str | None] = mapped_column(Text)
+    # {"channel": "whatsapp" | "email" | "none", "reminders": bool}; None: the default
+    # (`services.volunteers.notifications_of`).
+    notifications: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -55,6 +55,17 @@ Interests = Annotated[list[Category], Field(max_length=12)]
 MaxHours = Annotated[float, Field(gt=0, le=744)]
 
 
+class Notifications(RequestModel):
+    """How the volunteer wants to hear from the service."""
+
+    channel: Literal["whatsapp", "email", "none"] = Field(
+        description="`whatsapp` (needs a phone), `email` (needs an e-mail address), or `none` "
+        "(no messages; a login code still comes when asked for). By default WhatsApp when "
+        "there is a phone number, else e-mail."
+    )
+    reminders: bool = Field(default=True, description="Reminders before a gig.")
+
+
 class _VolunteerFields(RequestModel):
     postcode: Postcode | None = None
     area: Area | None = None
@@ -68,6 +79,9 @@ class _VolunteerFields(RequestModel):
     needs_guidance: bool = False
     needs_accessible: bool = False
     about: LongText | None = Field(default=None, description="Free text the volunteer adds.")
+    notifications: Notifications | None = Field(
+        default=None, description="How to hear from us; left out: the default (see its fields)."
+    )
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> Self:
@@ -121,6 +135,7 @@ class VolunteerUpdate(PatchModel):
     needs_guidance: bool | None = None
     needs_accessible: bool | None = None
     about: LongText | None = None
+    notifications: Notifications | None = None
 
 
 class AvailabilityRead(ResponseModel):
@@ -129,6 +144,13 @@ class AvailabilityRead(ResponseModel):
     weekday: int
     start: str
     end: str
+
+
+class NotificationsRead(ResponseModel):
+    """How the volunteer hears from the service (the default when never chosen)."""
+
+    channel: Literal["whatsapp", "email", "none"]
+    reminders: bool
 
 
 class VolunteerRead(ResponseModel):
@@ -150,6 +172,7 @@ class VolunteerRead(ResponseModel):
     needs_guidance: bool
     needs_accessible: bool
     about: str | None
+    notifications: NotificationsRead
     created_at: Timestamp
     updated_at: Timestamp
 

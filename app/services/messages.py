@@ -231,7 +231,7 @@ async def _plans(
     # waits for them and erases them too, or ran before and the person is gone.
     volunteers = {row.id: row for row in await tx.rows(
         select(Volunteer.id, Volunteer.name, Volunteer.email, Volunteer.phone,
-               Volunteer.languages).where(in_ids(Volunteer.id, "ids"))
+               Volunteer.languages, Volunteer.notifications).where(in_ids(Volunteer.id, "ids"))
         .order_by(Volunteer.id).with_for_update(read=True, key_share=True),
         ids=sorted({s.volunteer_id for s in signups.values() if s.volunteer_id}))}  # fmt: skip
     groups = {row.id: row for row in await tx.rows(
@@ -251,7 +251,13 @@ async def _plans(
         group = groups.get(signup.association_id) if signup.association_id else None
         if person is not None:
             name, language = person.name, language_of(person.languages)
-            channel, recipient = channels.for_person(person.phone, person.email)
+            wanted = person.notifications or {}
+            if wanted.get("channel") == "none" or (
+                kind == "reminder" and wanted.get("reminders") is False
+            ):
+                return  # the volunteer chose not to hear it
+            phone = None if wanted.get("channel") == "email" else person.phone
+            channel, recipient = channels.for_person(phone, person.email)
         elif group is not None:
             name, language = group.name, "nl"
             channel, recipient = channels.for_person(None, group.email)

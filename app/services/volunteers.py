@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import VOLUNTEER_TOKEN_PREFIX, generate_token, hash_token
 from app.db import Row, Tx, reads, writes
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed, field_error
 from app.etags import Tagged, check_if_match, etag_for
 from app.models import (
     Association,
@@ -39,9 +39,33 @@ class VolunteerExists(Conflict):
 _VOLUNTEER = select(Volunteer).where(Volunteer.id == bindparam("volunteer_id"))
 
 
+def notifications_of(row: Row) -> dict[str, Any]:
+    """The volunteer's choice of messages, or the default: WhatsApp when there is a phone
+    number, else e-mail, with reminders."""
+    chosen = row.notifications or {}
+    channel = chosen.get("channel") or ("whatsapp" if row.phone else "email")
+    return {"channel": channel, "reminders": chosen.get("reminders", True)}
+
+
+def _read(row: Row) -> VolunteerRead:
+    return VolunteerRead.model_validate({**row.as_dict(), "notifications": notifications_of(row)})
+
+
+def _check_notifications(
+    choice: dict[str, Any] | None, email: str | None, phone: str | None
+) -> None:
+    """A chosen channel needs its contact (422 otherwise)."""
+    channel = (choice or {}).get("channel")
+    if (channel == "whatsapp" and phone is None) or (channel == "email" and email is None):
+        needs = "phone" if channel == "whatsapp" else "email"
+        raise field_error(
+            ["body", "notifications", "channel"], f"{channel} needs the volunteer's {needs}"
+        )
+
+
 def tagged(row: Row) -> Tagged[VolunteerRead]:
     """The profile of a volunteer row, with its ETag."""
-    return Tagged(VolunteerRead.model_validate(row), etag_for(row.id, row.version))
+    return Tagged(_read(row), etag_for(row.id, row.version))
 
 
 async def _ensure_contact_free(
@@ -66,8 +90,11 @@ async def register(tx: Tx, *, volunteer_in: VolunteerCreate) -> tuple[Tagged[Vol
     """A new volunteer and its access token (shown once; only the hash is kept)."""
     email = volunteer_in.email.lower() if volunteer_in.email else None
     await _ensure_contact_free(tx, email=email, phone=volunteer_in.phone)
+    choice = volunteer_in.notifications.model_dump() if volunteer_in.notifications else None
+    _check_notifications(choice, email, volunteer_in.phone)
     token = generate_token(VOLUNTEER_TOKEN_PREFIX)
     fields = volunteer_in.model_dump(exclude={"consent", "email"})
+    fields["notifications"] = choice
     volunteer_id = new_id("vol")
     now = utcnow()
     try:
@@ -120,6 +147,9 @@ async def update_volunteer(
         ]
     email = changes.get("email", volunteer.email)
     phone = changes.get("phone", volunteer.phone)
+    if "notifications" in changes and volunteer_in.notifications is not None:
+        changes["notifications"] = volunteer_in.notifications.model_dump()
+    _check_notifications(changes.get("notifications", volunteer.notifications), email, phone)
     if email is None and phone is None:
         raise ValidationFailed(
             "A volunteer keeps an e-mail address or a phone number.",
@@ -161,7 +191,7 @@ async def export(tx: Tx, *, volunteer_id: str) -> VolunteerExport:
     """Every personal datum held about the volunteer."""
     volunteer = await _row(tx, volunteer_id)
     return VolunteerExport(
-        profile=VolunteerRead.model_validate(volunteer),
+        profile=_read(volunteer),
         consent_at=volunteer.consent_at,
         memberships=[
             MembershipRead.model_validate(row)

@@ -1,5 +1,5 @@
-"""Messages to people, STOP per number or address, login codes, a sign-up's
-reconfirmation, and the event note that tells people a gig's time or place changed.
+"""Messages to people, STOP per number or address, login codes, a volunteer's choice of
+notifications, a sign-up's reconfirmation, and the event note that tells people a gig's time or place changed.
 
 The messages' cursor starts at the head of the event log: events from before this
 migration make no messages (nobody is told today about last month's sign-ups).
@@ -74,6 +74,8 @@ def upgrade() -> None:
     )  # fmt: skip
     with op.batch_alter_table("signups") as batch:
         batch.add_column(sa.Column("reconfirmed_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("volunteers") as batch:
+        batch.add_column(sa.Column("notifications", sa.JSON(), nullable=True))
     op.execute(
         "INSERT INTO dispatch_cursor (name, after_txid, after_seq) "
         "SELECT 'messages', COALESCE(MAX(txid), 0), COALESCE(MAX(seq), 0) FROM events"
@@ -82,6 +84,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM dispatch_cursor WHERE name = 'messages'")
+    with op.batch_alter_table("volunteers") as batch:
+        batch.drop_column("notifications")
     with op.batch_alter_table("signups") as batch:
         batch.drop_column("reconfirmed_at")
     op.drop_table("message_opt_outs")

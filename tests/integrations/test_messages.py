@@ -856,3 +856,34 @@ def test_quiet_hours_hold_what_can_wait(talking: Talking) -> None:
             assert stored is not None
         local_end = stored.next_attempt_at.astimezone(ZoneInfo("Europe/Amsterdam"))
         assert f"{local_end:%H:%M}" == f"{end:%H:%M}"
+
+
+def test_the_volunteers_choice_of_channel_and_reminders(talking: Talking) -> None:
+    with (
+        providing() as provider,
+        mailbox() as box,
+        talking(**cloud(provider), smtp_url=f"smtp://127.0.0.1:{box.port}",
+                mail_from="noreply@klusmakelaar.example.org", reminder_hours="720") as client,
+    ):  # fmt: skip
+        _, org = organization_with_key(client)
+        by_mail, by_mail_own = make_volunteer(
+            client, phone=phone(), email="post@example.org",
+            notifications={"channel": "email", "reminders": False},
+        )  # fmt: skip
+        assert by_mail["notifications"] == {"channel": "email", "reminders": False}
+        silent, silent_own = make_volunteer(client, phone=phone(),
+                                            notifications={"channel": "none"})  # fmt: skip
+        assert silent["notifications"] == {"channel": "none", "reminders": True}
+        default, _ = make_volunteer(client, phone=phone())
+        assert default["notifications"] == {"channel": "whatsapp", "reminders": True}
+        sign_up(client, make_gig(client, org), by_mail_own, volunteer_id=by_mail["id"])
+        sign_up(client, make_gig(client, org), silent_own, volunteer_id=silent["id"])
+        (mail,) = box.wait_for(1)
+        assert mail["To"] == "post@example.org"
+        time.sleep(1.5)
+        assert provider.texts() == []  # no WhatsApp, no reminder, nothing for the silent one
+        assert [m["kind"] for m in listed(client)] == ["signup_confirmed"]
+        no_phone = client.patch(f"/api/v1/volunteers/{by_mail['id']}", headers=by_mail_own,
+                                json={"notifications": {"channel": "whatsapp"}, "phone": None})  # fmt: skip
+        assert no_phone.status_code == 422
+        assert no_phone.json()["errors"][0]["loc"] == ["body", "notifications", "channel"]
