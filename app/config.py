@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     whatsapp_api_url: str | None = "https://graph.facebook.com/v21.0"
     whatsapp_access_token: str | None = None
     whatsapp_phone_number_id: str | None = None
+    # Outside the 24-hour window the Cloud API sends only approved templates: the one
+    # for a message kind is this prefix and the kind (`klusmakelaar_reminder`).
+    whatsapp_template_prefix: str = "klusmakelaar_"
     waha_url: str | None = None
     waha_api_key: str | None = None
     waha_session: str = "default"

@@ -1,6 +1,8 @@
 """The channels that carry messages to people, each a small adapter behind `Channel`.
 
-- `whatsapp`: the WhatsApp Cloud API (`POST {WHATSAPP_API_URL}/{PHONE_NUMBER_ID}/messages`).
+- `whatsapp`: the WhatsApp Cloud API (`POST {WHATSAPP_API_URL}/{PHONE_NUMBER_ID}/messages`):
+  text (a reminder with "Ik kom" / "Kan niet" reply buttons) to someone who wrote in the
+  last 24 hours, else the approved template of the message's kind.
 - `waha`: a WAHA server (`POST {WAHA_URL}/api/sendText`, `X-Api-Key`).
 - `email`: SMTP (`aiosmtplib`), plain text with a simple HTML part.
 
@@ -30,6 +32,11 @@ from app.integrations.message_texts import as_html, plain
 from app.integrations.message_vocabulary import Language
 
 _ANSWER_LIMIT: Final = 300
+#: A reminder's reply buttons: (the answer word it sends back, its title).
+REMINDER_BUTTONS: Final[dict[Language, list[tuple[str, str]]]] = {
+    "nl": [("ja", "Ik kom"), ("nee", "Kan niet")],
+    "en": [("yes", "I'm coming"), ("no", "Can't make it")],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,9 @@ class Outgoing:
     language: Language
     subject: str | None
     body: str
+    kind: str = ""
+    #: Whether the person wrote to us in the last 24 hours (WhatsApp's service window).
+    in_window: bool = False
 
 
 class SendFailed(Exception):
@@ -81,9 +91,39 @@ class CloudApi:
 
     name = "whatsapp"
 
-    def __init__(self, api_url: str, phone_number_id: str, access_token: str) -> None:
+    def __init__(
+        self, api_url: str, phone_number_id: str, access_token: str, template_prefix: str
+    ) -> None:
         self._url = f"{api_url}/{phone_number_id}/messages"
         self._token = access_token
+        self._template_prefix = template_prefix
+
+    def content(self, message: Outgoing) -> dict[str, object]:
+        """What to send: inside the 24-hour window a text (a reminder: with reply buttons);
+        outside it the approved template of the message's kind, the text as its one
+        parameter (templates allow no line breaks) and, for a reminder, the buttons'
+        answers."""
+        if message.in_window or message.kind in ("reply", "ack"):
+            if message.kind != "reminder":
+                return {"type": "text", "text": {"body": message.body, "preview_url": True}}
+            buttons = [{"type": "reply", "reply": {"id": word, "title": title}}
+                       for word, title in REMINDER_BUTTONS[message.language]]  # fmt: skip
+            interactive = {"type": "button", "body": {"text": message.body},
+                           "action": {"buttons": buttons}}  # fmt: skip
+            return {"type": "interactive", "interactive": interactive}
+        flat = " · ".join(line.strip() for line in message.body.splitlines() if line.strip())
+        components: list[dict[str, object]] = [
+            {"type": "body", "parameters": [{"type": "text", "text": flat}]}
+        ]
+        if message.kind == "reminder":
+            components += [
+                {"type": "button", "sub_type": "quick_reply", "index": str(index),
+                 "parameters": [{"type": "payload", "payload": word}]}
+                for index, (word, _) in enumerate(REMINDER_BUTTONS[message.language])
+            ]  # fmt: skip
+        return {"type": "template", "template": {
+            "name": f"{self._template_prefix}{message.kind}",
+            "language": {"code": message.language}, "components": components}}  # fmt: skip
 
     async def send(self, client: httpx.AsyncClient, message: Outgoing) -> str:
         answer = await client.post(
@@ -93,8 +133,7 @@ class CloudApi:
                 "messaging_product": "whatsapp",
                 "recipient_type": "individual",
                 "to": message.recipient.lstrip("+"),
-                "type": "text",
-                "text": {"body": message.body, "preview_url": True},
+                **self.content(message),
                 "biz_opaque_callback_data": message.id,
             },
         )
@@ -203,6 +242,7 @@ class Channels:
                 settings.whatsapp_api_url or "https://graph.facebook.com/v21.0",
                 settings.whatsapp_phone_number_id,
                 settings.whatsapp_access_token,
+                settings.whatsapp_template_prefix,
             )
         waha: Channel | None = None
         if settings.waha_url:

@@ -56,6 +56,19 @@ def _values(payload: Any) -> Iterator[dict[str, Any]]:
                 yield value
 
 
+def _button_answer(item: dict[str, Any], kind: str) -> str | None:
+    """The payload of a reply button (an interactive message's, or a template's quick
+    reply): our buttons carry the answer word ("ja", "nee")."""
+    if kind == "interactive":
+        interactive = item.get("interactive")
+        reply = interactive.get("button_reply") if isinstance(interactive, dict) else None
+        return plain_text(reply.get("id"), 40) if isinstance(reply, dict) else None
+    if kind == "button":
+        button = item.get("button")
+        return plain_text(button.get("payload"), 40) if isinstance(button, dict) else None
+    return None
+
+
 def _message(item: dict[str, Any]) -> InboundMessageIn | None:
     identifier = message_id(item.get("id"))
     if identifier is None:
@@ -64,6 +77,9 @@ def _message(item: dict[str, Any]) -> InboundMessageIn | None:
     kind = plain_text(item.get("type"), 20) or "unknown"
     text_part = item.get("text")
     text = plain_text(text_part.get("body")) if isinstance(text_part, dict) else None
+    answer = _button_answer(item, kind)
+    if answer is not None:  # a tap on "Ik kom" / "Kan niet": read as the word it stands for
+        kind, text = "text", answer
     ignore = None if kind == "text" and text else f"{kind} messages are not read as gigs"
     if kind == "text" and not text:
         ignore = "an empty message"

@@ -234,7 +234,8 @@ class Dispatcher:
         attempted_at = utcnow()
         channel = self._channels.by_name(item.channel)
         language: Language = "en" if item.language == "en" else "nl"
-        outgoing = Outgoing(item.id, item.recipient, language, item.subject, item.body)
+        outgoing = Outgoing(item.id, item.recipient, language, item.subject, item.body,
+                            item.kind, item.in_window)  # fmt: skip
         provider_id: str | None = None
         error: str | None = None
         retry = True

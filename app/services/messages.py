@@ -60,6 +60,7 @@ from app.models import (
     DispatchCursor,
     Event,
     Gig,
+    InboundMessage,
     Message,
     MessageOptOut,
     Signup,
@@ -469,6 +470,11 @@ class ClaimedMessage:
     body: str
     lease_until: datetime
     kind: str = ""
+    in_window: bool = False  # the person wrote to us in the last 24 hours (WhatsApp)
+
+
+#: WhatsApp's customer service window: within it, free-form messages; outside, templates.
+SERVICE_WINDOW: Final = timedelta(hours=24)
 
 
 @writes
@@ -524,9 +530,18 @@ async def claim(tx: Tx, *, now: datetime, limit: int) -> list[ClaimedMessage]:
         .values(status="sending", lease_until=now + LEASE, attempts=Message.attempts + 1),
         ids=[row.id for row in due],
     )
+    numbers = sorted({row.recipient for row in due if row.channel == "whatsapp" and row.recipient})
+    wrote = set()
+    if numbers:
+        wrote = set(await tx.scalars(
+            select(InboundMessage.sender).where(
+                InboundMessage.channel == "whatsapp", in_ids(InboundMessage.sender, "numbers"),
+                InboundMessage.received_at > bindparam("since", type_=UTCDateTime()))
+            .distinct(), numbers=numbers, since=now - SERVICE_WINDOW))  # fmt: skip
     return [
         ClaimedMessage(row.id, row.attempts + 1, row.channel, row.recipient or "",
-                       row.language, row.subject, row.body or "", now + LEASE, row.kind)
+                       row.language, row.subject, row.body or "", now + LEASE, row.kind,
+                       row.recipient in wrote)
         for row in due
     ]  # fmt: skip
 

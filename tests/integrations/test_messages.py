@@ -50,6 +50,17 @@ def phone() -> str:
     return f"06{next(_numbers)}"
 
 
+def text_of(attempt: Any) -> str:
+    """The text of a Cloud API request (text, interactive or template) or a WAHA one."""
+    body = attempt.body
+    if body.get("type") == "template":
+        return str(body["template"]["components"][0]["parameters"][0]["text"])
+    if body.get("type") == "interactive":
+        return str(body["interactive"]["body"]["text"])
+    text = body["text"]
+    return str(text["body"] if isinstance(text, dict) else text)
+
+
 @pytest.fixture
 def talking(settings: Settings, caplog: pytest.LogCaptureFixture) -> Iterator[Callable[..., Any]]:
     """``with talking(**settings) as client``: the app with its dispatcher running and
@@ -123,8 +134,12 @@ def test_a_sign_up_is_confirmed_over_the_cloud_api_in_dutch(talking: Talking) ->
         assert sent.path == "/1234567890/messages"
         assert sent.headers["authorization"] == "Bearer test-cloud-token"
         assert sent.body["to"] == "31" + number[1:]
-        assert sent.body["type"] == "text"
-        text = sent.body["text"]["body"]
+        # Anna never wrote to us: outside WhatsApp's 24-hour window, the kind's template.
+        assert sent.body["type"] == "template"
+        assert sent.body["template"]["name"] == "klusmakelaar_signup_confirmed"
+        assert sent.body["template"]["language"] == {"code": "nl"}
+        text = text_of(sent)
+        assert "\n" not in text  # a template parameter has no line breaks
         assert text.startswith("Dank je wel, Anna!")
         assert "*Boodschappen doen*" in text
         assert f"https://klusmakelaar.test/api/v1/gigs/{gig['id']}" in text
@@ -151,11 +166,11 @@ def test_english_speakers_get_english_and_the_waitlist_place(talking: Talking) -
         waiting = sign_up(client, gig, second_own, volunteer_id=second["id"], waitlist=True)
         assert waiting["status"] == "waitlisted"
         sent = provider.wait_for(2)
-        by_name = {a.body["text"]["body"].split(",")[1].split("!")[0].strip(): a for a in sent}
-        english = by_name["Chloe"].body["text"]["body"]
+        by_name = {text_of(a).split(",")[1].split("!")[0].strip(): a for a in sent}
+        english = text_of(by_name["Chloe"])
         assert english.startswith("Thank you, Chloe!")
         assert "waiting list (place 1)" in english
-        assert by_name["Bram"].body["text"]["body"].startswith("Dank je wel, Bram!")
+        assert text_of(by_name["Bram"]).startswith("Dank je wel, Bram!")
 
 
 def test_a_freed_place_goes_to_the_next_who_is_told(talking: Talking) -> None:
@@ -172,7 +187,7 @@ def test_a_freed_place_goes_to_the_next_who_is_told(talking: Talking) -> None:
         sent = provider.wait_for(3)
         promoted = sent[2].body
         assert promoted["to"] == "31" + second["phone"].removeprefix("+31")
-        assert promoted["text"]["body"].startswith("Dank je wel voor je geduld")
+        assert text_of(sent[2]).startswith("Dank je wel voor je geduld")
         wait_for_status(client, 3, "sent")
         kinds = sorted(m["kind"] for m in listed(client))
         # The one who cancelled is not told about their own cancellation.
@@ -207,12 +222,12 @@ def test_a_new_time_is_told_a_new_title_is_not_and_a_cancellation_is(talking: Ta
             "31" + v["phone"].removeprefix("+31") for v in (first, second)
         }
         new_time = f"{later.astimezone(ZoneInfo('Europe/Amsterdam')):%H:%M}"
-        assert all("is gewijzigd" in a.body["text"]["body"] for a in changed)
-        assert all(new_time in a.body["text"]["body"] for a in changed)
+        assert all("is gewijzigd" in text_of(a) for a in changed)
+        assert all(new_time in text_of(a) for a in changed)
         cancelled = client.post(f"/api/v1/gigs/{gig['id']}/cancel", headers=org)
         assert cancelled.status_code == 200
         told = provider.wait_for(6)[4:]
-        assert all("Helaas gaat *Nieuwe naam*" in a.body["text"]["body"] for a in told)
+        assert all("Helaas gaat *Nieuwe naam*" in text_of(a) for a in told)
         wait_for_status(client, 6, "sent")
         kinds = sorted(m["kind"] for m in listed(client))
         assert kinds.count("gig_changed") == 2  # the title change told nobody
@@ -238,7 +253,7 @@ def test_thanks_after_attendance_with_the_hours(talking: Talking) -> None:
             headers=org,
         )
         assert recorded.status_code == 200, recorded.text
-        thanks = provider.wait_for(2)[1].body["text"]["body"]
+        thanks = text_of(provider.wait_for(2)[1])
         assert thanks.startswith("Dank je wel")
         assert "2,5 uur" in thanks
         assert "*Koffie schenken*" in thanks
@@ -361,7 +376,7 @@ def test_a_chat_message_is_answered_on_its_channel(talking: Talking) -> None:
         (reply,) = provider.wait_for(1)
         assert reply.body["to"] == sender
         (inbound,) = inbound_messages(client)
-        assert reply.body["text"]["body"] == inbound["reply"]
+        assert text_of(reply) == inbound["reply"]
         (message,) = wait_for_status(client, 1, "sent", kind="reply")
         assert message["channel"] == "whatsapp"
 
@@ -450,12 +465,6 @@ def hours_before(gig: dict[str, Any], seconds_from_now: float) -> float:
     return (start - datetime.now(UTC)).total_seconds() / 3600 - seconds_from_now / 3600
 
 
-def text_of(attempt: Any) -> str:
-    """The text of a Cloud API or a WAHA request."""
-    text = attempt.body["text"]
-    return str(text["body"] if isinstance(text, dict) else text)
-
-
 def reminders_sent(provider: FakeProvider) -> list[Any]:
     return [a for a in provider.texts() if "herinnering" in text_of(a).lower()]
 
@@ -473,7 +482,7 @@ def test_one_reminder_at_its_moment(talking: Talking, settings: Settings) -> Non
             assert reminders_sent(provider) == []
             eventually(lambda: len(reminders_sent(provider)) == 1, timeout=15)
             (reminder,) = reminders_sent(provider)
-            text = reminder.body["text"]["body"]
+            text = text_of(reminder)
             assert text.startswith("Dank je wel dat je komt helpen, Gijs!")
             assert "*Voedselbank*" in text
             wait_for_status(client, 1, "sent", kind="reminder")
@@ -546,10 +555,7 @@ def test_a_restart_before_the_moment_still_sends_one_reminder(talking: Talking) 
 
             time.sleep(2)
         assert len(reminders_sent(provider)) == 1
-        assert (
-            len([a for a in provider.attempts if "herinnering" in a.body["text"]["body"].lower()])
-            == 1
-        )
+        assert len([a for a in provider.attempts if "herinnering" in text_of(a).lower()]) == 1
 
 
 def test_a_sign_up_after_the_moments_gets_one_reminder_at_once(talking: Talking) -> None:
@@ -610,10 +616,10 @@ def test_kan_niet_cancels_and_the_next_is_promoted_and_told(talking: Talking) ->
         eventually(lambda: client.get(f"/api/v1/signups/{signup['id']}", headers=own)
                    .json()["status"] == "cancelled")  # fmt: skip
         eventually(lambda: any(a.body["to"] == from_number(waiting)
-                               and "plek vrijgekomen" in a.body["text"]["body"]
+                               and "plek vrijgekomen" in text_of(a)
                                for a in provider.texts()))  # fmt: skip
         ack = [a for a in provider.texts() if a.body["to"] == from_number(volunteer)][-1]
-        assert ack.body["text"]["body"].startswith("Dank je wel dat je het laat weten, Hanna.")
+        assert text_of(ack).startswith("Dank je wel dat je het laat weten, Hanna.")
         (inbound,) = inbound_messages(client)
         assert inbound["status"] == "answered"
         (_message,) = wait_for_status(client, 1, "sent", kind="ack")
@@ -650,11 +656,11 @@ def test_an_answer_about_two_gigs_asks_which_and_a_number_picks(talking: Talking
         post_cloud(
             client, cloud_delivery([{"messages": [cloud_text(from_number(volunteer), "ja")]}])
         )
-        eventually(lambda: any("Over welke klus gaat het?" in a.body["text"]["body"]
+        eventually(lambda: any("Over welke klus gaat het?" in text_of(a)
                                for a in provider.texts()))  # fmt: skip
-        asked = next(a for a in provider.texts() if "Over welke" in a.body["text"]["body"])
-        assert "1. Eerste klus" in asked.body["text"]["body"]
-        assert "2. Tweede klus" in asked.body["text"]["body"]
+        asked = next(a for a in provider.texts() if "Over welke" in text_of(a))
+        assert "1. Eerste klus" in text_of(asked)
+        assert "2. Tweede klus" in text_of(asked)
         post_cloud(
             client, cloud_delivery([{"messages": [cloud_text(from_number(volunteer), "ja 2")]}])
         )
@@ -672,7 +678,7 @@ def test_stop_silences_everything_but_its_acknowledgement_and_start_resumes(
             client, cloud_delivery([{"messages": [cloud_text(from_number(volunteer), "STOP")]}])
         )
         eventually(lambda: len(provider.texts()) == 1)
-        assert "geen berichten meer" in provider.texts()[0].body["text"]["body"]
+        assert "geen berichten meer" in text_of(provider.texts()[0])
         sign_up(client, make_gig(client, org), own, volunteer_id=volunteer["id"])
         wait_for_status(client, 2, "suppressed")  # the confirmation and the reminder
         time.sleep(1.5)
@@ -699,7 +705,7 @@ def test_not_an_answer_is_read_as_a_gig_and_unknown_answers_are_told(talking: Ta
             client, cloud_delivery([{"messages": [cloud_text(from_number(volunteer), "nee")]}])
         )
         eventually(lambda: len(provider.texts()) == 1)
-        assert "geen herinnering" in provider.texts()[0].body["text"]["body"]
+        assert "geen herinnering" in text_of(provider.texts()[0])
         (inbound,) = inbound_messages(client)
         assert inbound["status"] == "answered"
 
@@ -887,3 +893,34 @@ def test_the_volunteers_choice_of_channel_and_reminders(talking: Talking) -> Non
                                 json={"notifications": {"channel": "whatsapp"}, "phone": None})  # fmt: skip
         assert no_phone.status_code == 422
         assert no_phone.json()["errors"][0]["loc"] == ["body", "notifications", "channel"]
+
+
+def test_reminders_have_buttons_in_the_window_and_a_template_outside_it(talking: Talking) -> None:
+    with providing() as provider, talking(**cloud(provider), reminder_hours="720") as client:
+        _, org = organization_with_key(client)
+        wrote, wrote_own = make_volunteer(client, phone=phone())
+        quiet, quiet_own = make_volunteer(client, phone=phone(), languages=["en"])
+        # One of them wrote to us today (a hello that is not an answer).
+        post_cloud(client, cloud_delivery([{"messages": [cloud_text(from_number(wrote), "hoi")]}]))
+        gig = make_gig(client, org)
+        signup = sign_up(client, gig, wrote_own, volunteer_id=wrote["id"])
+        sign_up(client, gig, quiet_own, volunteer_id=quiet["id"])
+        wait_for_status(client, 2, "sent", kind="reminder")
+        to = {a.body["to"]: a.body for a in provider.texts() if "eminder" in text_of(a)
+              or "herinnering" in text_of(a)}  # fmt: skip
+        buttons = to[from_number(wrote)]["interactive"]["action"]["buttons"]
+        assert [(b["reply"]["id"], b["reply"]["title"]) for b in buttons] == [
+            ("ja", "Ik kom"), ("nee", "Kan niet")]  # fmt: skip
+        template = to[from_number(quiet)]["template"]
+        assert template["name"] == "klusmakelaar_reminder"
+        assert template["language"] == {"code": "en"}
+        payloads = [c["parameters"][0]["payload"] for c in template["components"][1:]]
+        assert payloads == ["yes", "no"]
+        # A tap on "Kan niet" comes back as a button reply carrying "nee".
+        tap = {"from": from_number(wrote), "id": "wamid.tap.1", "type": "interactive",
+               "timestamp": str(int(time.time())),
+               "interactive": {"type": "button_reply",
+                               "button_reply": {"id": "nee", "title": "Kan niet"}}}  # fmt: skip
+        assert post_cloud(client, cloud_delivery([{"messages": [tap]}])).status_code == 200
+        eventually(lambda: client.get(f"/api/v1/signups/{signup['id']}", headers=wrote_own)
+                   .json()["status"] == "cancelled")  # fmt: skip
