@@ -9,8 +9,9 @@
 Every attempt carries the message's id as its key (`Idempotency-Key` and the Cloud API's
 `biz_opaque_callback_data`; WAHA's `Idempotency-Key`; the e-mail's `Message-ID`), the same
 on every retry, so a provider that saw an attempt whose answer got lost can recognise the
-retry. `send` returns the provider's id for the message, or raises `SendFailed`
-(`retry`: whether another attempt may succeed).
+retry. (Neither the Cloud API nor WAHA documents such a key: after a timeout whose first
+attempt did arrive, they may deliver the retry too.) `send` returns the provider's id for
+the message, or raises `SendFailed` (`retry`: whether another attempt may succeed).
 
 The providers' addresses come from the operator's configuration, not from callers, so
 the SSRF rules of `integrations.outbound` (for webhook URLs) do not apply to them.
@@ -194,7 +195,7 @@ class Smtp:
         mail = EmailMessage()
         mail["From"] = self._sender
         mail["To"] = message.recipient
-        mail["Subject"] = message.subject or "Klusmakelaar"
+        mail["Subject"] = " ".join((message.subject or "Klusmakelaar").split())  # one line
         mail["Date"] = formatdate(localtime=False)
         domain = self._sender.rsplit("@", 1)[-1].rstrip(">") or "klusmakelaar"
         message_id = f"<{message.id}@{domain}>"
@@ -212,10 +213,8 @@ class Smtp:
                 use_tls=self._implicit_tls,
                 timeout=self._timeout,
             )
-        except aiosmtplib.SMTPRecipientsRefused as refused:
-            raise SendFailed(
-                f"the mail server refused the address: {refused}", retry=False
-            ) from None
+        except aiosmtplib.SMTPRecipientsRefused:
+            raise SendFailed("the mail server refused the address", retry=False) from None
         except aiosmtplib.SMTPResponseException as error:
             retry = not 500 <= error.code < 600
             raise SendFailed(f"the mail server answered {error.code}: {error.message}"[:300],

@@ -251,6 +251,9 @@ class Dispatcher:
                 error = f"no answer within {self._channels.timeout:g} s"
             except (httpx.HTTPError, OSError) as failure:
                 error = f"{type(failure).__name__}: {failure}"[:300]
+            except Exception as failure:  # a message that cannot be built: not retried
+                logger.warning("message %s could not be sent: %r", item.id, failure)
+                error, retry = f"could not be sent: {type(failure).__name__}", False
         self._sent.append(messages.Sent(item, attempted_at, provider_id, error, retry))
 
     async def _record(self) -> None:

@@ -26,6 +26,9 @@ MAX_TRIES: Final = 5
 #: Codes sent to one contact per `CONTACT_PERIOD` seconds (more: the same answer, no code).
 CONTACT_LIMIT: Final = 3
 CONTACT_PERIOD: Final = 15 * 60
+#: Exchanges tried per volunteer per day, over all their codes.
+TRIES_PER_DAY: Final = 12
+TRIES_PERIOD: Final = 24 * 3600
 
 
 def contact_key(email: str | None, phone: str | None) -> str:
@@ -77,6 +80,12 @@ async def exchange(
     and committed: the caller answers 401)."""
     volunteer = await _volunteer(tx, email, phone, lock=True)
     if volunteer is None:
+        return None
+    # Tries per volunteer per day, whatever the codes: new codes do not buy new guesses.
+    tried = await rate_limits.count(
+        tx, key=f"login-tries:{volunteer.id}", period_seconds=TRIES_PERIOD, now=time.time()
+    )
+    if tried > TRIES_PER_DAY:
         return None
     stored = await tx.row(
         select(LoginCode).where(LoginCode.volunteer_id == volunteer.id).with_for_update()

@@ -337,7 +337,8 @@ def _send_at(plan: _Plan, now: datetime, quiet: Window | None) -> datetime:
     end (unless it cannot wait: see `_NEVER_HELD`, and a gig that starts before then)."""
     due = plan.due or now
     held = None if plan.kind in _NEVER_HELD else quiet_until(due, quiet)
-    if held is None or (plan.gig_starts_at is not None and plan.gig_starts_at <= held):
+    starts = plan.gig_starts_at
+    if held is None or (starts is not None and due < starts <= held):
         return due
     return held
 
@@ -367,6 +368,7 @@ async def _make(
             "subject": plan.subject, "body": plan.body, "status": plan.status, "attempts": 0,
             "next_attempt_at": _send_at(plan, now, quiet), "created_at": now,
             "sent_at": now if plan.status == "sent" else None,
+            "error": "no channel for this contact" if plan.status == "failed" else None,
         }  # fmt: skip
         rows.append(row)
         if plan.status == "sent":  # the bridge's reply, in its answer already
@@ -439,12 +441,17 @@ async def record_login_code(
     channel, recipient = channels.for_person(phone, email)
     language = language_of(volunteer.languages)
     text = render_login_code(language, code=code, minutes=minutes)
+    # Never handed to bridges (an integration key would read the code): without a channel
+    # for the contact, the request is recorded as failed, without its text.
+    unsendable = channel == "none"
     await _make(
         tx,
         [_Plan(key=f"login_code:{new_id('code')}", kind="login_code", channel=channel,
                recipient=recipient, volunteer_id=volunteer.id, association_id=None,
                organization_id=None, gig_id=None, signup_id=None, language=language,
-               subject=text.subject, body=text.body)],
+               subject=None if unsendable else text.subject,
+               body="" if unsendable else text.body,
+               status="failed" if unsendable else "queued")],
         now=now,
     )  # fmt: skip
 
@@ -483,34 +490,15 @@ async def claim(tx: Tx, *, now: datetime, limit: int) -> list[ClaimedMessage]:
     due = await tx.rows(
         select(Message.id, Message.attempts, Message.channel, Message.recipient,
                Message.language, Message.subject, Message.body, Message.kind,
-               Message.signup_id, Message.gig_id, Message.created_at, Message.status)
+               Message.signup_id, Message.gig_id, Message.created_at, Message.status,
+               Message.key, Message.volunteer_id)
         .where(_DUE)
         .order_by(Message.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True),
         now=now,
     )  # fmt: skip
-    reminded = [row.signup_id for row in due if row.kind == "reminder"]
-    if reminded:
-        # A sign-up cancelled a moment ago (its reminders not yet dropped): not reminded.
-        confirmed = set(await tx.scalars(
-            select(Signup.id).where(in_ids(Signup.id, "ids"), Signup.status == "confirmed"),
-            ids=sorted(set(reminded))))  # fmt: skip
-        late = [row.id for row in due if row.kind == "reminder"
-                and row.signup_id not in confirmed]  # fmt: skip
-        if late:
-            await tx.run(update(Message).where(in_ids(Message.id, "ids"))
-                         .values(status="suppressed", lease_until=None), ids=late)  # fmt: skip
-            due = [row for row in due if row.id not in late]
-    silenced = set(await tx.scalars(
-        select(MessageOptOut.address).where(in_ids(MessageOptOut.address, "addresses")),
-        addresses=sorted({row.recipient for row in due if row.recipient})))  # fmt: skip
-    quiet = [row.id for row in due if row.recipient in silenced and row.kind != "ack"]
-    if quiet:  # STOP: nothing more, but the acknowledgement of the STOP itself
-        await tx.run(update(Message).where(in_ids(Message.id, "ids"))
-                     .values(status="suppressed", lease_until=None,
-                             error="the person sent STOP"), ids=quiet)  # fmt: skip
-        due = [row for row in due if row.id not in quiet]
+    due = await _screen(tx, due)
     unsent = [row for row in due if row.channel == "none"]
     if unsent:
         # No channel for these people: handed to bridges now that they are due.
@@ -544,6 +532,83 @@ async def claim(tx: Tx, *, now: datetime, limit: int) -> list[ClaimedMessage]:
                        row.recipient in wrote)
         for row in due
     ]  # fmt: skip
+
+
+_SUPPRESS = (
+    update(Message)
+    .where(Message.id == bindparam("message_id"))
+    .values(status="suppressed", lease_until=None, error=bindparam("why"))
+)
+_READDRESS = (
+    update(Message)
+    .where(Message.id == bindparam("message_id"))
+    .values(recipient=bindparam("new_recipient"))
+)
+
+
+async def _screen(tx: Tx, due: list[Row]) -> list[Row]:
+    """The due messages that are still to go, as things are now: a reminder only for a
+    sign-up still confirmed, at the gig's current time (its key's sequence); nothing to a
+    volunteer who chose no messages (or no reminders) or to an address that sent STOP
+    (but the acknowledgement of the STOP); to the volunteer's current contact. The
+    others become `suppressed` (a login code's text blanked)."""
+    dropped: dict[str, str] = {}
+    reminders = [row for row in due if row.kind == "reminder"]
+    if reminders:
+        current = {row.id: row for row in await tx.rows(
+            select(Signup.id, Signup.status, Gig.sequence).join(Gig, Gig.id == Signup.gig_id)
+            .where(in_ids(Signup.id, "ids")),
+            ids=sorted({row.signup_id for row in reminders if row.signup_id}))}  # fmt: skip
+        for row in reminders:
+            now_is = current.get(row.signup_id)
+            if (now_is is None or now_is.status != "confirmed"
+                    or row.key.rsplit(":", 1)[-1] != str(now_is.sequence)):  # fmt: skip
+                dropped[row.id] = "the sign-up was cancelled or the gig moved"
+    people = {row.id: row for row in await tx.rows(
+        select(Volunteer.id, Volunteer.phone, Volunteer.email, Volunteer.notifications)
+        .where(in_ids(Volunteer.id, "ids")),
+        ids=sorted({row.volunteer_id for row in due if row.volunteer_id}))}  # fmt: skip
+    readdressed: dict[str, str] = {}
+    for row in due:
+        if row.id in dropped or row.volunteer_id is None or row.kind == "login_code":
+            continue
+        person = people.get(row.volunteer_id)
+        wanted = (person.notifications or {}) if person is not None else {}
+        if (
+            person is None
+            or wanted.get("channel") == "none"
+            or (row.kind == "reminder" and wanted.get("reminders") is False)
+        ):
+            dropped[row.id] = "the volunteer chose not to get it"
+            continue
+        contact = {"email": person.email, "whatsapp": person.phone, "waha": person.phone}.get(
+            row.channel, row.recipient
+        )
+        if contact is None:
+            dropped[row.id] = "no contact for this channel any more"
+        elif contact != row.recipient:
+            readdressed[row.id] = contact
+    addresses = {readdressed.get(row.id, row.recipient) for row in due} - {None}
+    silenced = set(await tx.scalars(
+        select(MessageOptOut.address).where(in_ids(MessageOptOut.address, "addresses")),
+        addresses=sorted(addresses)))  # fmt: skip
+    for row in due:
+        if row.kind != "ack" and readdressed.get(row.id, row.recipient) in silenced:
+            dropped.setdefault(row.id, "the person sent STOP")
+    if dropped:
+        await tx.run_many(_SUPPRESS, [{"message_id": key, "why": why}
+                                      for key, why in dropped.items()])  # fmt: skip
+        codes = [row.id for row in due if row.id in dropped and row.kind == "login_code"]
+        if codes:
+            await tx.run(update(Message).where(in_ids(Message.id, "ids"))
+                         .values(body=None, subject=None), ids=codes)  # fmt: skip
+    kept = [row for row in due if row.id not in dropped]
+    moved = [{"message_id": key, "new_recipient": to} for key, to in readdressed.items()
+             if key not in dropped]  # fmt: skip
+    if moved:
+        await tx.run_many(_READDRESS, moved)
+    return [row._replace(recipient=readdressed[row.id]) if row.id in readdressed else row
+            for row in kept]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -672,6 +737,7 @@ def erase_volunteer(tx: Tx, volunteer_id: str, phone: str | None) -> None:
     theirs = Message.volunteer_id == volunteer_id
     if phone is not None:
         theirs = or_(theirs, Message.recipient == phone)
+        tx.defer(delete(MessageOptOut).where(MessageOptOut.address == phone))
     tx.defer(
         update(Event)
         .where(Event.type == "message.outgoing",
@@ -681,7 +747,8 @@ def erase_volunteer(tx: Tx, volunteer_id: str, phone: str | None) -> None:
     tx.defer(
         update(Message)
         .where(theirs)
-        .values(recipient=None, body=None, subject=None, volunteer_id=None,
+        .values(recipient=None, body=None, subject=None, volunteer_id=None, error=None,
+                provider_id=None,
                 status=case((Message.status.in_(("queued", "sending")), "suppressed"),
                             else_=Message.status))
     )  # fmt: skip

@@ -236,9 +236,16 @@ async def erase(tx: Tx, *, volunteer_id: str) -> None:
             delete(RateLimitCounter).where(RateLimitCounter.key == f"whatsapp:{volunteer.phone}")
         )
     messages.erase_volunteer(tx, volunteer.id, volunteer.phone)
-    tx.defer(delete(RateLimitCounter).where(RateLimitCounter.key.in_(
-        [login_codes.contact_key(volunteer.email, None),
-         login_codes.contact_key(None, volunteer.phone)])))  # fmt: skip
+    counters = [
+        login_codes.contact_key(volunteer.email, None),
+        login_codes.contact_key(None, volunteer.phone),
+        f"login-tries:{volunteer.id}",
+    ]
+    tx.defer(delete(RateLimitCounter).where(RateLimitCounter.key.in_(counters)))
+    if volunteer.phone is not None:  # WAHA's delivery reports name the chat: the number
+        tx.defer(delete(InboundMessage).where(
+            InboundMessage.message_type == "status",
+            InboundMessage.message_id.contains(volunteer.phone.lstrip("+") + "@c.us")))  # fmt: skip
     tx.defer(delete(IdempotencyRecord).where(IdempotencyRecord.subject == volunteer.id))
     tx.defer(delete(AssociationMember).where(AssociationMember.volunteer_id == volunteer.id))
     tx.defer(delete(Volunteer).where(Volunteer.id == volunteer.id))

@@ -1,5 +1,6 @@
 """Messages to people, STOP per number or address, login codes, a volunteer's choice of
-notifications, a sign-up's reconfirmation, and the event note that tells people a gig's time or place changed.
+notifications, a sign-up's reconfirmation, and the event note that tells people a gig's
+time or place changed.
 
 The messages' cursor starts at the head of the event log: events from before this
 migration make no messages (nobody is told today about last month's sign-ups).

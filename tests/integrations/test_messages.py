@@ -924,3 +924,63 @@ def test_reminders_have_buttons_in_the_window_and_a_template_outside_it(talking:
         assert post_cloud(client, cloud_delivery([{"messages": [tap]}])).status_code == 200
         eventually(lambda: client.get(f"/api/v1/signups/{signup['id']}", headers=wrote_own)
                    .json()["status"] == "cancelled")  # fmt: skip
+
+
+def test_a_login_code_is_never_handed_to_bridges(talking: Talking) -> None:
+    with talking() as client:  # no channel at all
+        number = phone()
+        make_volunteer(client, phone=number)
+        assert (
+            client.post("/api/v1/volunteers/login-codes", json={"phone": number}).status_code == 202
+        )
+        (message,) = listed(client, kind="login_code")
+        assert (message["status"], message["error"]) == ("failed", "no channel for this contact")
+        integration = bearer(make_key(client, "integration"))
+        time.sleep(1.5)
+        found = client.get("/api/v1/events", params={"type": "message.outgoing"},
+                           headers=integration).json()["items"]  # fmt: skip
+        assert found == []
+        with db_session(client.app) as session:  # type: ignore[arg-type]
+            stored = session.get(Message, message["id"])
+            assert stored is not None
+            assert not stored.body
+
+
+def test_a_queued_reminder_follows_the_volunteers_later_choice_and_number(
+    talking: Talking,
+) -> None:
+    with providing() as provider:
+        with talking() as setup:
+            _, org = organization_with_key(setup)
+            first_gig, second_gig = make_gig(setup, org), make_gig(setup, org, capacity=9)
+            moved, moved_own = make_volunteer(setup, phone=phone())
+            opted, opted_own = make_volunteer(setup, phone=phone())
+        soon = hours_before(first_gig, 4)
+        with talking(**cloud(provider), reminder_hours=f"{soon:.6f}") as client:
+            sign_up(client, first_gig, moved_own, volunteer_id=moved["id"])
+            sign_up(client, second_gig, opted_own, volunteer_id=opted["id"])
+            wait_for_status(client, 2, "queued", kind="reminder")
+            new_number = phone()
+            changed = client.patch(f"/api/v1/volunteers/{moved['id']}", headers=moved_own,
+                                   json={"phone": new_number})  # fmt: skip
+            assert changed.status_code == 200, changed.text
+            off = client.patch(f"/api/v1/volunteers/{opted['id']}", headers=opted_own,
+                               json={"notifications": {"channel": "whatsapp", "reminders": False}})  # fmt: skip
+            assert off.status_code == 200, off.text
+            eventually(lambda: len(reminders_sent(provider)) == 1, timeout=15)
+            (reminder,) = reminders_sent(provider)
+            assert reminder.body["to"] == "31" + new_number[1:]
+            (suppressed,) = listed(client, kind="reminder", status="suppressed")
+            assert suppressed["error"] == "the volunteer chose not to get it"
+
+
+def test_a_title_with_a_line_break_still_makes_one_subject(talking: Talking) -> None:
+    with mailbox() as box, talking(smtp_url=f"smtp://127.0.0.1:{box.port}",
+                                   mail_from="noreply@klusmakelaar.example.org") as client:  # fmt: skip
+        _, org = organization_with_key(client)
+        gig = make_gig(client, org, title="Eerste regel\nTweede regel")
+        volunteer, own = make_volunteer(client, email="regels@example.org")
+        sign_up(client, gig, own, volunteer_id=volunteer["id"])
+        (mail,) = box.wait_for(1)
+        assert "\n" not in mail["Subject"]
+        wait_for_status(client, 1, "sent")
