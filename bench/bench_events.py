@@ -4,7 +4,9 @@
 gig of capacity 10,000 receiving 11,000 sign-ups; (b) 1,000 gigs of capacity 5
 receiving 6,000), with events on (the app as it is) and with the outbox write removed
 (`bench/no_outbox.py`), in alternating rounds on fresh databases, next to `/healthz` of
-the same server. The goal: events cost under 10 %, and at least 500 sign-ups/s.
+the same server. The goal: events cost under 10 %, and at least 500 sign-ups/s. By default each server
+runs its dispatcher, which also makes the messages to people from the events (in the
+same process, on the same CPU); `--no-dispatcher` measures the events' write alone.
 
 (2) Delivery latency: sign-ups at a steady ``--rate`` per second for ``--seconds``, each
 event (`signup.confirmed`) delivered by the app's own dispatcher to a receiver on
@@ -54,12 +56,14 @@ NO_OUTBOX = "bench.no_outbox:create_app"
 ON = "app.main:create_app"
 
 
-def cost_round(server: str, factory: str, scale: float) -> tuple[float, float, float]:
+def cost_round(
+    server: str, factory: str, scale: float, env: dict[str, str] | None = None
+) -> tuple[float, float, float]:
     """(healthz req/s, (a) sign-ups/s, (b) sign-ups/s) of one server on a fresh database."""
     big_capacity, small_gigs = int(10_000 * scale), int(1_000 * scale)
     with scratch_postgres(server) as url:
         ids, tokens, big, small = seed(url, int(11_000 * scale), big_capacity, small_gigs)
-        with running_server(url, factory=factory) as base:
+        with running_server(url, factory=factory, env=env) as base:
             healthz = run_wrk(base, "/healthz", seconds=5).requests_per_second
             one_gig = [(ids[i], tokens[i], big) for i in range(int(11_000 * scale))]
             a = scenario(f"(a) 1 gig, capacity {big_capacity}", base, url, one_gig, [big])
@@ -68,13 +72,14 @@ def cost_round(server: str, factory: str, scale: float) -> tuple[float, float, f
     return healthz, a, b
 
 
-def outbox_cost(server: str, rounds: int, scale: float) -> None:
+def outbox_cost(server: str, rounds: int, scale: float, env: dict[str, str] | None) -> None:
     results: dict[str, list[tuple[float, float, float]]] = {"on": [], "off": []}
     for round_number in range(rounds):
         order = ("on", "off") if round_number % 2 == 0 else ("off", "on")
         for which in order:
             print(f"round {round_number + 1}, events {which}:")
-            results[which].append(cost_round(server, ON if which == "on" else NO_OUTBOX, scale))
+            factory = ON if which == "on" else NO_OUTBOX
+            results[which].append(cost_round(server, factory, scale, env))
     print(f"\nPostgreSQL sign-ups/s, median of {rounds} rounds (healthz of the same servers):")
     medians = {}
     for which in ("off", "on"):
@@ -205,11 +210,19 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--skip-cost", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument(
+        "--no-dispatcher",
+        action="store_true",
+        help="cost: servers without their dispatcher (KLUSMAKELAAR_DISPATCHER=false), as when "
+        "`klusmakelaar dispatch` runs elsewhere: the events' write alone, without the "
+        "messages and deliveries made from them",
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {(os.cpu_count() or 1) - 1})  # the load generator's CPU
     if not args.skip_cost:
-        outbox_cost(args.postgres, args.rounds, args.scale)
+        env = {"KLUSMAKELAAR_DISPATCHER": "false"} if args.no_dispatcher else None
+        outbox_cost(args.postgres, args.rounds, args.scale, env)
     if not args.skip_latency:
         delivery_latency(args.postgres, args.rate, args.seconds)
 

@@ -29,6 +29,7 @@ PostgreSQL) for `LEASE`, sent with the message's id as the provider's key, and m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections.abc import Sequence
@@ -356,10 +357,23 @@ async def _make(
         )
     )
     rows = []
+    # Without a channel and due now: handed to bridges at once (no claim needed), unless
+    # the address sent STOP.
+    at_once = {plan.key for plan in plans if plan.channel == "none" and plan.status == "queued"
+               and _send_at(plan, now, quiet) <= now}  # fmt: skip
+    silenced: set[str] = set()
+    if at_once:
+        to = sorted({plan.recipient for plan in plans if plan.key in at_once and plan.recipient})
+        silenced = set(await tx.scalars(
+            select(MessageOptOut.address).where(in_ids(MessageOptOut.address, "addresses")),
+            addresses=to))  # fmt: skip
     for plan in plans:
         if plan.key in taken:
             continue
         taken.add(plan.key)
+        if plan.key in at_once:
+            status = "suppressed" if plan.recipient in silenced else "not_sent"
+            plan = dataclasses.replace(plan, status=status)
         row = {
             "id": new_id("out"), "key": plan.key, "kind": plan.kind, "channel": plan.channel,
             "recipient": plan.recipient, "volunteer_id": plan.volunteer_id,
@@ -371,7 +385,7 @@ async def _make(
             "error": "no channel for this contact" if plan.status == "failed" else None,
         }  # fmt: skip
         rows.append(row)
-        if plan.status == "sent":  # the bridge's reply, in its answer already
+        if plan.status in ("sent", "not_sent"):  # the bridge's reply, or one for bridges
             # The event's id follows from the message's, so erasure finds it.
             event_id = _event_id(str(row["id"]))
             events.record(tx, "message.outgoing", outgoing_json(row), event_id=event_id)
