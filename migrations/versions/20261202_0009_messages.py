@@ -84,13 +84,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch copy of the table on SQLite
+    # would drop the row-version triggers of migration 0007 with it.
     op.execute("DELETE FROM dispatch_cursor WHERE name = 'messages'")
-    with op.batch_alter_table("volunteers") as batch:
-        batch.drop_column("notifications")
-    with op.batch_alter_table("signups") as batch:
-        batch.drop_column("reconfirmed_at")
+    op.drop_column("volunteers", "notifications")
+    op.drop_column("signups", "reconfirmed_at")
     op.drop_table("message_opt_outs")
     op.drop_table("login_codes")
     op.drop_table("messages")
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("note")
+    op.drop_column("events", "note")
