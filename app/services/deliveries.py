@@ -24,7 +24,7 @@ from typing import Final
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 
 from app.db import Query, Row, Tx, in_ids, reads, writes
-from app.models import ApiKey, DispatchCursor, Event, Webhook, WebhookAttempt, WebhookDelivery
+from app.models import ApiKey, Event, Webhook, WebhookAttempt, WebhookDelivery
 from app.models.base import UTCDateTime
 from app.services import events
 
@@ -43,11 +43,6 @@ def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=base * (rng or random).uniform(1 - JITTER, 1 + JITTER))
 
 
-_LOCK_CURSOR = (
-    select(DispatchCursor.after_txid, DispatchCursor.after_seq)
-    .where(DispatchCursor.name == _CURSOR)
-    .with_for_update(skip_locked=True)
-)
 _SUBSCRIBERS = (
     select(Webhook.id, Webhook.event_types, Webhook.owner_role, Webhook.created_at)
     .outerjoin(ApiKey, ApiKey.id == Webhook.owner_key_id)
@@ -69,11 +64,6 @@ _DUE = or_(
 )
 
 
-_CURSOR_NOW = select(DispatchCursor.after_txid, DispatchCursor.after_seq).where(
-    DispatchCursor.name == _CURSOR
-)
-
-
 @reads
 async def waiting(tx: Tx, *, now: datetime) -> tuple[bool, bool]:
     """(events to hand out, deliveries due): looked at without a lock or a write, so an
@@ -83,30 +73,16 @@ async def waiting(tx: Tx, *, now: datetime) -> tuple[bool, bool]:
         # Nobody to hand out to: the cursor waits (a subscription gets only events from
         # its creation on, so the events it passes over then are none of its).
         return False, due is not None
-    cursor = await tx.row(_CURSOR_NOW)
-    position = (cursor.after_txid, cursor.after_seq) if cursor is not None else events.START
-    new = await tx.scalar(select(Event.seq).where(events.after(position)).limit(1))
-    return new is not None, due is not None
+    return await events.new_since(tx, _CURSOR), due is not None
 
 
 @writes
 async def hand_out(tx: Tx, *, now: datetime) -> int:
     """Give the next events to the subscriptions that want them; how many events (0 also
     when another process is doing it)."""
-    cursor = await tx.row(_LOCK_CURSOR)
-    if cursor is None:
-        # The first time (the row is missing), or another process holds it: a no-op insert
-        # decides which, without waiting.
-        made = await tx.run(
-            tx.insert(DispatchCursor)
-            .values(name=_CURSOR, after_txid=0, after_seq=0)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-        if not made:
-            return 0
-        position: events.Position = events.START
-    else:
-        position = (cursor.after_txid, cursor.after_seq)
+    position = await events.take_place(tx, _CURSOR)
+    if position is None:
+        return 0
     batch = await tx.rows(
         select(Event.seq, Event.txid, Event.id, Event.type, Event.audience, Event.created_at)
         .where(events.after(position))
@@ -130,12 +106,7 @@ async def hand_out(tx: Tx, *, now: datetime) -> int:
             ),
             rows,
         )
-    last = batch[-1]
-    await tx.run(
-        update(DispatchCursor)
-        .where(DispatchCursor.name == _CURSOR)
-        .values(after_txid=last.txid, after_seq=last.seq)
-    )
+    await events.move_place(tx, _CURSOR, batch[-1])
     return len(batch)
 
 

@@ -35,9 +35,9 @@ from app.integrations.channels import NO_CHANNELS, Channels, Outgoing, SendFaile
 from app.integrations.message_vocabulary import Language
 from app.integrations.quiet_hours import Window
 from app.models.base import utcnow
-from app.services import deliveries, messages
+from app.services import deliveries, message_sending, messages
 from app.services.deliveries import Claimed
-from app.services.messages import ClaimedMessage
+from app.services.message_sending import ClaimedMessage
 
 logger = logging.getLogger("klusmakelaar.dispatcher")
 
@@ -113,7 +113,7 @@ class Dispatcher:
         self._public_base_url = public_base_url
         self._sending: set[asyncio.Task[None]] = set()
         #: Messages attempted and not yet recorded.
-        self._sent: list[messages.Sent] = []
+        self._sent: list[message_sending.Sent] = []
         self._provider_client: httpx.AsyncClient | None = None
         self._allow_insecure = allow_insecure
         self._retention = retention
@@ -189,7 +189,7 @@ class Dispatcher:
     async def _messages_once(self) -> int:
         """Messages: attempts recorded, new events turned into messages, due ones sent."""
         await self._record_messages()
-        new, due = await messages.waiting(self._database, now=utcnow())
+        new, due = await message_sending.waiting(self._database, now=utcnow())
         if new:
             while await messages.hand_out(
                 self._database, now=utcnow(), channels=self._channels,
@@ -201,7 +201,7 @@ class Dispatcher:
         room = MAX_MESSAGES_IN_FLIGHT - len(self._sending)
         if not (due and room):
             return 0
-        claimed = await messages.claim(self._database, now=utcnow(), limit=room)
+        claimed = await message_sending.claim(self._database, now=utcnow(), limit=room)
         for item in claimed:
             task = asyncio.get_running_loop().create_task(self._send(item))
             self._sending.add(task)
@@ -214,7 +214,7 @@ class Dispatcher:
         if not finished:
             return
         try:
-            outcomes = await messages.record_sends(self._database, results=finished)
+            outcomes = await message_sending.record_sends(self._database, results=finished)
         except Exception:
             now = utcnow()
             self._sent = [sent for sent in finished if sent.claimed.lease_until > now] + self._sent
@@ -254,7 +254,7 @@ class Dispatcher:
             except Exception as failure:  # a message that cannot be built: not retried
                 logger.warning("message %s could not be sent: %r", item.id, failure)
                 error, retry = f"could not be sent: {type(failure).__name__}", False
-        self._sent.append(messages.Sent(item, attempted_at, provider_id, error, retry))
+        self._sent.append(message_sending.Sent(item, attempted_at, provider_id, error, retry))
 
     async def _record(self) -> None:
         """Write down what the finished attempts came to, all in one transaction. Should it

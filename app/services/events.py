@@ -33,13 +33,14 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
 
 from app.auth import Principal
 from app.db import Query, Row, Tx, in_ids, reads
 from app.db.transaction_order import current_txid, settled_txid
 from app.errors import InvalidCursor
-from app.models import Event, Gig, Signup
+from app.models import DispatchCursor, Event, Gig, Signup
 from app.models.base import UTCDateTime, new_id, utcnow
 from app.pagination import decode_cursor, encode_cursor
 from app.schemas.common import rfc3339
@@ -184,6 +185,49 @@ def after(position: Position) -> Any:
     return and_(
         or_(Event.txid > txid, and_(Event.txid == txid, Event.seq > seq)),
         Event.txid < settled_txid(),
+    )
+
+
+# Followers of the log (webhook hand-out, messages) keep their place in `dispatch_cursor`,
+# one row per name, moved in the transaction that acts on the events it passes.
+
+
+async def new_since(tx: Tx, follower: str) -> bool:
+    """Whether the log has events past ``follower``'s place (read without a lock)."""
+    cursor = await tx.row(
+        select(DispatchCursor.after_txid, DispatchCursor.after_seq).where(
+            DispatchCursor.name == follower
+        )
+    )
+    position = (cursor.after_txid, cursor.after_seq) if cursor is not None else START
+    return await tx.scalar(select(Event.seq).where(after(position)).limit(1)) is not None
+
+
+async def take_place(tx: Tx, follower: str) -> Position | None:
+    """``follower``'s place, locked until the transaction ends; None when another process
+    holds it. A missing row is made at the start (a no-op insert decides, without waiting,
+    whether another process is making it)."""
+    cursor = await tx.row(
+        select(DispatchCursor.after_txid, DispatchCursor.after_seq)
+        .where(DispatchCursor.name == follower)
+        .with_for_update(skip_locked=True)
+    )
+    if cursor is not None:
+        return cursor.after_txid, cursor.after_seq
+    made = await tx.run(
+        tx.insert(DispatchCursor)
+        .values(name=follower, after_txid=0, after_seq=0)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    return START if made else None
+
+
+async def move_place(tx: Tx, follower: str, last: Row) -> None:
+    """Move ``follower`` past the event ``last`` (it has `txid` and `seq`)."""
+    await tx.run(
+        update(DispatchCursor)
+        .where(DispatchCursor.name == follower)
+        .values(after_txid=last.txid, after_seq=last.seq)
     )
 
 

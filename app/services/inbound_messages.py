@@ -29,7 +29,7 @@ from app.models.base import new_id, utcnow
 from app.pagination import decode_cursor, split_page
 from app.schemas.common import normalize_postcode
 from app.schemas.gig import GigCreate, GigLocation
-from app.services import answers, gigs, messages, rate_limits
+from app.services import answers, gigs, message_sending, messages, rate_limits
 
 # Per sender, across channels. Over the limit, webhook messages are recorded as ignored
 # (still 200, so the sender's platform does not retry for ever); the bridge gets a 429.
@@ -269,7 +269,7 @@ async def receive(
     message = await tx.one(_MESSAGE, id=inserted)
     handling = _Handling()
     if message_in.about is not None and message_in.delivery_status is not None:
-        await messages.provider_status(tx, channel=message_in.channel,
+        await message_sending.provider_status(tx, channel=message_in.channel,
                                        provider_id=message_in.about,
                                        status=message_in.delivery_status)  # fmt: skip
     if message_in.ignore_reason is not None:
