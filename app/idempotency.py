@@ -1,12 +1,19 @@
 """The Idempotency-Key mechanism for every POST under /api/v1.
 
 The first request with a key claims it by inserting a row (unique per caller and key)
-in its own short transaction, runs, and stores its response when that response is a
-2xx; any other outcome releases the key so that the client can retry. A later request
-with the same key replays the stored status, body and Location; the same key with a
-different method, path or body is 422; a retry while the first still runs is 409.
-The caller is a hash of the Authorization header (a client address when anonymous), so
-keys of different callers never meet. Records are kept for 48 hours.
+in its own short transaction, with a random claim token. The request then runs with its
+writes held in one transaction (`Database.holding`), and the response is recorded in
+that same transaction before it is sent: the effect and its record commit together, so
+after a crash (`kill -9`) a retry either replays the response or finds nothing done. A
+2xx is recorded for replay; any other outcome commits what the request did and releases
+the key, so that the client can retry. A later request with the same key replays the
+stored status, body and Location; the same key with a different method, path or body
+(bodies compared as parsed JSON) is 422; a retry while the first still runs is 409.
+A claim whose request died (nothing committed) is taken over after `STALE_CLAIM`; the
+claim token makes the old request, should it still finish, roll back instead of
+committing a second effect. The caller is a hash of the Authorization header (a client
+address when anonymous), so keys of different callers never meet. Records are kept for
+48 hours.
 """
 
 from __future__ import annotations
@@ -14,9 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +33,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import Database, Tx, writes
+from app.db.unit_of_work import HeldTransaction
 from app.errors import (
     AppError,
     BadRequest,
@@ -42,8 +52,9 @@ RETENTION = timedelta(hours=48)
 # secrets shown once (stored as null, so a replay never reveals them again).
 SUBJECT_HEADER = "x-klusmakelaar-idempotency-subject"
 REDACT_HEADER = "x-klusmakelaar-idempotency-redact"
-# A claim this old belongs to a request that died; a retry may take it over.
-STALE_CLAIM = timedelta(minutes=5)
+# A claim this old belongs to a request that died (a crash, a lost connection): a retry
+# may take it over. Safe however short, thanks to the claim token (module docstring).
+STALE_CLAIM = timedelta(seconds=30)
 PURGE_INTERVAL_SECONDS = 600.0
 # Visible ASCII except the double quote, 1–255 characters, optionally in double quotes.
 KEY_PATTERN = re.compile(r'"([!#-~]{1,255})"|([!#-~]{1,255})')
@@ -72,9 +83,17 @@ _RECORD = select(IdempotencyRecord).where(
 )
 
 
+def _running() -> IdempotencyInProgress:
+    error = IdempotencyInProgress("The first request with this key is running.")
+    error.headers = {**(error.headers or {}), "Retry-After": "1"}
+    return error
+
+
 @writes
-async def _claim(tx: Tx, caller: str, key: str, request_hash: str) -> StoredResponse | None:
+async def _claim(tx: Tx, caller: str, key: str, request_hash: str) -> StoredResponse | str:
+    """The response to replay, or the claim token of a new (or taken over) claim."""
     existing = await tx.row(_RECORD, caller=caller, key=key)
+    claim = secrets.token_hex(16)
     if existing is None:
         try:
             async with tx.savepoint():
@@ -83,35 +102,44 @@ async def _claim(tx: Tx, caller: str, key: str, request_hash: str) -> StoredResp
                     caller=caller,
                     key=key,
                     request_hash=request_hash,
+                    claim=claim,
                     created_at=utcnow(),
                 )
         except IntegrityError:
-            raise IdempotencyInProgress("The first request with this key is running.") from None
-        return None
+            raise _running() from None
+        return claim
     if existing.request_hash != request_hash:
         raise IdempotencyKeyReused("Use a new key for a different request.")
     if existing.status_code is None:
         if utcnow() - existing.created_at < STALE_CLAIM:
-            raise IdempotencyInProgress("The first request with this key is running.")
+            raise _running()
         await tx.run(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.id == existing.id)
-            .values(created_at=utcnow())
+            .values(claim=claim, created_at=utcnow())
         )
-        return None
+        return claim
     assert existing.body is not None
     return StoredResponse(
         existing.status_code, existing.content_type, existing.location, existing.body
     )
 
 
-@writes
+def _ours(caller: str, key: str, claim: str) -> Any:
+    return (
+        (IdempotencyRecord.caller == caller)
+        & (IdempotencyRecord.key == key)
+        & (IdempotencyRecord.claim == claim)
+    )
+
+
 async def _finish(
-    tx: Tx, caller: str, key: str, response: StoredResponse, subject: str | None
+    tx: Tx, caller: str, key: str, claim: str, response: StoredResponse, subject: str | None
 ) -> None:
-    await tx.run(
+    """Record the response, in the transaction of the request's effect."""
+    recorded = await tx.run(
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.caller == caller, IdempotencyRecord.key == key)
+        .where(_ours(caller, key, claim))
         .values(
             status_code=response.status_code,
             content_type=response.content_type,
@@ -120,17 +148,19 @@ async def _finish(
             subject=subject,
         )
     )
+    if not recorded:
+        # A retry took the claim over: this request's effect must not commit as well.
+        raise _running()
+
+
+async def _release_with_effect(tx: Tx, caller: str, key: str, claim: str) -> None:
+    """Release the key, in the transaction of what the (unsuccessful) request did."""
+    await tx.run(delete(IdempotencyRecord).where(_ours(caller, key, claim)))
 
 
 @writes
-async def _release(tx: Tx, caller: str, key: str) -> None:
-    await tx.run(
-        delete(IdempotencyRecord).where(
-            IdempotencyRecord.caller == caller,
-            IdempotencyRecord.key == key,
-            IdempotencyRecord.status_code.is_(None),
-        )
-    )
+async def _release(tx: Tx, caller: str, key: str, claim: str) -> None:
+    await _release_with_effect(tx, caller, key, claim)
 
 
 @writes
@@ -141,26 +171,36 @@ async def _purge(tx: Tx) -> None:
 
 
 class IdempotencyStore:
-    """Claims, finishes and releases keys in the database, each in its own transaction."""
+    """Claims keys (a transaction of their own) and records outcomes (in the request's)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._last_purge = 0.0
 
-    async def claim(self, caller: str, key: str, request_hash: str) -> StoredResponse | None:
-        """Claim the key (None), or the response to replay; raises 409/422 as the contract says."""
+    async def claim(self, caller: str, key: str, request_hash: str) -> StoredResponse | str:
+        """The claim token of a new claim, or the response to replay; raises 409/422 as
+        the contract says."""
         await self._purge_now_and_then()
         return await _claim(self.database, caller, key, request_hash)
 
     async def finish(
-        self, caller: str, key: str, response: StoredResponse, subject: str | None = None
+        self,
+        held: HeldTransaction,
+        claim: tuple[str, str, str],
+        response: StoredResponse,
+        subject: str | None = None,
     ) -> None:
-        """Store the response of a successful request (``subject``: the volunteer it is about)."""
-        await _finish(self.database, caller, key, response, subject)
+        """Commit the request's writes with its response (``subject``: the volunteer the
+        response is about)."""
+        await held.commit(_finish, *claim, response, subject)
 
-    async def release(self, caller: str, key: str) -> None:
-        """Forget a claim whose request did not succeed."""
-        await _release(self.database, caller, key)
+    async def release_with_effect(self, held: HeldTransaction, claim: tuple[str, str, str]) -> None:
+        """Commit what an unsuccessful request did, and free its key."""
+        await held.commit(_release_with_effect, *claim)
+
+    async def release(self, claim: tuple[str, str, str]) -> None:
+        """Free the key of a request that failed as a whole (its writes rolled back)."""
+        await _release(self.database, *claim)
 
     async def _purge_now_and_then(self) -> None:
         now = time.monotonic()
@@ -203,7 +243,7 @@ class IdempotencyMiddleware:
         except AppError as error:
             await _problem(error, scope, receive, send)
             return
-        if stored is not None:
+        if isinstance(stored, StoredResponse):
             # A replay is only for a caller whose credentials still hold (a revoked key
             # or an erased volunteer gets 401 at once, stored responses or not).
             if not await _credentials_hold(scope):
@@ -213,11 +253,19 @@ class IdempotencyMiddleware:
                 return
             await _replay(stored, scope, receive, send)
             return
-        await self._run_and_store(scope, body, send, store, caller, key)
+        await self._run_and_store(scope, receive, body, send, store, (caller, key, stored))
 
     async def _run_and_store(
-        self, scope: Scope, body: bytes, send: Send, store: IdempotencyStore, caller: str, key: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        body: bytes,
+        send: Send,
+        store: IdempotencyStore,
+        claim: tuple[str, str, str],
     ) -> None:
+        """Run the request with its writes held; commit them with the record of the
+        response, and only then send the response."""
         start: Message | None = None
         chunks: list[bytes] = []
         delivered = False
@@ -233,31 +281,37 @@ class IdempotencyMiddleware:
             nonlocal start
             if message["type"] == "http.response.start":
                 start = message
-                message = {**message, "headers": _public_headers(message)}
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
 
-        succeeded = False
+        database: Database = scope["app"].state.database
         try:
-            await self.app(scope, replay_receive, capture_send)
-            if start is not None and 200 <= start["status"] < 300:
+            async with database.holding() as held:
+                await self.app(scope, replay_receive, capture_send)
+                if start is None:
+                    raise RuntimeError("the application sent no response")
                 headers = {
                     k.decode("latin-1").lower(): v.decode("latin-1")
                     for k, v in start.get("headers", [])
                 }
-                response = StoredResponse(
-                    start["status"],
-                    headers.get("content-type"),
-                    headers.get("location"),
-                    _redacted(b"".join(chunks), headers.get(REDACT_HEADER)),
-                )
-                subject = headers.get(SUBJECT_HEADER)
-                await store.finish(caller, key, response, subject)
-                succeeded = True
-        finally:
-            if not succeeded:
-                await store.release(caller, key)
+                if 200 <= start["status"] < 300:
+                    response = StoredResponse(
+                        start["status"],
+                        headers.get("content-type"),
+                        headers.get("location"),
+                        _redacted(b"".join(chunks), headers.get(REDACT_HEADER)),
+                    )
+                    await store.finish(held, claim, response, headers.get(SUBJECT_HEADER))
+                else:
+                    await store.release_with_effect(held, claim)
+        except AppError as error:  # the claim was taken over: nothing of this one committed
+            await _problem(error, scope, receive, send)
+            return
+        except BaseException:
+            await store.release(claim)
+            raise
+        await send({**start, "headers": _public_headers(start)})
+        await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": False})
 
 
 def _public_headers(start: Message) -> list[tuple[bytes, bytes]]:
@@ -285,8 +339,19 @@ def caller_identity(authorization: str | None, client_host: str) -> str:
 
 
 def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
-    """What makes two requests "the same" for a key: method, path, query and body."""
-    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), query, body])).hexdigest()
+    """What makes two requests "the same" for a key: method, path, query and body (a
+    JSON body as parsed: whitespace and the order of keys do not count)."""
+    return hashlib.sha256(
+        b"\n".join([method.encode(), path.encode(), query, _canonical(body)])
+    ).hexdigest()
+
+
+def _canonical(body: bytes) -> bytes:
+    try:
+        document = json.loads(body)
+    except ValueError:  # not JSON (or not UTF-8): the bytes as they are
+        return body
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 
 async def _credentials_hold(scope: Scope) -> bool:

@@ -50,6 +50,8 @@ class DataVersion:
         self._in_memory = database.is_sqlite and sqlite_path(database.url) == ":memory:"
 
     async def __call__(self) -> str | None:
+        if self._database.holds_writes():
+            return None  # the request reads its own uncommitted writes: nothing may be kept
         if self._database.is_sqlite:
             return None if self._in_memory else self._sqlite()
         loop = asyncio.get_running_loop()

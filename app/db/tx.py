@@ -50,6 +50,8 @@ class Tx:
         self.writing = writing
         self._deferred: list[tuple[Plan, Any]] = []
         self._savepoints = 0
+        #: Part of a `HeldTransaction`: `commit` sends its statements without committing.
+        self.held = False
         #: The types of the events this transaction recorded (`services.events`).
         self.events: list[str] = []
 
@@ -112,7 +114,7 @@ class Tx:
         their rows come back once committed. What runs afterwards in this `Tx` runs on
         its own, as in a read."""
         results = await self._send(
-            [(query.statement, query.values) for query in queries], commit=True
+            [(query.statement, query.values) for query in queries], commit=not self.held
         )
         return [rows for rows, _ in results]
 

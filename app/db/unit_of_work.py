@@ -20,6 +20,9 @@ A service's public function is decorated, and called with the `Database`:
   databases).
 - Either, called with a `Tx` instead of the `Database`, runs in that transaction: one
   use case can be part of another (demo data, a chat message that becomes a gig).
+- `Database.holding()`: while a request with an `Idempotency-Key` runs, its writes join
+  one transaction that the idempotency middleware commits together with the record of
+  the response (`HeldTransaction`), so a crash leaves both or neither.
 
 Statements are SQLAlchemy Core, run by the `Tx` (`app.db.tx`: `rows`, `row`, `one`,
 `scalar`, `scalars`, `run`, `batch`, `defer`, `commit`, `savepoint`).
@@ -30,7 +33,8 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from contextvars import ContextVar
 from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Dialect, text
@@ -49,6 +53,77 @@ T = TypeVar("T")
 #: rolled back as a whole and may simply run again.
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 TRANSACTION_ATTEMPTS = 3
+
+
+class HeldTransaction:
+    """The writes of one request, joined into one transaction that its owner commits.
+
+    The first write opens the transaction (retried as `Database.write` would), later
+    ones run in it (each in a savepoint), reads of the same request read through it
+    (they see its writes), and no cache keeps what it reads (`DataVersion` answers None
+    while it is open). `commit` adds the owner's last statements and commits; `close`
+    rolls back what was not committed. Listeners hear of the events once it commits.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.tx: Tx | None = None
+        self.closed = False
+        self._stack = AsyncExitStack()
+
+    async def write(
+        self, work: Callable[Concatenate[Tx, P], Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``work`` in the held transaction (opened by the first write)."""
+        if self.tx is not None:
+            async with self.tx.savepoint():
+                return await work(self.tx, *args, **kwargs)
+        for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
+            tx = await self._stack.enter_async_context(self.database.transaction())
+            tx.held = True
+            try:
+                result = await work(tx, *args, **kwargs)
+            except Exception as error:
+                await self._roll_back(error)
+                if tries_left == 0 or not runs_again(error):
+                    raise
+            else:
+                self.tx = tx
+                return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def commit(
+        self, work: Callable[Concatenate[Tx, P], Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``work`` as the end of the held transaction, committed with it (in a
+        transaction of its own when the request wrote nothing)."""
+        self.closed = True
+        tx = self.tx
+        if tx is None:
+            return await self.database.write(work, *args, **kwargs)
+        try:
+            result = await work(tx, *args, **kwargs)
+        except BaseException as error:
+            await self._roll_back(error)
+            raise
+        self.tx = None
+        await self._stack.aclose()
+        self.database.tell_listeners(tx.events)
+        return result
+
+    async def close(self) -> None:
+        """Roll back what was not committed."""
+        self.closed = True
+        if self.tx is not None:
+            await self._roll_back(RuntimeError("the request ended without a commit"))
+
+    async def _roll_back(self, error: BaseException) -> None:
+        self.tx = None
+        stack, self._stack = self._stack, AsyncExitStack()
+        await stack.__aexit__(type(error), error, error.__traceback__)
+
+
+_held: ContextVar[HeldTransaction | None] = ContextVar("held_transaction", default=None)
 
 
 class RunAgain(Exception):
@@ -102,12 +177,45 @@ class Database:
             )
         return pool
 
+    def _held_open(self) -> HeldTransaction | None:
+        held = _held.get()
+        if held is None or held.database is not self or held.closed:
+            return None
+        return held
+
+    def holds_writes(self) -> bool:
+        """Whether this request's writes so far are held uncommitted (`HeldTransaction`)."""
+        held = self._held_open()
+        return held is not None and held.tx is not None
+
+    @asynccontextmanager
+    async def holding(self) -> AsyncIterator[HeldTransaction]:
+        """Join the writes of the code run inside into one `HeldTransaction`."""
+        held = HeldTransaction(self)
+        token = _held.set(held)
+        try:
+            yield held
+        finally:
+            _held.reset(token)
+            await held.close()
+
+    def tell_listeners(self, events: list[str]) -> None:
+        """Tell the listeners of a committed transaction's events."""
+        if events:
+            for listener in self._listeners:
+                listener(events)
+
     @asynccontextmanager
     async def read(self, *, long: bool = False) -> AsyncIterator[Tx]:
-        """Statements that each read the latest committed data (no transaction).
+        """Statements that each read the latest committed data (no transaction); in a
+        request whose writes are held, they read through that transaction.
 
         ``long``: the reads may take long (seconds): on SQLite they run in the
         connection's thread, not on the event loop (`SqliteConnection`)."""
+        held = self._held_open()
+        if held is not None and held.tx is not None:
+            yield held.tx
+            return
         pool = self._pool()
         connection = await pool.acquire()
         if isinstance(connection, SqliteConnection):
@@ -154,7 +262,11 @@ class Database:
     async def write(
         self, work: Callable[Concatenate[Tx, P], Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """``work(tx, ...)`` in one transaction, run again while `runs_again` allows."""
+        """``work(tx, ...)`` in one transaction, run again while `runs_again` allows (or in
+        the request's `HeldTransaction`)."""
+        held = self._held_open()
+        if held is not None:
+            return await held.write(work, *args, **kwargs)
         for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
             try:
                 async with self.transaction() as tx:
@@ -163,9 +275,7 @@ class Database:
                 if tries_left == 0 or not runs_again(error):
                     raise
             else:
-                if tx.events:
-                    for listener in self._listeners:
-                        listener(tx.events)
+                self.tell_listeners(tx.events)
                 return result
         raise AssertionError("unreachable")  # pragma: no cover
 

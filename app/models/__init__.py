@@ -9,7 +9,11 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.inbound_message import InboundMessage
 from app.models.instance_secret import InstanceSecret
 from app.models.message import Message, MessageOptOut
-from app.models.organization import Organization, OrganizationWhatsappNumber
+from app.models.organization import (
+    Organization,
+    OrganizationWhatsappNumber,
+    WhatsappNumberClaim,
+)
 from app.models.rate_limit import RateLimitCounter
 from app.models.signup import Signup, SignupMember
 from app.models.volunteer import LoginCode, Volunteer
@@ -31,6 +35,7 @@ __all__ = [
     "MessageOptOut",
     "Organization",
     "OrganizationWhatsappNumber",
+    "WhatsappNumberClaim",
     "RateLimitCounter",
     "Signup",
     "SignupMember",

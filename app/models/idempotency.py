@@ -29,4 +29,6 @@ class IdempotencyRecord(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The volunteer whose personal data the stored body holds: erased with them.
     subject: Mapped[str | None] = mapped_column(String(40), index=True)
+    # The running request's claim token: only that request may record its outcome.
+    claim: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

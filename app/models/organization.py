@@ -41,3 +41,21 @@ class OrganizationWhatsappNumber(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WhatsappNumberClaim(Base):
+    """A number an organisation key asked for, not active until the number itself sends
+    back the code sent to it (`services.number_claims`). Several organisations may claim
+    one number: whoever the number answers gets it."""
+
+    __tablename__ = "whatsapp_number_claims"
+
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

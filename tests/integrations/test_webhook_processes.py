@@ -4,18 +4,10 @@ PostgreSQL database deliver each event once per attempt."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +15,7 @@ from sqlalchemy import func, select
 from standardwebhooks import Webhook as Verifier
 
 from app.models import Event, WebhookAttempt
+from tests.app_processes import AppProcess, app_process
 from tests.conftest import ADMIN_TOKEN, POSTGRES_URL
 from tests.direct import db_session
 from tests.factories import gig_body
@@ -30,75 +23,6 @@ from tests.integrations.receiver import free_port, receiving
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-class AppProcess:
-    """`uvicorn app.main:create_app` in a process of its own, as `make run` starts it."""
-
-    def __init__(self, database_url: str) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/api/v1"
-        env = {
-            **os.environ,
-            "KLUSMAKELAAR_DATABASE_URL": database_url,
-            "KLUSMAKELAAR_ADMIN_TOKEN": ADMIN_TOKEN,
-            "KLUSMAKELAAR_WEBHOOK_ALLOW_INSECURE": "true",
-            "KLUSMAKELAAR_DB_POOL_SIZE": "4",
-            "KLUSMAKELAAR_LOG_LEVEL": "WARNING",
-        }
-        self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
-             "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
-            if self.process.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"the app did not start: {self.log.read()!r}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the app did not become ready in 30 s")
-            time.sleep(0.1)
-
-    def post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
-        response = httpx.post(self.base + path, json=body, headers=headers, timeout=30)
-        assert response.status_code in (200, 201), response.text
-        return response.json()
-
-    def kill(self) -> None:
-        """`kill -9`: no shutdown, no finishing what is in flight."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.seek(0)
-        self.output = self.log.read().decode(errors="replace")
-        self.log.close()
-
-
-@contextmanager
-def app_process(database_url: str) -> Iterator[AppProcess]:
-    """An app process for the block; it must log no error (a failing dispatcher round
-    would only show there)."""
-    process = AppProcess(database_url)
-    try:
-        yield process
-    finally:
-        process.stop()
-    assert "Traceback" not in process.output, process.output[-3000:]
 
 
 def _organisation_key(app: AppProcess) -> dict[str, str]:
