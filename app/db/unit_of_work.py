@@ -286,6 +286,22 @@ class Database:
             lock = self._write_locks[loop] = asyncio.Lock()
         return lock
 
+    async def forget_old_pages(self, attempts: int = 40) -> bool:
+        """SQLite: copy the write-ahead log into the database file and empty it, so page
+        images from before an erasure are gone from the `-wal` file too (freed pages of
+        the file itself are zeroed: `secure_delete`). Readers in flight can hold it up: it
+        tries again for about two seconds. Whether the log was emptied; PostgreSQL: True
+        (its old row versions go with VACUUM, its WAL with the checkpoints)."""
+        if not self.is_sqlite:
+            return True
+        for _ in range(attempts):
+            async with self.read(long=True) as tx:
+                busy = await tx.scalar(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            if not busy:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
     async def connection_budget(self) -> int | None:
         """How many connections all processes together may open (PostgreSQL's
         `max_connections` less those kept for superusers, less one per process for the

@@ -196,6 +196,33 @@ class MembershipRead(ResponseModel):
     joined_at: Timestamp
 
 
+class ChatMessageExport(ResponseModel):
+    """A chat message received from the volunteer's phone number."""
+
+    id: str
+    channel: str
+    text: str | None
+    status: str
+    gig_id: str | None
+    sent_at: Timestamp | None
+    received_at: Timestamp
+    reply: str | None = Field(description="What the service answered in the chat.")
+
+
+class SentMessageExport(ResponseModel):
+    """A message the service made for the volunteer, with its address and text."""
+
+    id: str
+    kind: str
+    channel: str
+    recipient: str | None
+    subject: str | None
+    body: str | None
+    status: str
+    created_at: Timestamp
+    sent_at: Timestamp | None
+
+
 class VolunteerExport(ResponseModel):
     """Every personal datum held about the volunteer."""
 
@@ -203,6 +230,12 @@ class VolunteerExport(ResponseModel):
     consent_at: Timestamp
     memberships: list[MembershipRead]
     signups: list[dict[str, object]]
+    chat_messages: list[ChatMessageExport] = Field(
+        description="Chat messages received from the volunteer's phone number."
+    )
+    messages: list[SentMessageExport] = Field(
+        description="Messages made for the volunteer (confirmations, reminders, codes)."
+    )
 
 
 class LoginCodeRequest(RequestModel):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import VOLUNTEER_TOKEN_PREFIX, generate_token, hash_token
-from app.db import Row, Tx, reads, writes
+from app.db import Database, Row, Tx, in_ids, reads, writes
 from app.errors import Conflict, NotFound, ValidationFailed, field_error
 from app.etags import Tagged, check_if_match, etag_for
 from app.models import (
@@ -17,13 +18,16 @@ from app.models import (
     Gig,
     IdempotencyRecord,
     InboundMessage,
+    Message,
     RateLimitCounter,
     Signup,
     Volunteer,
 )
 from app.models.base import new_id, utcnow
 from app.schemas.volunteer import (
+    ChatMessageExport,
     MembershipRead,
+    SentMessageExport,
     VolunteerCreate,
     VolunteerExport,
     VolunteerRead,
@@ -35,6 +39,8 @@ from app.services import events, login_codes, messages, signup_reads, signups
 class VolunteerExists(Conflict):
     type, title = "volunteer-exists", "This e-mail address or phone number is already registered"
 
+
+logger = logging.getLogger(__name__)
 
 _VOLUNTEER = select(Volunteer).where(Volunteer.id == bindparam("volunteer_id"))
 
@@ -198,7 +204,51 @@ async def export(tx: Tx, *, volunteer_id: str) -> VolunteerExport:
             for row in await tx.rows(_MEMBERSHIPS, volunteer_id=volunteer_id)
         ],
         signups=await signup_reads.history(tx, volunteer_id=volunteer_id),
+        chat_messages=[
+            ChatMessageExport.model_validate(row)
+            for row in await tx.rows(_CHATS, phone=volunteer.phone or "")
+        ],
+        messages=[
+            SentMessageExport.model_validate(row)
+            for row in await tx.rows(
+                _SENT, volunteer_id=volunteer_id, recipients=_addresses(volunteer)
+            )
+        ],
     )
+
+
+def _body_holds(tx: Tx, value: str) -> Any:
+    """A stored response body (bytes) holds ``value`` (LIKE does not look into blobs)."""
+    if tx.dialect.name == "sqlite":
+        return func.instr(IdempotencyRecord.body, value.encode()) > 0
+    return func.strpos(func.convert_from(IdempotencyRecord.body, "UTF8"), value) > 0
+
+
+def _traces(volunteer: Row) -> list[str]:
+    """How the volunteer's contact appears in stored bodies: the number's digits (also
+    inside chat ids), the e-mail address."""
+    return [value for value in (volunteer.phone and volunteer.phone.lstrip("+"), volunteer.email)
+            if value]  # fmt: skip
+
+
+def _addresses(volunteer: Row) -> list[str]:
+    return [address for address in (volunteer.phone, volunteer.email) if address]
+
+
+_CHATS = (
+    select(InboundMessage.id, InboundMessage.channel, InboundMessage.text, InboundMessage.status,
+           InboundMessage.gig_id, InboundMessage.sent_at, InboundMessage.received_at,
+           InboundMessage.reply)
+    .where(InboundMessage.sender == bindparam("phone"), InboundMessage.message_type != "status")
+    .order_by(InboundMessage.id)
+)  # fmt: skip
+_SENT = (
+    select(Message.id, Message.kind, Message.channel, Message.recipient, Message.subject,
+           Message.body, Message.status, Message.created_at, Message.sent_at)
+    .where(or_(Message.volunteer_id == bindparam("volunteer_id"),
+               in_ids(Message.recipient, "recipients")))
+    .order_by(Message.id)
+)  # fmt: skip
 
 
 _UPCOMING = (
@@ -212,8 +262,16 @@ _UPCOMING = (
 )
 
 
+async def erase(database: Database, *, volunteer_id: str) -> None:
+    """Erase the volunteer (`erase_rows`), then clear the database's files of what the
+    rows held (`Database.forget_old_pages`)."""
+    await erase_rows(database, volunteer_id=volunteer_id)
+    if not await database.forget_old_pages():
+        logger.warning("the write-ahead log could not be emptied after an erasure: readers held it")
+
+
 @writes
-async def erase(tx: Tx, *, volunteer_id: str) -> None:
+async def erase_rows(tx: Tx, *, volunteer_id: str) -> None:
     """Erase the volunteer for good: the row, memberships and stored responses about them.
 
     Sign-ups for gigs still to come are cancelled (their spots go to the waitlist); those
@@ -227,11 +285,13 @@ async def erase(tx: Tx, *, volunteer_id: str) -> None:
         if signup.status != "cancelled":
             await signups.cancel_locked(tx, signup, gig)
     if volunteer.phone is not None:
+        # WAHA's message ids hold the number, the Cloud API's encode it: replaced by ours.
         tx.defer(
             update(InboundMessage)
             .where(InboundMessage.sender == volunteer.phone)
-            .values(sender=None, text=None, reply=None)
-        )
+            .values(sender=None, text=None, reply=None, error=None,
+                    message_id=literal("erased:") + InboundMessage.id)
+        )  # fmt: skip
         tx.defer(
             delete(RateLimitCounter).where(RateLimitCounter.key == f"whatsapp:{volunteer.phone}")
         )
@@ -246,7 +306,10 @@ async def erase(tx: Tx, *, volunteer_id: str) -> None:
         tx.defer(delete(InboundMessage).where(
             InboundMessage.message_type == "status",
             InboundMessage.message_id.contains(volunteer.phone.lstrip("+") + "@c.us")))  # fmt: skip
-    tx.defer(delete(IdempotencyRecord).where(IdempotencyRecord.subject == volunteer.id))
+    tx.defer(delete(IdempotencyRecord).where(or_(
+        IdempotencyRecord.subject == volunteer.id,
+        # Stored responses that name them (a bridge's relay of their chat message).
+        *(_body_holds(tx, value) for value in _traces(volunteer)))))  # fmt: skip
     tx.defer(delete(AssociationMember).where(AssociationMember.volunteer_id == volunteer.id))
     tx.defer(delete(Volunteer).where(Volunteer.id == volunteer.id))
     events.record(tx, "volunteer.erased", events.erased(volunteer.id))
