@@ -15,6 +15,9 @@ from app.matching.profiles import CATEGORY_INDEX, GigProfile, normalise_tag, pos
 from app.matching.timeslots import gig_slot_weights
 
 EARTH_RADIUS_KM: Final = 6371.0088
+HOME_GRID_DEGREES: Final = 0.01
+"""Homes are rounded to this grid (about 1.1 x 0.7 km in Groningen) before any distance:
+moving a gig across a band edge then finds the edge of a grid cell, not of a home."""
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -27,8 +30,8 @@ class GigScoring:
     factors: dict[str, FloatArray]
     excluded: BoolArray
     scores: FloatArray
-    distance_km: FloatArray
-    """Great-circle distance, NaN when either side has no coordinates."""
+    distance_band: NDArray[np.intp]
+    """Index into ``DISTANCE_BANDS_KM`` (3: 10 km or more), -1 without coordinates."""
     skills: tuple[tuple[str, str], ...]
     """The gig's skills as (normalised, as the gig wrote it), without duplicates."""
     languages: tuple[str, ...]
@@ -63,13 +66,27 @@ def _tag_counts(index_members: list[NDArray[np.intp]], n: int) -> FloatArray:
     return counts
 
 
-def _distance(gig: GigProfile, pool: VolunteerPool) -> tuple[FloatArray, FloatArray]:
+def coarse_home(degrees: FloatArray) -> FloatArray:
+    """Coordinates rounded to ``HOME_GRID_DEGREES`` (NaN stays NaN)."""
+    rounded: FloatArray = np.round(degrees / HOME_GRID_DEGREES) * HOME_GRID_DEGREES
+    return rounded
+
+
+def distance_bands(distance_km: FloatArray) -> NDArray[np.intp]:
+    """Band index of each distance (0: < 2 km ... 3: 10 km or more), -1 for NaN."""
+    bands = np.searchsorted(np.asarray(w.DISTANCE_BANDS_KM), distance_km, side="right")
+    return np.where(np.isnan(distance_km), -1, bands).astype(np.intp)
+
+
+def _distance(gig: GigProfile, pool: VolunteerPool) -> tuple[FloatArray, NDArray[np.intp]]:
+    """Distance factor and band; the factor comes from the band alone, so no score,
+    breakdown or reason shown to an organisation carries the exact kilometres."""
     n = pool.size
-    distance = np.full(n, np.nan)
+    band = np.full(n, -1, dtype=np.intp)
     postcode = postcode_digits(gig.postcode)
     has_coordinates = gig.lat is not None and gig.lon is not None
     if not (has_coordinates or postcode or gig.area):
-        return np.full(n, w.GIG_WITHOUT_LOCATION), distance
+        return np.full(n, w.GIG_WITHOUT_LOCATION), band
     factor = np.full(n, w.LOCATION_UNKNOWN)
     area = pool.area_code(gig.area)
     if area >= 0:
@@ -77,10 +94,11 @@ def _distance(gig: GigProfile, pool: VolunteerPool) -> tuple[FloatArray, FloatAr
     if postcode:
         factor[pool.postcodes == postcode] = w.SAME_POSTCODE
     if gig.lat is not None and gig.lon is not None:
-        distance = haversine_km(gig.lat, gig.lon, pool.lat, pool.lon)
-        known = ~np.isnan(distance)
-        factor[known] = np.exp(-distance[known] / w.DISTANCE_DECAY_KM)
-    return factor, distance
+        lats, lons = coarse_home(pool.lat), coarse_home(pool.lon)
+        band = distance_bands(haversine_km(gig.lat, gig.lon, lats, lons))
+        known = band >= 0
+        factor[known] = np.asarray(w.DISTANCE_BAND_FACTORS)[band[known]]
+    return factor, band
 
 
 def _availability(gig: GigProfile, pool: VolunteerPool) -> FloatArray:
@@ -114,7 +132,8 @@ def score_volunteers(gig: GigProfile, pool: VolunteerPool, now: datetime) -> Gig
     if gig.kind != "one_off" or not gig.open_for_signup(now):
         # Group gigs are for associations; closed gigs have no candidates.
         empty = np.full(n, -np.inf)
-        return GigScoring(gig, {}, np.ones(n, np.bool_), empty, np.full(n, np.nan), skills, ())
+        no_band = np.full(n, -1, dtype=np.intp)
+        return GigScoring(gig, {}, np.ones(n, np.bool_), empty, no_band, skills, ())
 
     if skills:
         members = [pool.skills.members(key) for key, _ in skills]
@@ -126,7 +145,9 @@ def score_volunteers(gig: GigProfile, pool: VolunteerPool, now: datetime) -> Gig
     bit = np.uint16(1 << CATEGORY_INDEX[gig.category])
     interested = (pool.interests & bit) > 0
     interest_factor = np.where(pool.interests == 0, w.NEUTRAL, interested.astype(np.float64))
-    distance_factor, distance = _distance(gig, pool)
+    # Banded, and the whole score is computed from the band: a continuous distance term in
+    # the total would let an organisation difference the kilometres out of its scores.
+    distance_factor, distance_band = _distance(gig, pool)
     booked = np.maximum(pool.hours_booked, 0.0)
     factors = {
         "skills": skill_factor,
@@ -152,4 +173,4 @@ def score_volunteers(gig: GigProfile, pool: VolunteerPool, now: datetime) -> Gig
     for name, factor in factors.items():
         weighted += w.VOLUNTEER_WEIGHTS[name] * factor
     scores = np.where(excluded, -np.inf, weighted / total_weight)
-    return GigScoring(gig, factors, excluded, scores, distance, skills, languages)
+    return GigScoring(gig, factors, excluded, scores, distance_band, skills, languages)

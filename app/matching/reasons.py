@@ -19,12 +19,11 @@ Perspective = Literal["candidate", "self"]
 """``candidate``: about the volunteer, for the organiser; ``self``: to the volunteer."""
 
 FULLY_AVAILABLE: Final = 0.999
-NEARBY_KM: Final = 15.0
 
 _TEMPLATES: Final[dict[tuple[Lang, Perspective], dict[str, str]]] = {
     ("nl", "candidate"): {
         "skills": "heeft ervaring met {skills}",
-        "km": "woont {km} km van de klus",
+        "km": "woont {band} van de klus",
         "postcode": "woont in hetzelfde postcodegebied ({postcode})",
         "area": "woont in dezelfde wijk ({area})",
         "available": "is {when} beschikbaar",
@@ -35,7 +34,7 @@ _TEMPLATES: Final[dict[tuple[Lang, Perspective], dict[str, str]]] = {
     },
     ("nl", "self"): {
         "skills": "je hebt ervaring met {skills}",
-        "km": "je woont {km} km van de klus",
+        "km": "je woont {band} van de klus",
         "postcode": "je woont in hetzelfde postcodegebied ({postcode})",
         "area": "de klus is in jouw wijk ({area})",
         "available": "je bent {when} beschikbaar",
@@ -45,7 +44,7 @@ _TEMPLATES: Final[dict[tuple[Lang, Perspective], dict[str, str]]] = {
     },
     ("en", "candidate"): {
         "skills": "has experience with {skills}",
-        "km": "lives {km} km from the task",
+        "km": "lives {band} from the task",
         "postcode": "lives in the same postcode area ({postcode})",
         "area": "lives in the same neighbourhood ({area})",
         "available": "is available on {when}",
@@ -56,7 +55,7 @@ _TEMPLATES: Final[dict[tuple[Lang, Perspective], dict[str, str]]] = {
     },
     ("en", "self"): {
         "skills": "you have experience with {skills}",
-        "km": "you live {km} km from the task",
+        "km": "you live {band} from the task",
         "postcode": "you live in the same postcode area ({postcode})",
         "area": "the task is in your neighbourhood ({area})",
         "available": "you are available on {when}",
@@ -65,6 +64,12 @@ _TEMPLATES: Final[dict[tuple[Lang, Perspective], dict[str, str]]] = {
         "languages": "you speak {languages}",
     },
 }
+
+DISTANCE_BAND_LABELS: Final[dict[Lang, tuple[str, ...]]] = {
+    "nl": ("minder dan 2 km", "2 tot 5 km", "5 tot 10 km"),
+    "en": ("less than 2 km", "2–5 km", "5–10 km"),
+}
+"""Bands of ``weights.DISTANCE_BANDS_KM`` named in reasons; 10 km or more is no reason."""
 
 ASSOCIATION_TEMPLATES: Final[dict[Lang, dict[str, str]]] = {
     "nl": {
@@ -185,10 +190,10 @@ def volunteer_reasons(
     matched = [label for key, label in scoring.skills if _has(pool.skills.members(key), row)]
     if matched:
         reasons.append(text["skills"].format(skills=join_words(matched, lang)))
-    km = float(scoring.distance_km[row])
+    band = int(scoring.distance_band[row])
     postcode = postcode_digits(gig.postcode)
-    if not np.isnan(km) and km <= NEARBY_KM:
-        reasons.append(text["km"].format(km=format_number(km, lang)))
+    if 0 <= band < len(DISTANCE_BAND_LABELS[lang]):
+        reasons.append(text["km"].format(band=DISTANCE_BAND_LABELS[lang][band]))
     elif postcode and int(pool.postcodes[row]) == postcode:
         reasons.append(text["postcode"].format(postcode=postcode))
     elif gig.area and pool.area_code(gig.area) == int(pool.area_codes[row]) >= 0:

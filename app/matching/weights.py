@@ -22,8 +22,9 @@ VOLUNTEER_WEIGHTS: Final[dict[str, float]] = {
 - ``availability``: share of the gig's duration inside the volunteer's weekly windows
   (Europe/Amsterdam, walked in local quarter hours, so midnight and DST are handled);
   a volunteer who gave no availability gets ``NEUTRAL``.
-- ``distance``: ``exp(-km / DISTANCE_DECAY_KM)`` when both have coordinates, else the
-  postcode/area fallbacks below.
+- ``distance``: the factor of the distance band (``DISTANCE_BANDS_KM``) when both have
+  coordinates, else the postcode/area fallbacks below. Never a continuous function of the
+  kilometres: an organisation sees scores for its own gigs and could trilaterate a home.
 - ``interests``: 1 when the gig's category is among the volunteer's interests, 0 when not,
   ``NEUTRAL`` when the volunteer listed none.
 - ``languages``: share of the gig's languages the volunteer speaks (1 when the gig lists
@@ -56,7 +57,10 @@ NEUTRAL: Final = 0.5
 NO_SKILLS_REQUIRED: Final = 1.0
 """Skills factor for a gig that lists no skills: anyone fully qualifies."""
 
-DISTANCE_DECAY_KM: Final = 3.0
+DISTANCE_BANDS_KM: Final = (2.0, 5.0, 10.0)
+"""Upper limits of the distance bands: < 2 km, 2–5 km, 5–10 km, and >= 10 km."""
+DISTANCE_BAND_FACTORS: Final = (0.8, 0.5, 0.2, 0.0)
+"""Distance factor per band, the same for every distance inside it."""
 SAME_POSTCODE: Final = 0.8
 """Distance factor without coordinates but with the same 4-digit postcode."""
 SAME_AREA: Final = 0.6

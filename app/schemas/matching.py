@@ -12,9 +12,24 @@ from app.schemas.gig import GigRead
 
 Score = Annotated[float, Field(ge=0, le=1, description="0–1, higher fits better.")]
 Breakdown = Annotated[
-    dict[str, float], Field(description="Each factor's value, 0–1 (see the README, Matching).")
+    dict[str, float],
+    Field(
+        description=(
+            "Each factor's value, 0–1 (see the README, Matching). `distance` is the value of "
+            "a band (< 2 km, 2–5 km, 5–10 km, 10 km or more, from the home rounded to a grid "
+            "of about 1 km), never of the exact distance; the score is computed from it too."
+        )
+    ),
 ]
-Reasons = Annotated[list[str], Field(description="Short sentences, Dutch or English (`lang`).")]
+Reasons = Annotated[
+    list[str],
+    Field(
+        description=(
+            "Short sentences, Dutch or English (`lang`); a distance only as its band "
+            "(`woont 2 tot 5 km van de klus` / `lives 2–5 km from the task`)."
+        )
+    ),
+]
 ResourceId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 

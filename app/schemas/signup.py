@@ -95,7 +95,12 @@ class GigSignupRead(SignupRead):
     """A sign-up as the gig's organisation sees it, with whom to contact."""
 
     contact: SignupContact | None = Field(
-        description="The volunteer (one-off) or the association (group); null once erased."
+        description=(
+            "The volunteer (one-off) or the association (group). The gig's organisation sees "
+            "name, e-mail and phone while the sign-up is confirmed or waitlisted and the gig "
+            "has not ended; after the gig ends only the name (enough for attendance); for a "
+            "cancelled sign-up null. The admin always sees all. Null once erased."
+        )
     )
 
 

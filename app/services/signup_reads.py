@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, func, select
 
 from app.db import Row, Tx, in_ids, reads
 from app.errors import NotFound
 from app.models import Association, Gig, Organization, Signup, SignupMember, Volunteer
+from app.models.base import utcnow
 from app.pagination import decode_cursor, split_page
 from app.schemas.signup import GigSignupRead, SignupContact, SignupRead
 from app.services import waitlist
@@ -55,23 +56,51 @@ async def to_read(tx: Tx, signups: Sequence[Row]) -> list[SignupRead]:
     ]
 
 
-_GIG_OWNER = select(Gig.organization_id).where(Gig.id == bindparam("gig_id"))
+_GIG_OWNER = select(Gig.organization_id, Gig.ends_at).where(Gig.id == bindparam("gig_id"))
 _CONTACTS = select(Volunteer.id, Volunteer.name, Volunteer.email, Volunteer.phone).where(
     in_ids(Volunteer.id, "ids")
 )
 _GROUP_CONTACTS = select(Association.id, Association.name, Association.email).where(
     in_ids(Association.id, "ids")
 )
+ACTIVE = ("confirmed", "waitlisted")
+ContactScope = Literal["all", "name", "none"]
+
+
+def contact_scope(signup: Row, *, admin: bool, gig_ended: bool) -> ContactScope:
+    """What the gig's organisation may see of a sign-up's signer: `all`, `name` (the gig
+    is over: enough for attendance) or `none` (cancelled). The admin sees all."""
+    if admin:
+        return "all"
+    if signup.status not in ACTIVE:
+        return "none"
+    return "name" if gig_ended else "all"
+
+
+def _contact(
+    signup: Row, scope: ContactScope, people: dict[str, Row], groups: dict[str, Row]
+) -> SignupContact | None:
+    if scope == "none":
+        return None
+    if signup.volunteer_id in people:
+        person = people[signup.volunteer_id]
+        contact = SignupContact(name=person.name, email=person.email, phone=person.phone)
+    elif signup.association_id in groups:
+        group = groups[signup.association_id]
+        contact = SignupContact(name=group.name, email=group.email, phone=None)
+    else:
+        return None  # erased
+    return contact if scope == "all" else SignupContact(name=contact.name, email=None, phone=None)
 
 
 @reads
 async def list_for_gig(
     tx: Tx, *, organization_id: str | None, gig_id: str, limit: int, cursor: str | None
 ) -> tuple[list[GigSignupRead], str | None]:
-    """A gig's sign-ups in arrival order, each with whom to contact; 404 unless the gig
-    belongs to ``organization_id`` (None: any, for the admin)."""
-    owner = await tx.scalar(_GIG_OWNER, gig_id=gig_id)
-    if owner is None or (organization_id is not None and owner != organization_id):
+    """A gig's sign-ups in arrival order, each with whom to contact (see `contact_scope`);
+    404 unless the gig belongs to ``organization_id`` (None: any, for the admin)."""
+    gig = await tx.row(_GIG_OWNER, gig_id=gig_id)
+    if gig is None or (organization_id is not None and gig.organization_id != organization_id):
         raise NotFound("No such gig.")
     query = select(Signup).where(Signup.gig_id == gig_id)
     if cursor is not None:
@@ -79,20 +108,17 @@ async def list_for_gig(
         query = query.where(Signup.queue_number > after)
     rows = await tx.rows(query.order_by(Signup.queue_number).limit(limit + 1))
     page, next_cursor = split_page(rows, limit, lambda signup: [signup.queue_number])
-    volunteer_ids = [s.volunteer_id for s in page if s.volunteer_id]
-    association_ids = [s.association_id for s in page if s.association_id]
-    volunteers = {row.id: row for row in await tx.rows(_CONTACTS, ids=volunteer_ids)}
-    associations = {row.id: row for row in await tx.rows(_GROUP_CONTACTS, ids=association_ids)}
-    items = []
-    for signup, read in zip(page, await to_read(tx, page), strict=True):
-        contact = None
-        if signup.volunteer_id in volunteers:
-            person = volunteers[signup.volunteer_id]
-            contact = SignupContact(name=person.name, email=person.email, phone=person.phone)
-        elif signup.association_id in associations:
-            group = associations[signup.association_id]
-            contact = SignupContact(name=group.name, email=group.email, phone=None)
-        items.append(GigSignupRead(**read.model_dump(), contact=contact))
+    gig_ended = gig.ends_at <= utcnow()
+    scopes = [contact_scope(s, admin=organization_id is None, gig_ended=gig_ended) for s in page]
+    shown = [s for s, scope in zip(page, scopes, strict=True) if scope != "none"]
+    volunteer_ids = [s.volunteer_id for s in shown if s.volunteer_id]
+    association_ids = [s.association_id for s in shown if s.association_id]
+    people = {row.id: row for row in await tx.rows(_CONTACTS, ids=volunteer_ids)}
+    groups = {row.id: row for row in await tx.rows(_GROUP_CONTACTS, ids=association_ids)}
+    items = [
+        GigSignupRead(**read.model_dump(), contact=_contact(signup, scope, people, groups))
+        for signup, scope, read in zip(page, scopes, await to_read(tx, page), strict=True)
+    ]
     return items, next_cursor
 
 

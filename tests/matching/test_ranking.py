@@ -131,7 +131,7 @@ def reasons_for(lang: str) -> list[str]:
 def test_reasons_in_dutch() -> None:
     assert reasons_for("nl") == [
         "heeft ervaring met Tuinieren",
-        "woont 1,2 km van de klus",
+        "woont minder dan 2 km van de klus",
         "is zaterdagochtend beschikbaar",
         "is geïnteresseerd in klussen in en om het huis",
         "spreekt Engels",
@@ -142,7 +142,7 @@ def test_reasons_in_dutch() -> None:
 def test_reasons_in_english() -> None:
     assert reasons_for("en") == [
         "has experience with Tuinieren",
-        "lives 1.2 km from the task",
+        "lives less than 2 km from the task",
         "is available on Saturday morning",
         "is interested in odd jobs in and around the house",
         "speaks English",

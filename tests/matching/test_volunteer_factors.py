@@ -1,4 +1,3 @@
-import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -55,10 +54,12 @@ def test_interests_match_the_gig_category() -> None:
 # --- distance -----------------------------------------------------------------------
 
 
-def test_distance_decays_with_great_circle_kilometres() -> None:
-    near, far = north_of_centre(1.2), north_of_centre(6.0)
-    assert factor("distance", {}, lat=near[0], lon=near[1]) == round(math.exp(-1.2 / 3), 3)
-    assert factor("distance", {}, lat=far[0], lon=far[1]) == round(math.exp(-2.0), 3)
+def test_distance_factor_is_that_of_the_great_circle_band() -> None:
+    # Away from the band edges: homes are rounded to a grid of about a kilometre first.
+    expected = {0.3: 0.8, 1.2: 0.8, 2.8: 0.5, 4.2: 0.5, 5.8: 0.2, 9.2: 0.2, 10.8: 0.0, 40: 0.0}
+    for km, band_factor in expected.items():
+        lat, lon = north_of_centre(km)
+        assert factor("distance", {}, lat=lat, lon=lon) == band_factor, km
 
 
 def test_distance_falls_back_to_postcode_then_area() -> None:
