@@ -205,6 +205,12 @@ _ANSWERS: Final[dict[str, dict[Language, str]]] = {
         "en": "Thank you for letting us know. You will get no more messages from us. Send "
         "*START* to get them again.",
     },
+    "number_linked": {
+        "nl": "Dank je wel! Berichten van dit nummer worden nu klussen van {name}. Stuur een "
+        "klus met wat, wanneer en waar, dan zetten wij hem klaar.",
+        "en": "Thank you! Messages from this number now become tasks of {name}. Send a task "
+        "with what, when and where, and we will put it up.",
+    },
     "started": {
         "nl": "Dank je wel, welkom terug! Je krijgt onze berichten weer. Stuur *STOP* als je "
         "ze niet meer wilt.",
@@ -246,6 +252,29 @@ _LOGIN_CODE: Final[dict[Language, tuple[str, str]]] = {
         "works for {minutes} minutes. Didn't ask for it? Then you can ignore this message.",
     ),
 }
+
+
+_NUMBER_CODE: Final = {
+    "nl": (
+        "Code voor {organization}: {code}",
+        "{organization} wil berichten van dit nummer op Klusmakelaar zetten als klussen. "
+        "Klopt dat? Stuur dan deze code terug: *{code}*. Hij werkt {hours} uur. Weet je "
+        "hier niets van? Dan hoef je niets te doen: zonder de code gebeurt er niets.",
+    ),
+    "en": (
+        "Code for {organization}: {code}",
+        "{organization} wants to post tasks on Klusmakelaar from this number. Is that "
+        "right? Then send back this code: *{code}*. It works for {hours} hours. Don't know "
+        "about this? Then do nothing: without the code, nothing happens.",
+    ),
+}
+
+
+def render_number_code(language: Language, *, organization: str, code: str, hours: int) -> Text:
+    """The message that asks a number to confirm it posts for an organisation."""
+    subject, body = _NUMBER_CODE[language]
+    values = {"organization": organization, "code": code, "hours": hours}
+    return Text(subject.format(**values), body.format(**values))
 
 
 def render_login_code(language: Language, *, code: str, minutes: int) -> Text:

@@ -11,8 +11,10 @@ from app.models.base import Base, UTCDateTime, new_id, utcnow
 
 MESSAGE_KINDS = (
     "reply", "signup_confirmed", "signup_waitlisted", "promoted", "gig_changed",
-    "gig_cancelled", "reminder", "thanks", "login_code", "ack",
+    "gig_cancelled", "reminder", "thanks", "login_code", "ack", "number_code",
 )  # fmt: skip
+#: Messages with a code in them: never handed to bridges, their text blanked once gone.
+SECRET_KINDS = frozenset({"login_code", "number_code"})
 MESSAGE_STATUSES = (
     "queued",  # waits for its (next) attempt at `next_attempt_at`
     "sending",  # claimed by a dispatcher until `lease_until`

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from app.auth import AdminPrincipal, AuthenticatedPrincipal, CurrentPrincipal
 from app.config import API_PREFIX
-from app.dependencies import DatabaseDep
+from app.dependencies import ChannelsDep, DatabaseDep
 from app.errors import Forbidden
 from app.etags import IfMatch, Tagged
 from app.pagination import Cursor, Limit, Page
@@ -23,9 +23,15 @@ def _respond(response: Response, organization: Tagged[OrganizationRead]) -> Orga
 
 @router.post("", status_code=201, summary="Create an organisation (admin)")
 async def create_organization(
-    body: OrganizationCreate, principal: AdminPrincipal, db: DatabaseDep, response: Response
+    body: OrganizationCreate,
+    principal: AdminPrincipal,
+    db: DatabaseDep,
+    channels: ChannelsDep,
+    response: Response,
 ) -> OrganizationRead:
-    organization = await organizations.create(db, principal=principal, organization_in=body)
+    organization = await organizations.create(
+        db, principal=principal, organization_in=body, channels=channels
+    )
     response.headers["Location"] = f"{API_PREFIX}/organizations/{organization.item.id}"
     return _respond(response, organization)
 
@@ -54,6 +60,7 @@ async def update_organization(
     body: OrganizationUpdate,
     principal: AuthenticatedPrincipal,
     db: DatabaseDep,
+    channels: ChannelsDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> OrganizationRead:
@@ -66,5 +73,6 @@ async def update_organization(
         organization_id=organization_id,
         organization_in=body,
         if_match=if_match,
+        channels=channels,
     )
     return _respond(response, organization)

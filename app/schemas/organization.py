@@ -56,7 +56,17 @@ class OrganizationRead(ResponseModel):
     email: str | None
     phone: str | None
     whatsapp_numbers: list[str] | None = Field(
-        description="E.164 numbers; only the admin and the organisation itself see them."
+        description="E.164 numbers whose chat messages become this organisation's gigs; only "
+        "the admin and the organisation itself see them. A number the admin sets is active at "
+        "once. A number the organisation's own key sets waits in `whatsapp_numbers_pending` "
+        "until that number sends back the 6-digit code it got by WhatsApp (valid 24 hours); "
+        "the answer is the same whoever the number belongs to. A `PATCH` of "
+        "`whatsapp_numbers` replaces the active and the pending numbers."
+    )
+    whatsapp_numbers_pending: list[str] | None = Field(
+        default=None,
+        description="Numbers the organisation's key added that wait for their code (null "
+        "for other callers).",
     )
     website: str | None
     description: str | None

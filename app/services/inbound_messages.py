@@ -23,13 +23,14 @@ from app.integrations.channels import NO_CHANNELS, Channels
 from app.integrations.inbound import InboundMessageIn, gig_link
 from app.integrations.message_parser import ParsedMessage, compose_reply, parse_message
 from app.integrations.message_reply import ReplyStatus
+from app.integrations.message_texts import render_answer
 from app.integrations.message_vocabulary import AMSTERDAM, Language
-from app.models import InboundMessage, OrganizationWhatsappNumber
+from app.models import InboundMessage, Organization, OrganizationWhatsappNumber
 from app.models.base import new_id, utcnow
 from app.pagination import decode_cursor, split_page
 from app.schemas.common import normalize_postcode
-from app.schemas.gig import GigCreate, GigLocation
-from app.services import answers, gigs, message_sending, messages, rate_limits
+from app.schemas.gig import GigCreate, GigLocation, gig_time_errors
+from app.services import answers, gigs, message_sending, messages, number_claims, rate_limits
 
 # Per sender, across channels. Over the limit, webhook messages are recorded as ignored
 # (still 200, so the sender's platform does not retry for ever); the bridge gets a 429.
@@ -151,6 +152,14 @@ def _placeholder_times(parsed: ParsedMessage, now: datetime) -> tuple[datetime, 
     return start, end
 
 
+def _within_bounds(parsed: ParsedMessage, now: datetime) -> ParsedMessage:
+    """A day beyond the bounds on gigs (`gig_time_errors`) reads as no day, like 31-02."""
+    starts_at, ends_at = _placeholder_times(parsed, now)
+    if gig_time_errors(starts_at=starts_at, ends_at=ends_at, now=now):
+        return parsed.without_date()
+    return parsed
+
+
 def gig_from_message(parsed: ParsedMessage, text: str, now: datetime) -> GigCreate:
     """The one-off gig a message describes: `open` when complete, else a `draft`.
 
@@ -208,6 +217,18 @@ async def _process(
         handling.error = f"the sender id {message_in.sender_id[:80]!r} is not a phone number"
         return handling
     if message.text:
+        linked = await number_claims.answer(
+            tx, sender=message_in.sender, text=message.text, now=message.received_at
+        )
+        if linked is not None:  # the number confirmed it posts for this organisation
+            name = await tx.scalar(select(Organization.name).where(Organization.id == linked))
+            handling.status, handling.organization_id, handling.kind = "answered", linked, "ack"
+            handling.reply = (
+                render_answer("number_linked", "nl", name=str(name))
+                + "\n\n"
+                + (render_answer("number_linked", "en", name=str(name)))
+            )
+            return handling
         answered = await answers.answer(
             tx, sender=message_in.sender, text=message.text, now=message.received_at,
             base_url=public_base_url,
@@ -224,6 +245,7 @@ async def _process(
         handling.status = "failed"
         handling.error = "the date or time could not be read"
         return handling
+    parsed = _within_bounds(parsed, message.received_at)
     handling.language = parsed.language
     organization_id = await organization_for(tx, message_in.sender)
     if organization_id is None:

@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from app.db import Query, Row, Tx, in_ids, reads, writes
 from app.models import Gig, InboundMessage, Message, MessageOptOut, Signup, Volunteer
 from app.models.base import UTCDateTime
+from app.models.message import SECRET_KINDS
 from app.services import events
 from app.services.messages import CURSOR, event_id_of, outgoing_json
 
@@ -151,7 +152,7 @@ async def _screen(tx: Tx, due: list[Row]) -> list[Row]:
         ids=sorted({row.volunteer_id for row in due if row.volunteer_id}))}  # fmt: skip
     readdressed: dict[str, str] = {}
     for row in due:
-        if row.id in dropped or row.volunteer_id is None or row.kind == "login_code":
+        if row.id in dropped or row.volunteer_id is None or row.kind in SECRET_KINDS:
             continue
         person = people.get(row.volunteer_id)
         wanted = (person.notifications or {}) if person is not None else {}
@@ -179,7 +180,7 @@ async def _screen(tx: Tx, due: list[Row]) -> list[Row]:
     if dropped:
         await tx.run_many(_SUPPRESS, [{"message_id": key, "why": why}
                                       for key, why in dropped.items()])  # fmt: skip
-        codes = [row.id for row in due if row.id in dropped and row.kind == "login_code"]
+        codes = [row.id for row in due if row.id in dropped and row.kind in SECRET_KINDS]
         if codes:
             await tx.run(update(Message).where(in_ids(Message.id, "ids"))
                          .values(body=None, subject=None), ids=codes)  # fmt: skip
@@ -248,8 +249,8 @@ async def record_sends(tx: Tx, *, results: Sequence[Sent]) -> list[str]:
         outcome if count else "stale" for (outcome, _), count in zip(decided, changed, strict=True)
     ]
     gone = [sent.claimed.id for sent, outcome in zip(results, outcomes, strict=True)
-            if sent.claimed.kind == "login_code" and outcome in ("sent", "failed")]  # fmt: skip
-    if gone:  # a login code is not kept in the message log once it has gone
+            if sent.claimed.kind in SECRET_KINDS and outcome in ("sent", "failed")]  # fmt: skip
+    if gone:  # a code is not kept in the message log once it has gone
         await tx.run(update(Message).where(in_ids(Message.id, "ids"))
                      .values(body=None, subject=None), ids=gone)  # fmt: skip
     return outcomes

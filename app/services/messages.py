@@ -49,7 +49,13 @@ from app.auth import Principal
 from app.db import Row, Tx, in_ids, reads, writes
 from app.integrations.channels import Channels
 from app.integrations.inbound import gig_link
-from app.integrations.message_texts import GigFacts, language_of, render, render_login_code
+from app.integrations.message_texts import (
+    GigFacts,
+    language_of,
+    render,
+    render_login_code,
+    render_number_code,
+)
 from app.integrations.quiet_hours import Window, quiet_until
 from app.models import (
     Association,
@@ -411,6 +417,38 @@ async def record_login_code(
                organization_id=None, gig_id=None, signup_id=None, language=language,
                subject=None if unsendable else text.subject,
                body="" if unsendable else text.body,
+               status="failed" if unsendable else "queued")],
+        now=now,
+    )  # fmt: skip
+
+
+async def record_number_code(
+    tx: Tx,
+    *,
+    channels: Channels | None,
+    organization_id: str,
+    organization: str,
+    number: str,
+    code: str,
+    hours: int,
+    now: datetime,
+) -> None:
+    """The code that asks ``number`` to confirm it posts for the organisation (Dutch, then
+    English: nothing tells which the number's owner reads). Like a login code it never goes
+    to bridges: without a WhatsApp channel it is recorded as failed, without its text."""
+    channel, recipient = channels.for_person(number, None) if channels else ("none", number)
+    unsendable = channel == "none"
+    dutch, english = (
+        render_number_code(language, organization=organization, code=code, hours=hours)
+        for language in ("nl", "en")
+    )
+    await _make(
+        tx,
+        [_Plan(key=f"number_code:{new_id('code')}", kind="number_code", channel=channel,
+               recipient=recipient, volunteer_id=None, association_id=None,
+               organization_id=organization_id, gig_id=None, signup_id=None, language="nl",
+               subject=None if unsendable else dutch.subject,
+               body="" if unsendable else f"{dutch.body}\n\n{english.body}",
                status="failed" if unsendable else "queued")],
         now=now,
     )  # fmt: skip
