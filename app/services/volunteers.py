@@ -22,6 +22,7 @@ from app.models import (
     RateLimitCounter,
     Signup,
     Volunteer,
+    WhatsappNumberClaim,
 )
 from app.models.base import new_id, utcnow
 from app.schemas.volunteer import (
@@ -295,6 +296,7 @@ async def erase_rows(tx: Tx, *, volunteer_id: str) -> None:
         tx.defer(
             delete(RateLimitCounter).where(RateLimitCounter.key == f"whatsapp:{volunteer.phone}")
         )
+        tx.defer(delete(WhatsappNumberClaim).where(WhatsappNumberClaim.number == volunteer.phone))
     messages.erase_volunteer(tx, volunteer.id, volunteer.phone)
     counters = [
         login_codes.contact_key(volunteer.email, None),
