@@ -68,7 +68,7 @@ def seed(database_url: str) -> None:
 def delivery(index: int) -> tuple[bytes, dict[str, str]]:
     """A signed Cloud API delivery of one complete Dutch message."""
     text = (
-        f"Klus: Tuin opknappen {index}\nWanneer: 14-06-2030 10:00-13:00\n"
+        f"Klus: Tuin opknappen {index}\nWanneer: 14-06-2027 10:00-13:00\n"
         "Waar: Oosterpoort, 9724 AB\nAantal: 4\nWat: Onkruid wieden."
     )
     message = {

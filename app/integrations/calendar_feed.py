@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,10 @@ MAX_FEED_EVENTS: Final = 1000
 FEED_PAST: Final = timedelta(days=7)
 #: How far ahead a feed reaches: a year covers an association's academic-year planning.
 FEED_FUTURE: Final = timedelta(days=365)
+
+#: Events end before this: the VTIMEZONE runs to 1 January after the last event's year,
+#: which must still be a date (rows from before gig dates were bounded can be anywhere).
+CALENDAR_END: Final = datetime(MAXYEAR, 1, 1, tzinfo=AMSTERDAM)
 
 #: Gig fields whose change bumps `SEQUENCE` (RFC 5545 §3.8.7.4: a significant revision).
 #: `location` is there for callers that pass the nested API object instead of its parts.
@@ -148,6 +152,8 @@ class FeedEvent:
                 raise ValueError(f"FeedEvent.{field_name} must be timezone-aware")
         if self.ends_at <= self.starts_at:
             raise ValueError("FeedEvent.ends_at must be after starts_at")
+        if self.ends_at >= CALENDAR_END:
+            raise ValueError(f"FeedEvent.ends_at must be before the year {MAXYEAR}")
         if self.sequence < 0:
             raise ValueError("FeedEvent.sequence must not be negative")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from app.integrations.message_vocabulary import Language
@@ -46,3 +46,19 @@ class ParsedMessage:
     def place(self) -> str | None:
         """The Waar:/Where: text (an alias of ``address``)."""
         return self.address
+
+    def without_date(self) -> ParsedMessage:
+        """The same message with its day (and so its start and end) read as not found."""
+        missing: list[str] = [
+            name for name in ("title", "date", "time") if name in {*self.missing, "date"}
+        ]
+        return replace(
+            self,
+            starts_at=None,
+            ends_at=None,
+            end_defaulted=False,
+            date_found=False,
+            day=None,
+            weekday_mismatch=False,
+            missing=missing,
+        )

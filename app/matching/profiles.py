@@ -5,7 +5,7 @@ import unicodedata
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import MAXYEAR, UTC, datetime
 from functools import lru_cache
 from typing import Final, Literal
 
@@ -34,6 +34,8 @@ An end at or before the start runs past midnight into the next day; "24:00" is a
 """
 
 _POSTCODE = re.compile(r"^\s*(\d{4})")
+CALENDAR_END: Final = datetime(MAXYEAR, 1, 1, tzinfo=UTC)
+"""Gigs end before it: scoring walks them in local time, a step past the end."""
 
 
 @lru_cache(maxsize=65_536)
@@ -92,6 +94,8 @@ class GigProfile:
         _require_aware("signup_deadline", self.signup_deadline)
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        if self.ends_at >= CALENDAR_END:
+            raise ValueError(f"ends_at must be before the year {MAXYEAR}")
 
     @property
     def duration_hours(self) -> float:

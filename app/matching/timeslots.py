@@ -75,7 +75,8 @@ def gig_slot_weights(
 ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Weekly slots a gig covers and the seconds spent in each (the weights sum to its span)."""
     moment = starts_at.astimezone(UTC)
-    end = min(ends_at.astimezone(UTC), moment + timedelta(days=MAX_WALK_DAYS))
+    # The span, not `moment + 28 days`: that would overflow for a gig at the calendar's end.
+    end = moment + min(ends_at - starts_at, timedelta(days=MAX_WALK_DAYS))
     seconds: defaultdict[int, float] = defaultdict(float)
     while moment < end:
         boundary = moment.replace(

@@ -35,7 +35,6 @@ __all__ = [
     "MessageOptOut",
     "Organization",
     "OrganizationWhatsappNumber",
-    "WhatsappNumberClaim",
     "RateLimitCounter",
     "Signup",
     "SignupMember",
@@ -43,4 +42,5 @@ __all__ = [
     "Webhook",
     "WebhookAttempt",
     "WebhookDelivery",
+    "WhatsappNumberClaim",
 ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal, Self
+from datetime import datetime, timedelta
+from typing import Annotated, Final, Literal, Self
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
@@ -29,6 +29,13 @@ GigStatus = Literal["draft", "open", "cancelled", "completed"]
 GigSource = Literal["api", "whatsapp", "bridge"]
 Capacity = Annotated[int, Field(ge=1, le=100_000)]
 GroupSize = Annotated[int, Field(ge=1, le=100_000)]
+
+#: How far ahead a gig may start (two years, a leap day included) and how long it may
+#: last. Beyond them a date is a typo, and far dates break calendars and matching.
+MAX_START_AHEAD: Final = timedelta(days=731)
+MAX_DURATION: Final = timedelta(days=14)
+STARTS_AT_TEXT: Final = "At most two years from now."
+ENDS_AT_TEXT: Final = "After `starts_at`, and at most 14 days after it."
 
 
 class GigLocation(RequestModel):
@@ -58,8 +65,8 @@ class GigCreate(RequestModel):
     description: LongText | None = None
     category: Category
     kind: GigKind
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: AwareDatetime = Field(description=STARTS_AT_TEXT)
+    ends_at: AwareDatetime = Field(description=ENDS_AT_TEXT)
     signup_deadline: AwareDatetime | None = None
     location: GigLocation = Field(default_factory=GigLocation)
     capacity: Capacity
@@ -85,8 +92,8 @@ class GigUpdate(PatchModel):
     description: LongText | None = None
     category: Category | None = None
     kind: GigKind | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: AwareDatetime | None = Field(default=None, description=STARTS_AT_TEXT)
+    ends_at: AwareDatetime | None = Field(default=None, description=ENDS_AT_TEXT)
     signup_deadline: AwareDatetime | None = None
     location: GigLocation | None = None
     capacity: Capacity | None = None
@@ -100,6 +107,23 @@ class GigUpdate(PatchModel):
     status: Literal["draft", "open"] | None = None
 
 
+def gig_time_errors(
+    *, starts_at: datetime, ends_at: datetime, now: datetime
+) -> list[dict[str, object]]:
+    """The bounds on a gig's times (`MAX_START_AHEAD`, `MAX_DURATION`), as field errors.
+
+    The one place of this rule: the API (`check_gig_rules`) and chat messages use it.
+    """
+    errors: list[dict[str, object]] = []
+    if starts_at > now + MAX_START_AHEAD:
+        errors.append({"loc": ["body", "starts_at"], "msg": "must be at most two years from now"})
+    if ends_at - starts_at > MAX_DURATION:
+        errors.append(
+            {"loc": ["body", "ends_at"], "msg": "must be at most 14 days after `starts_at`"}
+        )
+    return errors
+
+
 def check_gig_rules(
     *,
     kind: str,
@@ -109,11 +133,18 @@ def check_gig_rules(
     capacity: int,
     group_size_min: int | None,
     group_size_max: int | None,
+    now: datetime | None,
 ) -> None:
-    """The rules that span fields, for a new gig and for a gig after a PATCH."""
+    """The rules that span fields, for a new gig and for a gig after a PATCH.
+
+    With ``now`` the times are also held to `gig_time_errors`; a PATCH that leaves them
+    alone passes None, so an older gig can still get another title.
+    """
     errors: list[dict[str, object]] = []
     if ends_at <= starts_at:
         errors.append({"loc": ["body", "ends_at"], "msg": "must be after `starts_at`"})
+    elif now is not None:
+        errors += gig_time_errors(starts_at=starts_at, ends_at=ends_at, now=now)
     if signup_deadline is not None and signup_deadline > starts_at:
         errors.append({"loc": ["body", "signup_deadline"], "msg": "must not be after `starts_at`"})
     if kind == "one_off":

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -64,6 +65,8 @@ from app.services.calendar_tokens import instance_secret, token_matches
 # The list's planner and statement builder, reused so that the feed's filters are the
 # list's filters to the letter (see the module docstring of `gig_listing`).
 from app.services.gig_listing import GigFilters, listing_statement, plan_request
+
+logger = logging.getLogger("klusmakelaar.calendars")
 
 #: How often calendar clients are asked to refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL).
 FEED_REFRESH_MINUTES: Final = 60
@@ -261,30 +264,39 @@ def gig_url(base_url: str, gig_id: str) -> str:
 
 
 def _events(rows: Iterable[Row], *, base_url: str, signed_up: Mapping[str, int]) -> list[FeedEvent]:
-    return [
-        FeedEvent(
-            gig_id=row.id,
-            title=row.title,
-            description=row.description,
-            organization_name=row.organization_name,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            updated_at=row.updated_at,
-            address=row.address,
-            area=row.area,
-            postcode=row.postcode,
-            lat=row.lat,
-            lon=row.lon,
-            url=gig_url(base_url, row.id),
-            category=row.category,
-            spots_left=max(row.capacity - row.confirmed_people, 0),
-            sequence=row.sequence,
-            status=row.status,
-            signed_up=row.id in signed_up,
-            signup_size=signed_up.get(row.id),
-        )
-        for row in rows
-    ]
+    """The rows as feed events; a row no feed can hold is left out, so one old row with
+    impossible times (from before gig dates were bounded) does not break the feed."""
+    events = []
+    for row in rows:
+        try:
+            events.append(_event(row, base_url=base_url, signed_up=signed_up))
+        except ValueError as error:
+            logger.warning("gig %s left out of a calendar feed: %s", row.id, error)
+    return events
+
+
+def _event(row: Row, *, base_url: str, signed_up: Mapping[str, int]) -> FeedEvent:
+    return FeedEvent(
+        gig_id=row.id,
+        title=row.title,
+        description=row.description,
+        organization_name=row.organization_name,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        updated_at=row.updated_at,
+        address=row.address,
+        area=row.area,
+        postcode=row.postcode,
+        lat=row.lat,
+        lon=row.lon,
+        url=gig_url(base_url, row.id),
+        category=row.category,
+        spots_left=max(row.capacity - row.confirmed_people, 0),
+        sequence=row.sequence,
+        status=row.status,
+        signed_up=row.id in signed_up,
+        signup_size=signed_up.get(row.id),
+    )
 
 
 def _window_step(now: datetime) -> datetime:

@@ -19,7 +19,9 @@ local time in Europe/Amsterdam and for the same duration.
 from __future__ import annotations
 
 import calendar
+import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
@@ -37,6 +39,8 @@ from app.schemas.calendar import OrganizationContact
 from app.schemas.common import fold_text
 from app.services.association_fit import fits_association
 from app.services.associations import ASSOCIATION, member_count
+
+logger = logging.getLogger("klusmakelaar.calendars")
 
 #: The most recent fitting gigs looked at; older editions rarely add anything.
 MAX_CANDIDATES: Final = 2000
@@ -114,7 +118,7 @@ async def suggest(
         preferred_areas=association.preferred_areas,
         member_count=await member_count(tx, association.id),
     )
-    suggestions = [_suggestion(row, profile, first_year) for row in latest.values()]
+    suggestions = _suggestions(latest.values(), profile, first_year)
     suggestions.sort(key=lambda item: (-item.score, -item.gig.starts_at.timestamp(), item.gig.id))
     return suggestions[:limit]
 
@@ -127,6 +131,20 @@ def _contact(row: Any) -> OrganizationContact:
         phone=row.organization_phone,
         website=row.organization_website,
     )
+
+
+def _suggestions(
+    gigs: Iterable[Row], profile: AssociationProfile, first_year: int
+) -> list[Suggestion]:
+    """A suggestion per gig; one with impossible times (from before gig dates were
+    bounded) is left out and logged, so it does not take the others with it."""
+    found = []
+    for gig in gigs:
+        try:
+            found.append(_suggestion(gig, profile, first_year))
+        except (ValueError, OverflowError) as error:
+            logger.warning("gig %s left out of suggestions: %s", gig.id, error)
+    return found
 
 
 def _suggestion(gig: Row, profile: AssociationProfile, first_year: int) -> Suggestion:

@@ -91,6 +91,7 @@ def _recorded(
 
 async def insert_gig(tx: Tx, *, principal: Principal, gig_in: GigCreate, source: str) -> Row:
     """Insert a gig in the caller's transaction; its row."""
+    now = utcnow()
     check_gig_rules(
         kind=gig_in.kind,
         starts_at=gig_in.starts_at,
@@ -99,11 +100,11 @@ async def insert_gig(tx: Tx, *, principal: Principal, gig_in: GigCreate, source:
         capacity=gig_in.capacity,
         group_size_min=gig_in.group_size_min,
         group_size_max=gig_in.group_size_max,
+        now=now,
     )
     organization_id = await _organization_for(tx, principal, gig_in.organization_id)
     gig_id = new_id("gig")
     skills = _clean_skills(gig_in.skills)
-    now = utcnow()
     fields = gig_in.model_dump(exclude={"organization_id", "location", "skills"})
     row = await tx.one(
         _INSERT,
@@ -164,7 +165,9 @@ async def update_gig(
     merged = {field: changes.get(field, gig[field]) for field in
               ("kind", "starts_at", "ends_at", "signup_deadline", "capacity",
                "group_size_min", "group_size_max")}  # fmt: skip
-    check_gig_rules(**merged)
+    # The bounds on times hold when they change, and when a draft is published.
+    retimed = "starts_at" in changes or "ends_at" in changes or status == "open"
+    check_gig_rules(**merged, now=utcnow() if retimed else None)
     raised = capacity_raised(gig, changes.get("capacity"))
     if "kind" in changes and changes["kind"] != gig.kind and has_signups(gig):
         raise Conflict("The kind of a gig with sign-ups cannot change.")

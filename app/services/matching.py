@@ -58,7 +58,7 @@ from app.services.matching_data import (
     association_cards,
     association_profiles,
     chunks,
-    gig_profile,
+    gig_profiles_of,
     open_gigs_query,
     pool_fingerprint,
     profiles_of,
@@ -116,7 +116,7 @@ async def matches_for_volunteer(
     if volunteer.needs_guidance:
         query = query.where(Gig.guidance_available.is_(True))
     rows = {row.id: row for row in await tx.rows(query)}
-    gig_profiles = [gig_profile(row) for row in rows.values()]
+    gig_profiles = gig_profiles_of(rows.values())
     ranked = await asyncio.to_thread(
         rank_gigs_for_volunteer, volunteer, gig_profiles, now=now, limit=limit, lang=lang
     )
@@ -132,7 +132,10 @@ async def candidates_for_gig(
         gig = await gigs.visible_row(tx, principal=principal, gig_id=gig_id)
         if not principal.acts_for_organization(gig.organization_id):
             raise NotFound("No such gig.")
-        profile = gig_profile(gig)
+        profiles = gig_profiles_of([gig])
+        if not profiles:
+            return Candidates(kind=gig.kind, volunteers=[], associations=[])
+        profile = profiles[0]
         if gig.kind == "group":
             associations = await association_profiles(tx, now=now)
             ranked = rank_associations(profile, associations, now=now, limit=limit, lang=lang)
@@ -275,7 +278,7 @@ async def propose_assignments(
     now = utcnow()
     async with database.read() as tx:
         rows = await _assignment_gigs(tx, gig_ids, now)
-    gig_profiles = [gig_profile(row) for row in rows]
+    gig_profiles = gig_profiles_of(rows)
     pool = await _assignment_pool(database, caches, volunteer_ids, gig_profiles, now)
     try:
         return await asyncio.to_thread(assign, gig_profiles, pool, strategy=strategy, now=now)

@@ -17,6 +17,7 @@ What the loaders count (the contract is silent; these are the choices):
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from app.db import Row, Tx
 from app.matching import AssociationProfile, GigProfile, VolunteerProfile
 from app.matching.timeslots import AMSTERDAM
 from app.models import Association, AssociationMember, Gig, Signup, SignupMember, Volunteer
+
+logger = logging.getLogger("klusmakelaar.matching")
 
 ACTIVE_STATUSES: Final = ("confirmed", "waitlisted")
 ID_CHUNK: Final = 5_000
@@ -263,6 +266,18 @@ def gig_profile(gig: Mapping[str, Any] | Any) -> GigProfile:
         status=values["status"],
         signup_deadline=values["signup_deadline"],
     )
+
+
+def gig_profiles_of(gigs: Iterable[Any]) -> list[GigProfile]:
+    """The matching views of gig rows; a row matching cannot take (times from before gig
+    dates were bounded, say) is left out and logged, so the others are still scored."""
+    profiles = []
+    for gig in gigs:
+        try:
+            profiles.append(gig_profile(gig))
+        except ValueError as error:
+            logger.warning("gig %s left out of matching: %s", gig.id, error)
+    return profiles
 
 
 _GIG_FIELDS = (

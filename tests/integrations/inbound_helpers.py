@@ -7,6 +7,7 @@ import hmac
 import itertools
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -19,16 +20,18 @@ WHATSAPP_PATH = "/api/v1/integrations/whatsapp/webhook"
 WAHA_PATH = "/api/v1/integrations/waha/webhook"
 BRIDGE_PATH = "/api/v1/integrations/bridge/messages"
 MESSAGES_PATH = "/api/v1/integrations/messages"
+#: Next year: 14 and 15 June then are always ahead, and within the two years a gig may be.
+GIG_YEAR = datetime.now(UTC).year + 1
 COMPLETE_NL = (
     "Klus: Tuin opknappen bij buurthuis De Kroon\n"
-    "Wanneer: 14-06-2030 10:00-13:00\n"
+    f"Wanneer: 14-06-{GIG_YEAR} 10:00-13:00\n"
     "Waar: Oosterpoort, 9724 AB\n"
     "Aantal: 4\n"
     "Wat: Onkruid wieden en een border aanleggen."
 )
 COMPLETE_EN = (
     "Task: Paint the fence of the community centre\n"
-    "When: 15-06-2030 14:00-16:00\n"
+    f"When: 15-06-{GIG_YEAR} 14:00-16:00\n"
     "Where: Selwerd, 9741 AB\n"
     "People: 3"
 )

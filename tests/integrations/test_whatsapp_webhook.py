@@ -10,6 +10,7 @@ from tests.factories import make_organization
 from tests.integrations.inbound_helpers import (
     COMPLETE_EN,
     COMPLETE_NL,
+    GIG_YEAR,
     INCOMPLETE_NL,
     WHATSAPP_PATH,
     cloud_delivery,
@@ -110,7 +111,7 @@ def test_a_batch_becomes_gigs_for_known_numbers_and_records_the_rest(client: Tes
     assert opened["source"] == "whatsapp"
     assert opened["kind"] == "one_off"
     assert opened["capacity"] == 4
-    assert opened["starts_at"] == "2030-06-14T08:00:00.000000Z"  # 10:00 in Amsterdam (CEST)
+    assert opened["starts_at"] == f"{GIG_YEAR}-06-14T08:00:00.000000Z"  # 10:00 in Amsterdam (CEST)
     assert opened["location"]["postcode"] == "9724 AB"
     assert first_gigs["draft"]["source"] == "whatsapp"
     [english] = gigs_of(client, second["id"])
