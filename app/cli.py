@@ -32,6 +32,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
 
     from app.db import Database
     from app.main import TooManyConnections, check_connection_budget
+    from app.server import uvicorn_options
 
     database = Database(settings.database_url, pool_size=1)
     try:
@@ -48,16 +49,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
         "`klusmakelaar create-key --role admin --name me`.",
         file=sys.stderr,
     )
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-    )
+    uvicorn.run("app.main:create_app", **uvicorn_options(settings))
     return 0
 
 

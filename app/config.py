@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     waha_hmac_key: str | None = None
     demo_data: bool = False
     registration_rate: str = "20/minute"
+    # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated
+    # addresses or networks, `*` for any. None by default: the client is the peer.
+    forwarded_allow_ips: str = ""
     webhook_allow_insecure: bool = False
     hourly_rate_eur: Annotated[float, Field(ge=0)] = 11.0
     log_level: str = "INFO"
@@ -86,6 +89,26 @@ class Settings(BaseSettings):
         if not _RATE.match(value):
             raise ValueError("must look like '20/minute' (second, minute, hour or day)")
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        import ipaddress
+
+        for part in value.split(","):
+            if part.strip() not in ("", "*"):
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{part.strip()!r} is not an address or network (e.g. '10.0.0.0/8')"
+                    ) from None
+        return value
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """`forwarded_allow_ips` as a list (empty: trust no forwarded header)."""
+        return [part.strip() for part in self.forwarded_allow_ips.split(",") if part.strip()]
 
     @field_validator("public_base_url")
     @classmethod

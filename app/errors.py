@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, StatementError
+from psycopg import OperationalError as DriverOperationalError
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.db import NoConnection
@@ -157,7 +158,6 @@ async def _request_validation(_request: Request, exc: Exception) -> JSONResponse
 async def _http_exception(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     by_status: dict[int, type[AppError]] = {
-        400: BadRequest,
         401: Unauthorized,
         403: Forbidden,
         404: NotFound,
@@ -165,6 +165,10 @@ async def _http_exception(_request: Request, exc: Exception) -> JSONResponse:
         413: PayloadTooLarge,
         415: UnsupportedMediaType,
     }
+    if exc.status_code == 400:
+        # FastAPI's one 400 of its own: a body it could not decode as JSON although the
+        # JSON parser did not say why (not UTF-8, or nested deeper than it goes).
+        return _render(MalformedJSON("The body could not be parsed as UTF-8 JSON."))
     error_class = by_status.get(exc.status_code)
     if error_class is None:
         return problem_response(exc.status_code, "http-error", str(exc.detail), str(exc.detail))
@@ -194,6 +198,27 @@ async def _statement_error(request: Request, exc: Exception) -> JSONResponse:
     return await _unhandled(request, exc)
 
 
+class DatabaseUnavailable(AppError):
+    status, type, title = 503, "database-unavailable", "The database cannot be reached"
+    headers = {"Retry-After": "5"}  # noqa: RUF012 (never mutated)
+
+
+#: SQLSTATEs of a connection that is gone: class 08, and the server shutting down or
+#: terminating the backend (57P01-57P03).
+_LOST_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether a database error means the connection broke or could not be made."""
+    driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+    if not isinstance(driver_error, DriverOperationalError):
+        return False
+    # No SQLSTATE: the client noticed (server closed the connection, connection closed).
+    return driver_error.sqlstate is None or driver_error.sqlstate.startswith(
+        _LOST_CONNECTION_STATES
+    )
+
+
 class ServiceBusy(AppError):
     status, type, title = 503, "service-busy", "The service is busy"
     headers = {"Retry-After": "1"}  # noqa: RUF012 (never mutated)
@@ -206,6 +231,10 @@ async def _busy(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
+    if lost_connection(exc):
+        # A restart or failover of the database, not a bug: the client may try again.
+        logger.warning("the database connection was lost: %s", getattr(exc, "orig", exc))
+        return _render(DatabaseUnavailable("The database connection was lost; try again."))
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(
         500, "internal-error", "Internal server error", "Something went wrong on our side."

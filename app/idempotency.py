@@ -349,7 +349,7 @@ def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> st
 def _canonical(body: bytes) -> bytes:
     try:
         document = json.loads(body)
-    except ValueError:  # not JSON (or not UTF-8): the bytes as they are
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep: the bytes as they are
         return body
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 

@@ -29,9 +29,14 @@ def configure_logging(level: str) -> None:
         handler.klusmakelaar = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     # uvicorn's loggers propagate to the root handler, so they carry the request id too.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+    # uvicorn's access log would write every query string as it came, secrets and all:
+    # without a handler it stays silent, and `klusmakelaar.access` logs each request once.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request id, access log and metrics, and the request body limit."""
+"""Pure ASGI middleware: request id, access log, metrics and the headers of every
+response; the request body limit."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import re
 import time
 import uuid
+from urllib.parse import unquote_plus
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +17,11 @@ from app.logging_setup import request_id_var
 
 access_logger = logging.getLogger("klusmakelaar.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+#: Query parameters whose values are never logged (`token`, `hub.verify_token`, ...).
+_SECRET_PARAMETER = re.compile(r"token|secret|password|signature|key|code", re.IGNORECASE)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+MAX_LOGGED_TARGET = 1000
+_READS = frozenset({"GET", "HEAD"})
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -26,7 +33,15 @@ def header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Accepts or generates `X-Request-ID`, echoes it, logs the request and records metrics."""
+    """Accepts or generates `X-Request-ID`, echoes it, logs the request once (secret query
+    values as `***`), records metrics, and adds the headers every response needs.
+
+    Every response says `X-Content-Type-Options: nosniff`. A response that may hold
+    personal data gets `Cache-Control: no-store` unless its handler set a Cache-Control
+    of its own: every answer to a request with an `Authorization` header, and every
+    answer to a method other than GET and HEAD (a volunteer's registration with its
+    token, and its idempotent replay). Anonymous reads keep their handler's caching.
+    """
 
     def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
         self.app = app
@@ -53,6 +68,7 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         status = 500
         started = time.perf_counter()
+        personal = scope["method"] not in _READS or header(scope, b"authorization") is not None
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -60,6 +76,9 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if personal and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -71,7 +90,9 @@ class RequestContextMiddleware:
             method = scope["method"]
             self.requests.labels(method, template, str(status)).inc()
             self.latency.labels(method, template).observe(elapsed)
-            access_logger.info("%s %s -> %d in %.1f ms", method, template, status, elapsed * 1000)
+            access_logger.info(
+                "%s %s -> %d in %.1f ms", method, logged_target(scope), status, elapsed * 1000
+            )
             request_id_var.reset(token)
 
 
@@ -134,6 +155,22 @@ class BodyLimitMiddleware:
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+def logged_target(scope: Scope) -> str:
+    """The path and query as received, for the log: secret query values are `***`."""
+    target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    query = scope.get("query_string", b"").decode("latin-1")
+    if query:
+        target += "?" + "&".join(_masked(parameter) for parameter in query.split("&"))
+    return _UNPRINTABLE.sub("?", target[:MAX_LOGGED_TARGET])
+
+
+def _masked(parameter: str) -> str:
+    name, equals, _ = parameter.partition("=")
+    if equals and _SECRET_PARAMETER.search(unquote_plus(name)):
+        return f"{name}=***"
+    return parameter
 
 
 def route_template(scope: Scope) -> str:

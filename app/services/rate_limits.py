@@ -2,7 +2,8 @@
 
 A key is `<kind>:<who>` (`register:<client address>`, `whatsapp:<number>`); a window is
 the time divided by the limit's period. Counters of windows that ended are deleted as
-new windows begin.
+new windows begin. The client address is the connection's peer, or what a proxy listed
+in `KLUSMAKELAAR_FORWARDED_ALLOW_IPS` forwarded (`create_app`); never a client's say-so.
 """
 
 from __future__ import annotations
