@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,6 +52,9 @@ RETENTION = timedelta(hours=48)
 # secrets shown once (stored as null, so a replay never reveals them again).
 SUBJECT_HEADER = "x-klusmakelaar-idempotency-subject"
 REDACT_HEADER = "x-klusmakelaar-idempotency-redact"
+# POSTs that create nothing and whose answer is the same every time: a key changes
+# nothing there (and would hold the request's transaction through its timing delay).
+NOT_KEYED = frozenset({"/api/v1/volunteers/login-codes"})
 # A claim this old belongs to a request that died (a crash, a lost connection): a retry
 # may take it over. Safe however short, thanks to the claim token (module docstring).
 STALE_CLAIM = timedelta(seconds=30)
@@ -113,11 +116,15 @@ async def _claim(tx: Tx, caller: str, key: str, request_hash: str) -> StoredResp
     if existing.status_code is None:
         if utcnow() - existing.created_at < STALE_CLAIM:
             raise _running()
-        await tx.run(
+        taken_over = await tx.run(
             update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == existing.id)
+            .where(IdempotencyRecord.id == existing.id,
+                   IdempotencyRecord.claim == existing.claim,
+                   IdempotencyRecord.status_code.is_(None))
             .values(claim=claim, created_at=utcnow())
-        )
+        )  # fmt: skip
+        if not taken_over:  # the first request finished (or let go) meanwhile: ask again
+            raise _running()
         return claim
     assert existing.body is not None
     return StoredResponse(
@@ -155,7 +162,11 @@ async def _finish(
 
 async def _release_with_effect(tx: Tx, caller: str, key: str, claim: str) -> None:
     """Release the key, in the transaction of what the (unsuccessful) request did."""
-    await tx.run(delete(IdempotencyRecord).where(_ours(caller, key, claim)))
+    await tx.run(
+        delete(IdempotencyRecord).where(
+            _ours(caller, key, claim), IdempotencyRecord.status_code.is_(None)
+        )
+    )
 
 
 @writes
@@ -223,6 +234,7 @@ class IdempotencyMiddleware:
             raw_key is None
             or scope["method"] != "POST"
             or not str(scope["path"]).startswith(self.prefix)
+            or str(scope["path"]) in NOT_KEYED
         ):
             await self.app(scope, receive, send)
             return
@@ -303,12 +315,16 @@ class IdempotencyMiddleware:
                     )
                     await store.finish(held, claim, response, headers.get(SUBJECT_HEADER))
                 else:
-                    await store.release_with_effect(held, claim)
+                    try:
+                        await store.release_with_effect(held, claim)
+                    except DBAPIError:  # its transaction failed (PostgreSQL): undone
+                        await store.release(claim)
         except AppError as error:  # the claim was taken over: nothing of this one committed
             await _problem(error, scope, receive, send)
             return
         except BaseException:
-            await store.release(claim)
+            if not held.committed:
+                await store.release(claim)
             raise
         await send({**start, "headers": _public_headers(start)})
         await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": False})

@@ -151,12 +151,14 @@ class Tx:
         """A part of the transaction that is undone alone when it raises."""
         self._savepoints += 1
         name = f"sp_{self._savepoints}"
+        noted = len(self.events)
         await self.run(text(f"SAVEPOINT {name}"))
         try:
             yield
         except BaseException:
             await self.run(text(f"ROLLBACK TO SAVEPOINT {name}"))
             await self.run(text(f"RELEASE SAVEPOINT {name}"))
+            del self.events[noted:]  # what was undone is not told
             raise
         await self.run(text(f"RELEASE SAVEPOINT {name}"))
 

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -46,6 +47,7 @@ from app.db.connections import Connection, Pool, SqliteConnection, SqlitePool, m
 from app.db.data_version import DataVersion
 from app.db.tx import Tx
 
+logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -69,27 +71,32 @@ class HeldTransaction:
         self.database = database
         self.tx: Tx | None = None
         self.closed = False
+        #: The transaction committed (what it did stands, whatever happens next).
+        self.committed = False
         self._stack = AsyncExitStack()
 
     async def write(
         self, work: Callable[Concatenate[Tx, P], Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """``work`` in the held transaction (opened by the first write)."""
-        if self.tx is not None:
-            async with self.tx.savepoint():
-                return await work(self.tx, *args, **kwargs)
+        """``work`` in the held transaction (opened by the first write; a later one runs in
+        a savepoint), run again while `runs_again` allows."""
         for tries_left in range(TRANSACTION_ATTEMPTS - 1, -1, -1):
-            tx = await self._stack.enter_async_context(self.database.transaction())
-            tx.held = True
             try:
-                result = await work(tx, *args, **kwargs)
-            except Exception as error:
-                await self._roll_back(error)
-                if tries_left == 0 or not runs_again(error):
+                if self.tx is not None:
+                    async with self.tx.savepoint():
+                        return await work(self.tx, *args, **kwargs)
+                tx = await self._stack.enter_async_context(self.database.transaction())
+                tx.held = True
+                try:
+                    result = await work(tx, *args, **kwargs)
+                except BaseException as error:
+                    await self._roll_back(error)
                     raise
-            else:
                 self.tx = tx
                 return result
+            except Exception as error:
+                if tries_left == 0 or not runs_again(error):
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def commit(
@@ -100,7 +107,9 @@ class HeldTransaction:
         self.closed = True
         tx = self.tx
         if tx is None:
-            return await self.database.write(work, *args, **kwargs)
+            result = await self.database.write(work, *args, **kwargs)
+            self.committed = True
+            return result
         try:
             result = await work(tx, *args, **kwargs)
         except BaseException as error:
@@ -108,14 +117,14 @@ class HeldTransaction:
             raise
         self.tx = None
         await self._stack.aclose()
+        self.committed = True
         self.database.tell_listeners(tx.events)
         return result
 
     async def close(self) -> None:
         """Roll back what was not committed."""
         self.closed = True
-        if self.tx is not None:
-            await self._roll_back(RuntimeError("the request ended without a commit"))
+        await self._roll_back(RuntimeError("the request ended without a commit"))
 
     async def _roll_back(self, error: BaseException) -> None:
         self.tx = None
@@ -188,6 +197,19 @@ class Database:
         held = self._held_open()
         return held is not None and held.tx is not None
 
+    @contextmanager
+    def apart(self) -> Iterator[None]:
+        """Writes inside commit in transactions of their own, not in the request's
+        `HeldTransaction` (a rate limit's count must stand whatever the request does).
+        Only before the held transaction opened: afterwards, on SQLite, a transaction of
+        its own would wait for the write lock the held one has; then they join it."""
+        token = _held.set(None) if not self.holds_writes() else None
+        try:
+            yield
+        finally:
+            if token is not None:
+                _held.reset(token)
+
     @asynccontextmanager
     async def holding(self) -> AsyncIterator[HeldTransaction]:
         """Join the writes of the code run inside into one `HeldTransaction`."""
@@ -200,10 +222,14 @@ class Database:
             await held.close()
 
     def tell_listeners(self, events: list[str]) -> None:
-        """Tell the listeners of a committed transaction's events."""
+        """Tell the listeners of a committed transaction's events (a listener's error is
+        logged: the transaction stands)."""
         if events:
             for listener in self._listeners:
-                listener(events)
+                try:
+                    listener(events)
+                except Exception:
+                    logger.exception("a listener of committed events failed")
 
     @asynccontextmanager
     async def read(self, *, long: bool = False) -> AsyncIterator[Tx]:
@@ -252,9 +278,11 @@ class Database:
                     await _roll_back(connection)
                 raise
             finally:
-                if not broken:
-                    await connection.end()
-                await pool.release(connection, broken=broken)
+                try:
+                    if not broken:
+                        await connection.end()
+                finally:
+                    await pool.release(connection, broken=broken)
         finally:
             if lock is not None:
                 lock.release()

@@ -64,5 +64,7 @@ async def check(database: Database, *, key: str, limit: int, period_seconds: int
     that fail later, still count.
     """
     now = time.time()
-    if await _hit(database, key=key, period_seconds=period_seconds, now=now) > limit:
+    with database.apart():
+        counted = await _hit(database, key=key, period_seconds=period_seconds, now=now)
+    if counted > limit:
         raise RateLimited(retry_after(now, period_seconds))
