@@ -88,3 +88,12 @@ def app_process(database_url: str) -> Iterator[AppProcess]:
     finally:
         process.stop()
     assert "Traceback" not in process.output, process.output[-3000:]
+
+
+def organisation_key(app: AppProcess, name: str = "Buurthuis De Wijert") -> dict[str, str]:
+    """A new organisation in ``app`` and the headers of its own key."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    org = app.post("/organizations", {"name": name}, admin)
+    key = app.post("/api-keys", {"name": "org", "role": "organization",
+                                 "organization_id": org["id"]}, admin)  # fmt: skip
+    return {"Authorization": f"Bearer {key['token']}"}

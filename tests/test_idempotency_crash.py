@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from app.models import Gig, IdempotencyRecord
 from app.models.base import utcnow
-from tests.app_processes import AppProcess, app_process
+from tests.app_processes import app_process, organisation_key
 from tests.conftest import ADMIN_TOKEN
 from tests.direct import db_session
 from tests.factories import gig_body
@@ -24,13 +24,6 @@ from tests.live_server import serve
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 STORM = 120
 BODY = gig_body()  # one start time for the first requests and their retries
-
-
-def _organisation_key(app: AppProcess) -> dict[str, str]:
-    org = app.post("/organizations", {"name": "Voedselbank Groningen"}, ADMIN)
-    key = app.post("/api-keys", {"name": "org", "role": "organization",
-                                 "organization_id": org["id"]}, ADMIN)  # fmt: skip
-    return {"Authorization": f"Bearer {key['token']}"}
 
 
 def _titles(database_url: str) -> Counter[str]:
@@ -55,7 +48,7 @@ def test_kill_9_mid_storm_then_the_same_keys_replay_and_create_nothing_twice(
 ) -> None:
     first_answers: dict[int, httpx.Response] = {}
     with app_process(database_url) as first:
-        org = _organisation_key(first)
+        org = organisation_key(first)
         answered = threading.Event()
 
         def one(index: int) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from standardwebhooks import Webhook as Verifier
 
 from app.models import Event, WebhookAttempt
-from tests.app_processes import AppProcess, app_process
+from tests.app_processes import app_process, organisation_key
 from tests.conftest import ADMIN_TOKEN, POSTGRES_URL
 from tests.direct import db_session
 from tests.factories import gig_body
@@ -23,13 +23,6 @@ from tests.integrations.receiver import free_port, receiving
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-def _organisation_key(app: AppProcess) -> dict[str, str]:
-    org = app.post("/organizations", {"name": "Buurthuis De Wijert"}, ADMIN)
-    key = app.post("/api-keys", {"name": "org", "role": "organization",
-                                 "organization_id": org["id"]}, ADMIN)  # fmt: skip
-    return {"Authorization": f"Bearer {key['token']}"}
 
 
 def _gig_event_ids(database_url: str) -> set[str]:
@@ -40,7 +33,7 @@ def _gig_event_ids(database_url: str) -> set[str]:
 def test_a_killed_app_delivers_every_event_after_its_restart(database_url: str) -> None:
     port = free_port()  # the receiver is down until the app was killed
     with app_process(database_url) as first:
-        org = _organisation_key(first)
+        org = organisation_key(first)
         hook = first.post(
             "/webhooks",
             {"url": f"http://127.0.0.1:{port}/hooks", "events": ["gig.created"]},
@@ -83,7 +76,7 @@ def test_two_app_processes_deliver_each_event_once(database_url: str) -> None:
         app_process(database_url) as one,
         app_process(database_url) as other,
     ):
-        org = _organisation_key(one)
+        org = organisation_key(one)
         one.post("/webhooks", {"url": receiver.url, "events": ["gig.created"]}, ADMIN)
         count = 120
         with ThreadPoolExecutor(8) as pool:
