@@ -164,7 +164,7 @@ class Waha:
             headers=headers,
             json={
                 "session": self._session,
-                "chatId": f"{message.recipient.lstrip('+')}@c.us",
+                "chatId": chat_id(message.recipient),
                 "text": message.body,
             },
         )
@@ -173,6 +173,12 @@ class Waha:
         if isinstance(sent, dict):  # WAHA gives {"id": {"_serialized": ...}} on some engines
             sent = sent.get("_serialized")
         return str(sent or "")[:200]
+
+
+def chat_id(recipient: str) -> str:
+    """WAHA's chat id for a recipient: a phone number (`+316...` → `316...@c.us`), or a
+    WhatsApp id as it came (a `@lid` sender whose number WhatsApp hides)."""
+    return recipient if "@" in recipient else f"{recipient.lstrip('+')}@c.us"
 
 
 class Smtp:

@@ -62,22 +62,53 @@ def message_id(value: object) -> str | None:
     return text.strip() or None if text else None
 
 
+#: The servers of a WhatsApp id that is a phone number (`""`: plain digits).
+_PHONE_SERVERS: Final = frozenset({"", "c.us", "s.whatsapp.net"})
+#: The server of a linked id: a number WhatsApp uses instead of the phone, never a phone.
+LINKED_ID_SERVER: Final = "lid"
+
+
+def _split_whatsapp_id(value: str) -> tuple[str, str]:
+    """The user and server of a WhatsApp id, without a multi-device suffix
+    (`31612345678:12@s.whatsapp.net` → `31612345678`, `s.whatsapp.net`)."""
+    user, _, server = value.partition("@")
+    return user.split(":", 1)[0], server
+
+
 def phone_from_whatsapp_id(value: object) -> str | None:
     """E.164 for a WhatsApp id: `31612345678`, `31612345678@c.us` → `+31612345678`.
 
-    Group ids (`@g.us`), linked-device ids (`@lid`) and anything that is not a valid
-    international number give None.
+    Group ids (`@g.us`), linked ids (`@lid`) and anything that is not a valid
+    international number give None: a linked id's digits are nobody's phone number.
     """
     if not isinstance(value, str):
         return None
-    user, _, domain = value.partition("@")
-    user = user.split(":", 1)[0]  # multi-device suffix, e.g. `31612345678:12@s.whatsapp.net`
-    if domain not in ("", "c.us", "s.whatsapp.net") or not user.isdigit() or len(user) > 15:
+    user, server = _split_whatsapp_id(value)
+    if server not in _PHONE_SERVERS or not user.isdigit() or len(user) > 15:
         return None
     try:
         return normalize_phone(f"+{user}")
     except ValueError:
         return None
+
+
+def is_linked_id(value: object) -> bool:
+    """Whether ``value`` is a linked id (`123456789012345@lid`, also with a device suffix)."""
+    if not isinstance(value, str):
+        return False
+    user, server = _split_whatsapp_id(value)
+    return server == LINKED_ID_SERVER and user.isdigit()
+
+
+def same_whatsapp_user(first: object, second: object) -> bool:
+    """Whether two WhatsApp ids name the same account on the same server, whatever the
+    device suffix (`123:4@lid` and `123@lid`; `@c.us` and `@s.whatsapp.net` are one)."""
+    if not isinstance(first, str) or not isinstance(second, str):
+        return False
+    (user_a, server_a), (user_b, server_b) = map(_split_whatsapp_id, (first, second))
+    if server_a in _PHONE_SERVERS and server_b in _PHONE_SERVERS:
+        server_a = server_b = "c.us"
+    return bool(user_a) and (user_a, server_a) == (user_b, server_b)
 
 
 def timestamp(value: object) -> datetime | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
+from app.integrations.message_doubts import Doubt, PartOfDay
 from app.integrations.message_vocabulary import Language
 
 MIN_TITLE_LENGTH = 3
@@ -18,6 +19,9 @@ class ParsedMessage:
     ``starts_at``/``ends_at`` are aware UTC and only set when both a day and a start
     time were found; ``day``, ``start_time`` and ``end_time`` keep the local
     (Europe/Amsterdam) parts that were found even when the other half is missing.
+    ``missing`` names what was not found (``title``, ``date``, ``time``, ``end``) and
+    ``doubts`` what was found but is not certain (`app.integrations.message_doubts`);
+    either keeps the gig a draft.
     """
 
     language: Language = "nl"
@@ -36,11 +40,21 @@ class ParsedMessage:
     start_time: time | None = None
     end_time: time | None = None
     weekday_mismatch: bool = False
+    doubts: tuple[Doubt, ...] = ()
+    #: The days to choose between, when the message names more than one.
+    date_options: tuple[date, ...] = ()
+    #: A day and month without a year that passed recently ("1 december" on 2 December).
+    passed_day: date | None = None
+    recurring: str | None = None
+    part_of_day: PartOfDay | None = None
+    area: str | None = None
+    lat: float | None = None
+    lon: float | None = None
 
     @property
     def complete(self) -> bool:
-        """True when title, date and start time were understood: the gig can be `open`."""
-        return not self.missing
+        """True when title, date, start and end are each certain: the gig can be `open`."""
+        return not self.missing and not self.doubts
 
     @property
     def place(self) -> str | None:
@@ -50,15 +64,17 @@ class ParsedMessage:
     def without_date(self) -> ParsedMessage:
         """The same message with its day (and so its start and end) read as not found."""
         missing: list[str] = [
-            name for name in ("title", "date", "time") if name in {*self.missing, "date"}
+            name for name in ("title", "date", "time", "end") if name in {*self.missing, "date"}
         ]
         return replace(
             self,
             starts_at=None,
             ends_at=None,
-            end_defaulted=False,
             date_found=False,
             day=None,
             weekday_mismatch=False,
             missing=missing,
+            doubts=tuple(doubt for doubt in self.doubts if doubt == "recurring"),
+            date_options=(),
+            passed_day=None,
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
@@ -20,19 +20,32 @@ from typing import Final
 from app.integrations.message_dates import (
     Context,
     DateHit,
-    TimeHit,
     find_date,
-    find_time,
+    find_day_phrases,
     mask_dates,
 )
-from app.integrations.message_parsed import MAX_TITLE_LENGTH, MIN_TITLE_LENGTH, ParsedMessage
+from app.integrations.message_doubts import (
+    PartOfDay,
+    date_options,
+    doubts,
+    part_of_day,
+    recurring_phrase,
+)
+from app.integrations.message_parsed import ParsedMessage
+from app.integrations.message_phrases import (
+    find_capacity,
+    find_postcode,
+    place_of,
+    time_after_day,
+)
 from app.integrations.message_reply import compose_reply
+from app.integrations.message_times import TimeHit, find_time
+from app.integrations.message_title import clean_title, title_from_line
 from app.integrations.message_vocabulary import (
     AMSTERDAM,
     DUTCH_WORDS,
     ENGLISH_WORDS,
     KEY_ALIASES,
-    NUMBER_WORDS,
     Language,
 )
 
@@ -41,7 +54,6 @@ __all__ = ["MAX_MESSAGE_CHARS", "ParsedMessage", "compose_reply", "parse_message
 # Longer messages are cut: a gig fits in far less, and it bounds the work per message.
 MAX_MESSAGE_CHARS: Final = 4096
 DEFAULT_DURATION: Final = timedelta(hours=2)
-
 _EMOJI: Final = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0e\ufe0f\u200d\u20e3]"
 )
@@ -72,24 +84,6 @@ _GREETING: Final = re.compile(
 )
 _KEY_SHAPE: Final = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){0,2}")
 _WORD: Final = re.compile(r"[^\W\d_]+")
-_POSTCODE: Final = re.compile(r"(?<![\d\w])([1-9]\d{3})(\s?)([a-z]{2})(?![^\W\d_])", re.IGNORECASE)
-# Two-letter words that follow a number in a sentence ("2027 en", "10 op"), never postcodes.
-_NOT_POSTCODE_LETTERS: Final = frozenset(
-    "en in op om te to at is of on an am pm by or as it je we ze he me my no so up us do go "
-    "ga na er al nu ok sa sd ss".split()
-)
-_NUMBER: Final = r"\d{1,3}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_PEOPLE: Final = re.compile(
-    rf"(?<![\d:.,-])\b(?P<low>{_NUMBER})(?:\s?(?:-|\u2013|tot|to|à)\s?(?P<high>\d{{1,3}}))?\s"
-    r"?(?:vrijwilligers?|personen|persoon|mensen|helpers?|people|persons?|volunteers?)\b",
-    re.IGNORECASE,
-)
-_COUNT: Final = re.compile(rf"\b(?:{_NUMBER})\b", re.IGNORECASE)
-_TITLE_CONNECTORS: Final = frozenset(
-    "op on om at van from vanaf this next coming aanstaande komende volgende deze".split()
-)
-_MAX_CAPACITY: Final = 1000
-_TITLE_TRIM: Final = " \t-\u2013\u2014:;,"
 
 
 @dataclass(slots=True)
@@ -174,84 +168,72 @@ def _detect_language(text: str, key_languages: list[Language]) -> Language:
     return "en" if english > dutch else "nl"
 
 
-def _search_date(
-    sources: Iterable[tuple[str, Context]], today: date
-) -> tuple[DateHit | None, Context | None]:
+def _search_date(sources: Iterable[tuple[str, Context]], today: date) -> DateHit | None:
     for text, context in sources:
         hit = find_date(text, today=today, context=context)
         if hit is not None:
-            return hit, context
-    return None, None
-
-
-def _search_time(sources: Iterable[tuple[str, Context]]) -> tuple[TimeHit | None, Context | None]:
-    for text, context in sources:
-        hit = find_time(mask_dates(text), context=context)
-        if hit is not None:
-            return hit, context
-    return None, None
-
-
-def _find_postcode(texts: Iterable[str]) -> str | None:
-    for text in texts:
-        for match in _POSTCODE.finditer(text):
-            letters = match[3]
-            if letters.casefold() in _NOT_POSTCODE_LETTERS and (
-                letters.casefold() in {"sa", "sd", "ss"} or (match[2] and not letters.isupper())
-            ):
-                continue
-            return f"{match[1]} {letters.upper()}"
+            return hit
     return None
 
 
-def _count(word: str) -> int:
-    return int(word) if word.isdigit() else NUMBER_WORDS[word.casefold()]
+def _search_time(sources: Iterable[tuple[str, Context]]) -> TimeHit | None:
+    for text, context in sources:
+        hit = find_time(mask_dates(text, context), context=context)
+        if hit is not None:
+            return hit
+    return None
 
 
-def _find_capacity(keyed_values: list[str], full_text: str) -> int | None:
-    capacity: int | None = None
-    for value in keyed_values:
-        numbers = [_count(word) for word in _COUNT.findall(value)[:2]]
-        if numbers:
-            capacity = max(numbers)  # "4-6" → up to 6 people
-            break
-    if capacity is None:
-        match = _PEOPLE.search(full_text)
-        if match is not None:
-            capacity = int(match["high"]) if match["high"] else _count(match["low"])
-    if capacity is None or not 1 <= capacity <= _MAX_CAPACITY:
-        return None
-    return capacity
+def _day_phrases(sources: Iterable[tuple[str, Context]], today: date) -> list[DateHit]:
+    return [
+        hit
+        for text, context in sources
+        for hit in find_day_phrases(text, today=today, context=context)
+    ]
 
 
-def _clean_title(title: str) -> str | None:
-    title = title.strip(_TITLE_TRIM + ".")
-    words = title.split(" ")
-    while len(words) > 1 and words[-1].casefold() in _TITLE_CONNECTORS:
-        words.pop()
-    title = " ".join(words).rstrip(_TITLE_TRIM)
-    if len(title) > MAX_TITLE_LENGTH:
-        cut = title[: MAX_TITLE_LENGTH - 1]
-        if " " in cut[MAX_TITLE_LENGTH // 2 :]:
-            cut = cut.rsplit(" ", 1)[0]
-        title = cut.rstrip(_TITLE_TRIM) + "…"
-    return title if len(title) >= MIN_TITLE_LENGTH else None
+def _in_part_of_day(hit: TimeHit, part: PartOfDay | None) -> TimeHit:
+    """ "morgenavond van 7 tot 9" is 19:00-21:00: a morning hour moves to the afternoon or
+    evening the message names (am/pm and 24-hour times never go below 12 by themselves)."""
+    if part not in ("afternoon", "evening") or hit.start_time.hour >= 12:
+        return hit
+    end = hit.end_time
+    if end is not None and end.hour < 12 and (end > hit.start_time or end.hour == 0):
+        end = end.replace(hour=end.hour + 12)
+    return replace(
+        hit, start_time=hit.start_time.replace(hour=hit.start_time.hour + 12), end_time=end
+    )
 
 
-def _title_from_line(line: str, spans: list[tuple[int, int]]) -> str | None:
-    """A free-text title line minus the date and time written in it."""
-    segments: list[str] = []
-    position = 0
-    for start, end in sorted(spans):
-        segments.append(line[position:start])
-        position = max(position, end)
-    segments.append(line[position:])
-    if len(segments) > 1:
-        for segment in segments:
-            title = _clean_title(segment)
-            if title is not None:
-                return title[0].upper() + title[1:]
-    return _clean_title(line)
+def _second_slot(sources: list[tuple[str, Context]], first: TimeHit) -> bool:
+    """Whether the text offers another time slot too ("10:00-12:00 of 14:00-16:00")."""
+    for text, context in sources:
+        masked = mask_dates(text, context)
+        hit = find_time(masked, context=context)
+        if hit is None:
+            continue
+        again = find_time(masked[hit.end :], context=context)
+        if (
+            again is not None
+            and again.end_time is not None
+            and again.start_time != first.start_time
+        ):
+            return True
+    return False
+
+
+def _written(text: str) -> str | None:
+    """The message as written, for the description: without chat-export prefixes or
+    forward markers, blank lines at most one in a row."""
+    lines: list[str] = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _CHAT_PREFIX.sub("", raw.strip()).rstrip()
+        if re.sub(r"[^a-z]", "", line.casefold()) in _FORWARD_MARKERS and line:
+            continue
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    written = "\n".join(lines).strip()
+    return written or None
 
 
 def _local(day: date, hit: TimeHit) -> tuple[datetime, datetime, bool]:
@@ -287,42 +269,31 @@ def parse_message(text: str, *, now: datetime) -> ParsedMessage:
         found = [(value, context) for name, context in fields for value in keyed.get(name, [])]
         return [*found, (full_text, "free")]
 
-    date_hit, date_context = _search_date(sources(("date", "date"), ("when", "when")), today)
-    time_hit, time_context = _search_time(sources(("time", "time"), ("when", "when")))
-    postcode = _find_postcode(
+    date_sources = sources(("date", "date"), ("when", "when"))
+    time_sources = sources(("time", "time"), ("when", "when"))
+    date_hit = _search_date(date_sources, today)
+    time_hit = _search_time(time_sources) or time_after_day(full_text, today)
+    part = part_of_day(full_text)
+    if time_hit is not None:
+        time_hit = _in_part_of_day(time_hit, part)
+    postcode = find_postcode(
         [*keyed.get("postcode", []), *keyed.get("where", []), *keyed.get("address", []), full_text]
     )
 
     title: str | None = None
     title_values = keyed.get("title")
     if title_values:
-        title = _clean_title(title_values[0])
-    title_index: int | None = None
+        title = clean_title(title_values[0])
     if title is None and "title" not in keyed:
-        for index, line in sections.loose:
+        for _, line in sections.loose:
             if _GREETING.match(line) and len(line.split()) <= 4:
                 continue
-            offset = sum(len(previous) + 1 for previous in lines[:index])
-            spans = [
-                (max(hit.start - offset, 0), min(hit.end - offset, len(line)))
-                for hit, context in ((date_hit, date_context), (time_hit, time_context))
-                if hit is not None
-                and context == "free"
-                and hit.start < offset + len(line)
-                and hit.end > offset
-            ]
-            title = _title_from_line(line, spans)
-            title_index = index
+            title = title_from_line(line, today)
             break
 
     description = _joined(keyed.get("what"), "\n")
-    if description is None:
-        rest = [
-            line
-            for index, line in sections.loose
-            if index != title_index and not (_GREETING.match(line) and len(line.split()) <= 4)
-        ]
-        description = "\n".join(rest) or None
+    if description is None and "title" not in keyed:
+        description = _written(text[:MAX_MESSAGE_CHARS])
 
     starts_at = ends_at = None
     end_defaulted = False
@@ -335,9 +306,13 @@ def parse_message(text: str, *, now: datetime) -> ParsedMessage:
             ("title", title is None),
             ("date", date_hit is None),
             ("time", time_hit is None),
+            ("end", time_hit is not None and time_hit.end_time is None),
         )
         if absent
     ]
+    place = place_of([*keyed.get("where", []), *keyed.get("address", []), full_text], postcode)
+    options = date_options(_day_phrases(date_sources, today), today)
+    recurring = recurring_phrase(full_text)
     return ParsedMessage(
         language=_detect_language(full_text, sections.key_languages),
         title=title,
@@ -349,10 +324,25 @@ def parse_message(text: str, *, now: datetime) -> ParsedMessage:
         time_found=time_hit is not None,
         postcode=postcode,
         address=_joined([*keyed.get("where", []), *keyed.get("address", [])], ", "),
-        capacity=_find_capacity(keyed.get("people", []), full_text),
+        capacity=find_capacity(keyed.get("people", []), full_text),
         missing=missing,
         day=date_hit.day if date_hit else None,
         start_time=time_hit.start_time if time_hit else None,
         end_time=time_hit.end_time if time_hit else None,
         weekday_mismatch=date_hit.weekday_mismatch if date_hit else False,
+        doubts=doubts(
+            options=options,
+            passed=date_hit.passed if date_hit else None,
+            starts_at=starts_at,
+            now=now,
+            recurring=recurring is not None,
+            several_times=time_hit is not None and _second_slot(time_sources, time_hit),
+        ),
+        date_options=options,
+        passed_day=date_hit.passed if date_hit else None,
+        recurring=full_text[recurring[0] : recurring[1]] if recurring else None,
+        part_of_day=part if time_hit is None else None,
+        area=place.area if place else None,
+        lat=place.lat if place else None,
+        lon=place.lon if place else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Final, Literal
 
 from app.integrations.message_parsed import ParsedMessage
@@ -12,8 +13,7 @@ ReplyStatus = Literal["created", "draft"]
 _TEXT: Final[dict[Language, dict[str, str]]] = {
     "nl": {
         "created": "Dank je! De klus staat online: {title}",
-        "draft_saved": "Dank je! Ik heb je bericht als concept bewaard.",
-        "draft": "Dank je! Ik heb je bericht als concept bewaard, maar ik mis nog: {missing}.",
+        "draft": "Dank je! Ik heb je bericht als concept bewaard; het staat nog niet online.",
         "when": "Wanneer: {when}",
         "where": "Waar: {where}",
         "people": "Aantal: {people} {noun}",
@@ -21,30 +21,34 @@ _TEXT: Final[dict[Language, dict[str, str]]] = {
         "persons": "vrijwilligers",
         "link": "Bekijk en deel: {url}",
         "draft_link": "Concept: {url}",
-        "defaulted": "Eindtijd niet gevonden, ik heb 2 uur aangenomen.",
-        "mismatch": "Let op: {day} is een {weekday}. Klopt de datum?",
-        "understood": "Wat ik wel begreep:",
+        "understood": "Wat ik begreep:",
         "title_label": "Klus: {title}",
         "day_only": "Dag: {day}",
         "time_only": "Tijd: {time}",
-        "how": "Stuur het bericht opnieuw, bijvoorbeeld zo:",
-        "title": "de klus (een titel op de eerste regel of na Klus:)",
-        "date": "de datum (zoals 14 juni of 14-06-2027)",
-        "time": "de tijd (zoals 10:00-13:00)",
-        "and": "en",
-        "example": (
-            "Klus: {title}\n"
-            "Wanneer: 14 juni 10:00-13:00\n"
-            "Waar: Oosterpoort, 9724 AB\n"
-            "Aantal: 4\n"
-            "Wat: Onkruid wieden en een border aanleggen."
+        "answer": "Stuur je antwoord hier in de chat, dan zet ik de klus online.",
+        "or": "of",
+        "which_date": "Welke datum bedoel je: {options}?",
+        "which_time": "Welke tijd bedoel je? Stuur er één, bijvoorbeeld: 10:00-12:00.",
+        "passed": "{day} is al voorbij. Welke datum bedoel je?",
+        "past": "Die tijd is al voorbij ({when}). Welke datum en tijd bedoel je?",
+        "recurring": (
+            "Dit lijkt een klus die steeds terugkomt (\u201c{phrase}\u201d). Voor welke datum "
+            "is deze keer? Stuur voor elke keer een eigen bericht."
         ),
-        "example_title": "Tuin opknappen bij buurthuis De Kroon",
+        "title": (
+            "Wat is de klus? Stuur een korte titel, bijvoorbeeld: "
+            "Boodschappen doen voor een buurvrouw."
+        ),
+        "date": "Op welke datum? Bijvoorbeeld: zaterdag 19 december.",
+        "time": "Hoe laat begint en eindigt het? Bijvoorbeeld: 10:00-12:00.",
+        "time_morning": "In de ochtend, van hoe laat tot hoe laat? Bijvoorbeeld: 9:00-11:00.",
+        "time_afternoon": "In de middag, van hoe laat tot hoe laat? Bijvoorbeeld: 14:00-16:00.",
+        "time_evening": "In de avond, van hoe laat tot hoe laat? Bijvoorbeeld: 19:00-21:00.",
+        "end": "Tot hoe laat duurt het? Bijvoorbeeld: tot {example}.",
     },
     "en": {
         "created": "Thank you! The task is online: {title}",
-        "draft_saved": "Thank you! I saved your message as a draft.",
-        "draft": "Thank you! I saved your message as a draft, but I still need: {missing}.",
+        "draft": "Thank you! I saved your message as a draft; it is not online yet.",
         "when": "When: {when}",
         "where": "Where: {where}",
         "people": "People: {people} {noun}",
@@ -52,25 +56,27 @@ _TEXT: Final[dict[Language, dict[str, str]]] = {
         "persons": "volunteers",
         "link": "View and share: {url}",
         "draft_link": "Draft: {url}",
-        "defaulted": "End time not found, I assumed 2 hours.",
-        "mismatch": "Note: {day} is a {weekday}. Is the date right?",
-        "understood": "What I did understand:",
+        "understood": "What I understood:",
         "title_label": "Task: {title}",
         "day_only": "Day: {day}",
         "time_only": "Time: {time}",
-        "how": "Please send the message again, for example like this:",
-        "title": "the task (a title on the first line or after Task:)",
-        "date": "the date (like 14 June or 14-06-2027)",
-        "time": "the time (like 10:00-13:00)",
-        "and": "and",
-        "example": (
-            "Task: {title}\n"
-            "When: 14 June 10:00-13:00\n"
-            "Where: Oosterpoort, 9724 AB\n"
-            "People: 4\n"
-            "What: Weeding and planting a flower border."
+        "answer": "Send your answer here in the chat and I will put the task online.",
+        "or": "or",
+        "which_date": "Which date do you mean: {options}?",
+        "which_time": "Which time do you mean? Send one, for example: 10:00-12:00.",
+        "passed": "{day} has already passed. Which date do you mean?",
+        "past": "That time has already passed ({when}). Which date and time do you mean?",
+        "recurring": (
+            "This looks like a task that comes back (\u201c{phrase}\u201d). Which date is it "
+            "for this time? Please send one message for each time."
         ),
-        "example_title": "Fix up the garden of community centre De Kroon",
+        "title": "What is the task? Send a short title, for example: Shopping for a neighbour.",
+        "date": "On which date? For example: Saturday 19 December.",
+        "time": "What time does it start and end? For example: 10:00-12:00.",
+        "time_morning": "From what time to what time in the morning? E.g. 9:00-11:00.",
+        "time_afternoon": "From what time to what time in the afternoon? E.g. 14:00-16:00.",
+        "time_evening": "From what time to what time in the evening? E.g. 19:00-21:00.",
+        "end": "Until what time? For example: until {example}.",
     },
 }
 
@@ -92,9 +98,11 @@ def _list_words(words: list[str], conjunction: str) -> str:
 
 def _details(parsed: ParsedMessage, text: dict[str, str], lang: Language) -> list[str]:
     lines: list[str] = []
-    if parsed.starts_at is not None:
-        lines.append(text["when"].format(when=format_when(parsed.starts_at, parsed.ends_at, lang)))
-    elif parsed.day is not None:
+    day_in_doubt = "which_date" in parsed.doubts or "past" in parsed.doubts
+    if parsed.starts_at is not None and not day_in_doubt:
+        ends_at = None if parsed.end_defaulted else parsed.ends_at
+        lines.append(text["when"].format(when=format_when(parsed.starts_at, ends_at, lang)))
+    elif parsed.day is not None and not day_in_doubt:
         lines.append(text["day_only"].format(day=format_day(parsed.day, lang)))
     elif parsed.start_time is not None:
         clock = f"{parsed.start_time:%H:%M}"
@@ -107,10 +115,47 @@ def _details(parsed: ParsedMessage, text: dict[str, str], lang: Language) -> lis
     if parsed.capacity is not None:
         noun = text["person"] if parsed.capacity == 1 else text["persons"]
         lines.append(text["people"].format(people=parsed.capacity, noun=noun))
-    if parsed.weekday_mismatch and parsed.day is not None:
-        weekday, day = format_day(parsed.day, lang).split(" ", 1)
-        lines.append(text["mismatch"].format(day=day, weekday=weekday))
     return lines
+
+
+def day_options(days: tuple[date, ...], lang: Language) -> str:
+    """ "maandag 14 of zaterdag 19 december": the days to choose between, in words (with
+    the year when they are not all in one year)."""
+    words = [format_day(day, lang) for day in days]
+    if len({day.year for day in days}) == 1:
+        words = [word.rsplit(" ", 1)[0] for word in words]  # without the year
+        if len({day.month for day in days}) == 1:
+            words = [" ".join(word.split(" ")[:2]) for word in words[:-1]] + words[-1:]
+    return _list_words(words, _TEXT[lang]["or"])
+
+
+def questions(parsed: ParsedMessage, lang: Language) -> list[str]:
+    """What to ask the sender before the gig can go online, most important first."""
+    text = _TEXT[lang]
+    asked: list[str] = []
+    if "which_date" in parsed.doubts:
+        asked.append(text["which_date"].format(options=day_options(parsed.date_options, lang)))
+    if "which_time" in parsed.doubts:
+        asked.append(text["which_time"])
+    if "past" in parsed.doubts and "which_date" not in parsed.doubts:
+        if parsed.passed_day is not None:
+            day = format_day(parsed.passed_day, lang).rsplit(" ", 1)[0]
+            asked.append(text["passed"].format(day=day[0].upper() + day[1:]))
+        elif parsed.starts_at is not None:
+            asked.append(text["past"].format(when=format_when(parsed.starts_at, None, lang)))
+    if "recurring" in parsed.doubts:
+        asked.append(text["recurring"].format(phrase=parsed.recurring or ""))
+    for name in parsed.missing:
+        if name == "time" and parsed.part_of_day is not None:
+            name = f"time_{parsed.part_of_day}"
+        if name == "end" and parsed.start_time is not None:
+            example = (datetime.combine(date.min, parsed.start_time) + timedelta(hours=2)).time()
+            asked.append(text["end"].format(example=f"{example:%H:%M}"))
+            continue
+        if name == "date" and "recurring" in parsed.doubts:
+            continue  # the recurring question asks for the date already
+        asked.append(text[name])
+    return asked
 
 
 def compose_reply(
@@ -120,7 +165,7 @@ def compose_reply(
     status: ReplyStatus,
     lang: str | None = None,
 ) -> str:
-    """Write the plain-text reply to the sender: a confirmation or what is still missing."""
+    """Write the plain-text reply to the sender: a confirmation, or what to answer."""
     if status not in ("created", "draft"):
         raise ValueError(f"unknown status {status!r}")
     language: Language = "en" if lang == "en" else "nl" if lang == "nl" else parsed.language
@@ -128,25 +173,17 @@ def compose_reply(
     if status == "created":
         lines = [text["created"].format(title=parsed.title or "")]
         lines += _details(parsed, text, language)
-        if parsed.end_defaulted:
-            lines.append(text["defaulted"])
         if gig_url:
             lines.append(text["link"].format(url=gig_url))
         return "\n".join(lines)
 
-    if parsed.missing:
-        missing = _list_words([text[name] for name in parsed.missing], text["and"])
-        lines = [text["draft"].format(missing=missing)]
-    else:
-        lines = [text["draft_saved"]]
+    lines = [text["draft"], "", *questions(parsed, language)]
     details = _details(parsed, text, language)
     if parsed.title is not None:
         details.insert(0, text["title_label"].format(title=parsed.title))
     if details:
         lines += ["", text["understood"], *details]
-    example = text["example"].format(title=parsed.title or text["example_title"])
-    if parsed.missing:
-        lines += ["", text["how"], example]
+    lines += ["", text["answer"]]
     if gig_url:
-        lines += ["", text["draft_link"].format(url=gig_url)]
+        lines.append(text["draft_link"].format(url=gig_url))
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from app.models.base import Base
 from app.models.event import DispatchCursor, Event, Webhook, WebhookAttempt, WebhookDelivery
 from app.models.gig import Gig, GigSkill
 from app.models.idempotency import IdempotencyRecord
-from app.models.inbound_message import InboundMessage
+from app.models.inbound_message import ChatDraft, InboundMessage
 from app.models.instance_secret import InstanceSecret
 from app.models.message import Message, MessageOptOut
 from app.models.organization import (
@@ -23,6 +23,7 @@ __all__ = [
     "Association",
     "AssociationMember",
     "Base",
+    "ChatDraft",
     "DispatchCursor",
     "Event",
     "Gig",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, new_id, utcnow
@@ -49,3 +50,23 @@ class InboundMessage(Base):
     reply: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(2))
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+class ChatDraft(Base):
+    """A draft gig made from a chat message that asked its sender something: the same
+    sender's next message on the same channel can answer it (`services.chat_drafts`).
+    ``state`` is what was understood and what is still asked (`draft_answers.to_state`)."""
+
+    __tablename__ = "chat_drafts"
+    __table_args__ = (
+        Index("ix_chat_drafts_sender", "sender", "channel", "created_at"),
+        Index("ix_chat_drafts_expires_at", "expires_at"),
+    )
+
+    gig_id: Mapped[str] = mapped_column(ForeignKey("gigs.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(10))
+    sender: Mapped[str] = mapped_column(String(20))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -35,7 +35,7 @@ from app.integrations.channels import NO_CHANNELS, Channels, Outgoing, SendFaile
 from app.integrations.message_vocabulary import Language
 from app.integrations.quiet_hours import Window
 from app.models.base import utcnow
-from app.services import deliveries, message_sending, messages
+from app.services import chat_drafts, deliveries, message_sending, messages
 from app.services.deliveries import Claimed
 from app.services.message_sending import ClaimedMessage
 
@@ -334,6 +334,13 @@ class Dispatcher:
         self._last_maintenance = now
         async with self._database.read() as tx:
             self.metrics.queue.set(await deliveries.queue_depth(tx))
+        try:
+            if await chat_drafts.any_expired(self._database, now=utcnow()):
+                await chat_drafts.drop_expired(
+                    self._database, now=utcnow(), channels=self._channels
+                )
+        except Exception:  # the purge below and the next round still run
+            logger.exception("dropping expired chat drafts failed")
         if now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now
             await deliveries.purge(self._database, now=utcnow(), keep=self._retention)

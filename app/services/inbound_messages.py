@@ -20,7 +20,7 @@ from app.auth import Principal
 from app.db import Row, Tx, reads, writes
 from app.errors import AppError, RateLimited
 from app.integrations.channels import NO_CHANNELS, Channels
-from app.integrations.inbound import InboundMessageIn, gig_link
+from app.integrations.inbound import InboundMessageIn, gig_link, is_linked_id
 from app.integrations.message_parser import ParsedMessage, compose_reply, parse_message
 from app.integrations.message_reply import ReplyStatus
 from app.integrations.message_texts import render_answer
@@ -30,7 +30,15 @@ from app.models.base import new_id, utcnow
 from app.pagination import decode_cursor, split_page
 from app.schemas.common import normalize_postcode
 from app.schemas.gig import GigCreate, GigLocation, gig_time_errors
-from app.services import answers, gigs, message_sending, messages, number_claims, rate_limits
+from app.services import (
+    answers,
+    chat_drafts,
+    gigs,
+    message_sending,
+    messages,
+    number_claims,
+    rate_limits,
+)
 
 # Per sender, across channels. Over the limit, webhook messages are recorded as ignored
 # (still 200, so the sender's platform does not retry for ever); the bridge gets a 429.
@@ -52,6 +60,15 @@ _UNKNOWN_SENDER: Final[dict[Language, str]] = {
         "Ask Link050 to add {sender} to your organisation's WhatsApp numbers."
     ),
 }
+# A WAHA group member whose number WhatsApp hides (a `@lid` id without a phone field).
+_HIDDEN_NUMBER: Final = (
+    "WhatsApp laat mij je telefoonnummer hier niet zien, dus er is geen klus van gemaakt. "
+    "Stuur je klus in een privébericht aan dit nummer; staat je nummer nog niet bij je "
+    "organisatie, vraag Link050 dan om het toe te voegen.\n\n"
+    "WhatsApp does not show me your phone number here, so no task was created. Please send "
+    "your task in a private message to this number; if your number is not registered with "
+    "your organisation yet, ask Link050 to add it."
+)
 _FAILED: Final[dict[Language, str]] = {
     "nl": "Sorry, je klus kon niet worden opgeslagen. Link050 kijkt ernaar.",
     "en": "Sorry, your task could not be saved. Link050 will look into it.",
@@ -174,7 +191,8 @@ def gig_from_message(parsed: ParsedMessage, text: str, now: datetime) -> GigCrea
         except ValueError:
             postcode = None
     address = parsed.address[:300] if parsed.address else None
-    description = parsed.description if parsed.complete else text
+    # Nothing of the message is lost: without a Wat:/What: text, a draft keeps all of it.
+    description = parsed.description or (None if parsed.complete else text)
     return GigCreate(
         title=parsed.title or _DRAFT_TITLE[parsed.language],
         description=description[:5000] if description else None,
@@ -182,7 +200,9 @@ def gig_from_message(parsed: ParsedMessage, text: str, now: datetime) -> GigCrea
         kind="one_off",
         starts_at=starts_at,
         ends_at=ends_at,
-        location=GigLocation(address=address, postcode=postcode),
+        location=GigLocation(
+            address=address, postcode=postcode, area=parsed.area, lat=parsed.lat, lon=parsed.lon
+        ),
         capacity=min(max(parsed.capacity or 1, 1), 100_000),
         status="open" if parsed.complete else "draft",
     )
@@ -208,6 +228,38 @@ async def _create_gig(
         return None
 
 
+async def _answers_draft(
+    tx: Tx,
+    message: Row,
+    sender: str,
+    handling: _Handling,
+    written_at: datetime,
+    public_base_url: str,
+) -> bool:
+    """Read the message as the answer to the sender's open chat draft, if it is one."""
+    try:
+        draft = await chat_drafts.pending(
+            tx, channel=message.channel, sender=sender, text=message.text, now=written_at
+        )
+    except (OverflowError, ValueError):  # e.g. a year like 9999: read as a new message
+        return False
+    if draft is None:
+        return False
+    if await organization_for(tx, sender) != draft.organization_id:
+        return False  # the number no longer posts for the draft's organisation
+    try:
+        answered = await chat_drafts.answer(
+            tx, draft=draft, text=message.text, now=written_at, public_base_url=public_base_url
+        )
+    except (OverflowError, ValueError):  # read before anything is written
+        return False
+    handling.status = "created" if answered.published else "draft"
+    handling.organization_id, handling.gig_id = draft.organization_id, answered.gig_id
+    handling.reply, handling.language = answered.reply, answered.language
+    handling.gig = await tx.row(gigs.GIG, gig_id=answered.gig_id)
+    return True
+
+
 async def _process(
     tx: Tx, message: Row, message_in: InboundMessageIn, public_base_url: str
 ) -> _Handling:
@@ -215,6 +267,8 @@ async def _process(
     if message_in.sender is None:
         handling.status = "unknown_sender"
         handling.error = f"the sender id {message_in.sender_id[:80]!r} is not a phone number"
+        if is_linked_id(message_in.sender_id):
+            handling.reply, handling.language = _HIDDEN_NUMBER, "nl"
         return handling
     if message.text:
         linked = await number_claims.answer(
@@ -239,6 +293,9 @@ async def _process(
             handling.gig_id, handling.kind = answered.gig_id, "ack"
             return handling
     written_at = min(message.sent_at or message.received_at, message.received_at)
+    if message.text and await _answers_draft(tx, message, message_in.sender, handling,
+                                             written_at, public_base_url):  # fmt: skip
+        return handling
     try:
         parsed = parse_message(message.text or "", now=written_at)
     except (OverflowError, ValueError):  # e.g. a year like 9999: record it, answer 200
@@ -257,6 +314,9 @@ async def _process(
     if gig is None:
         return handling
     status: ReplyStatus = "created" if gig.status == "open" else "draft"
+    if status == "draft":
+        await chat_drafts.keep(tx, gig=gig, parsed=parsed, channel=message.channel,
+                               sender=message_in.sender, now=message.received_at)  # fmt: skip
     handling.status = status
     handling.gig_id = gig.id
     handling.gig = gig
@@ -308,10 +368,14 @@ async def receive(
     await tx.run(
         update(InboundMessage).where(InboundMessage.id == inserted).values(**handling.values())
     )
-    if handling.reply and message_in.sender:
+    # A sender whose number WhatsApp hides is answered in their own chat (WAHA only).
+    recipient = message_in.sender or (
+        message_in.sender_id if message_in.channel == "waha" else None
+    )
+    if handling.reply and recipient:
         await messages.record_reply(
             tx, channels=channels, inbound_id=inserted, inbound_channel=message_in.channel,
-            sender=message_in.sender, language=handling.language or "nl",
+            sender=recipient, language=handling.language or "nl",
             reply=handling.reply, organization_id=handling.organization_id,
             gig_id=handling.gig_id, now=received_at, kind=handling.kind,
         )  # fmt: skip

@@ -15,6 +15,7 @@ from app.etags import Tagged, check_if_match, etag_for
 from app.models import (
     Association,
     AssociationMember,
+    ChatDraft,
     Gig,
     IdempotencyRecord,
     InboundMessage,
@@ -297,6 +298,7 @@ async def erase_rows(tx: Tx, *, volunteer_id: str) -> None:
             delete(RateLimitCounter).where(RateLimitCounter.key == f"whatsapp:{volunteer.phone}")
         )
         tx.defer(delete(WhatsappNumberClaim).where(WhatsappNumberClaim.number == volunteer.phone))
+        tx.defer(delete(ChatDraft).where(ChatDraft.sender == volunteer.phone))
     messages.erase_volunteer(tx, volunteer.id, volunteer.phone)
     counters = [
         login_codes.contact_key(volunteer.email, None),

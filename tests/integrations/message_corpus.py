@@ -24,9 +24,17 @@ class MessageCase:
     postcode: str | None = None
     capacity: int | None = None
     language: str = "nl"
-    complete: bool = True
+    #: What keeps the gig a draft and the reply asks for: a missing ``title``, ``date``,
+    #: ``time`` or ``end``, or a doubt (``which_date``, ``past``, ``recurring``).
+    asks: tuple[str, ...] = ()
     end_defaulted: bool = False
     now: str = DEFAULT_NOW
+    area: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether the message becomes an `open` gig."""
+        return not self.asks
 
 
 CONTRACT_EXAMPLE = (
@@ -37,7 +45,7 @@ CONTRACT_EXAMPLE = (
     "Wat: Onkruid wieden en een border aanleggen."
 )
 
-CASES: tuple[MessageCase, ...] = (
+EARLIER_CASES: tuple[MessageCase, ...] = (
     MessageCase(
         "contract-example",
         CONTRACT_EXAMPLE,
@@ -46,6 +54,7 @@ CASES: tuple[MessageCase, ...] = (
         "2027-06-14 13:00",
         postcode="9724 AB",
         capacity=4,
+        asks=("which_date",),
     ),
     MessageCase(
         "contract-example-english",
@@ -127,6 +136,7 @@ CASES: tuple[MessageCase, ...] = (
         "2027-06-03 10:00",
         "2027-06-03 12:00",
         end_defaulted=True,
+        asks=("end",),
     ),
     MessageCase(
         "tomorrow-at-10",
@@ -136,6 +146,7 @@ CASES: tuple[MessageCase, ...] = (
         "2027-06-03 12:00",
         language="en",
         end_defaulted=True,
+        asks=("end",),
     ),
     MessageCase(
         "single-colon-time",
@@ -144,6 +155,7 @@ CASES: tuple[MessageCase, ...] = (
         "2027-06-04 10:00",
         "2027-06-04 12:00",
         end_defaulted=True,
+        asks=("end",),
     ),
     MessageCase(
         "weekday-alone",
@@ -190,11 +202,12 @@ CASES: tuple[MessageCase, ...] = (
         language="en",
     ),
     MessageCase(
-        "passed-date-means-next-year",
+        "passed-date-is-asked",
         "Klus: Jaarmarkt helpen\nWanneer: 1 juni 10:00-16:00",
         "Jaarmarkt helpen",
         "2028-06-01 10:00",
         "2028-06-01 16:00",
+        asks=("past",),
     ),
     MessageCase(
         "today-date-counts",
@@ -260,6 +273,7 @@ CASES: tuple[MessageCase, ...] = (
         "2027-06-05 14:00",
         "2027-06-05 16:00",
         end_defaulted=True,
+        asks=("end",),
     ),
     MessageCase(
         "emoji-and-whatsapp-markup",
@@ -338,7 +352,7 @@ CASES: tuple[MessageCase, ...] = (
         "Zwerfvuil prikken",
         None,
         None,
-        complete=False,
+        asks=("date",),
     ),
     MessageCase(
         "draft-without-time",
@@ -346,7 +360,7 @@ CASES: tuple[MessageCase, ...] = (
         "Zwerfvuil prikken",
         None,
         None,
-        complete=False,
+        asks=("time",),
     ),
     MessageCase(
         "draft-without-title",
@@ -355,7 +369,7 @@ CASES: tuple[MessageCase, ...] = (
         "2027-06-05 10:00",
         "2027-06-05 12:00",
         capacity=2,
-        complete=False,
+        asks=("title",),
     ),
     MessageCase(
         "draft-title-too-short",
@@ -363,7 +377,7 @@ CASES: tuple[MessageCase, ...] = (
         None,
         "2027-06-05 10:00",
         "2027-06-05 12:00",
-        complete=False,
+        asks=("title",),
     ),
     MessageCase(
         "draft-greeting-only",
@@ -371,7 +385,7 @@ CASES: tuple[MessageCase, ...] = (
         None,
         None,
         None,
-        complete=False,
+        asks=("title", "date", "time"),
     ),
     MessageCase(
         "dst-spring-forward-day",
@@ -506,6 +520,7 @@ CASES: tuple[MessageCase, ...] = (
         "2027-06-03 15:00",
         "2027-06-03 17:00",
         end_defaulted=True,
+        asks=("end",),
     ),
     MessageCase(
         "ordinal-english-day-month",
@@ -543,3 +558,433 @@ CASES: tuple[MessageCase, ...] = (
         language="en",
     ),
 )
+
+# Written the way organisations write in WhatsApp groups, sent on Wednesday 2 December
+# 2026 at noon (the day the "Chat messages that become the right gig, or ask" issue was
+# worked on); each holds on any day, because "now" is fixed.
+DECEMBER = "2026-12-02 12:00"
+
+CHAT_CASES: tuple[MessageCase, ...] = (
+    MessageCase(
+        "issue-selwerd-weekday-mismatch",
+        "Wie kan zaterdag 14 december van 10:00 tot 13:00 helpen met boodschappen voor "
+        "mevrouw in Selwerd? 2 mensen nodig",
+        "Wie kan helpen met boodschappen voor mevrouw in Selwerd?",
+        "2026-12-14 10:00",
+        "2026-12-14 13:00",
+        capacity=2,
+        asks=("which_date",),
+        now=DECEMBER,
+        area="Selwerd",
+    ),
+    MessageCase(
+        "volgende-week-woensdag",
+        "Klus: Kerststukjes maken\nWanneer: volgende week woensdag 14:00-16:00",
+        "Kerststukjes maken",
+        "2026-12-09 14:00",
+        "2026-12-09 16:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "slash-date-in-free-text",
+        "Sneeuw ruimen bij het buurthuis op 14/12 van 9 tot 11 uur",
+        "Sneeuw ruimen bij het buurthuis",
+        "2026-12-14 09:00",
+        "2026-12-14 11:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "dash-date-in-free-text",
+        "Kerstmarkt opbouwen 19-12 10:00-14:00, 4 vrijwilligers",
+        "Kerstmarkt opbouwen",
+        "2026-12-19 10:00",
+        "2026-12-19 14:00",
+        capacity=4,
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "yesterday-without-year-is-asked",
+        "Klus: Oliebollen bakken\nWanneer: 1 december 10:00-12:00",
+        "Oliebollen bakken",
+        "2027-12-01 10:00",
+        "2027-12-01 12:00",
+        asks=("past",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "three-days-ago-is-asked",
+        "Klus: Opruimen na de intocht\nWanneer: 29-11-2026 10:00-12:00",
+        "Opruimen na de intocht",
+        "2026-11-29 10:00",
+        "2026-11-29 12:00",
+        asks=("past",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "tonight-at-two-sent-at-noon",
+        "Vandaag 02:00-04:00 nachtdienst in de daklozenopvang",
+        "Nachtdienst in de daklozenopvang",
+        "2026-12-02 02:00",
+        "2026-12-02 04:00",
+        asks=("past",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "started-an-hour-ago",
+        "Klus: Soep uitdelen\nWanneer: vandaag 11:00-13:00",
+        "Soep uitdelen",
+        "2026-12-02 11:00",
+        "2026-12-02 13:00",
+        asks=("past",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "elke-maandag",
+        "Elke maandag 10-12u koffie schenken in de inloop",
+        "Koffie schenken in de inloop",
+        "2026-12-07 10:00",
+        "2026-12-07 12:00",
+        asks=("recurring",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "every-saturday-bare-range-after-the-day",
+        "Every Saturday 10-12 we need help at the repair café",
+        "We need help at the repair café",
+        "2026-12-05 10:00",
+        "2026-12-05 12:00",
+        language="en",
+        asks=("recurring",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "two-dates-or",
+        "Hulp bij de kerstviering op 21 of 22 december, 15:00-18:00",
+        "Hulp bij de kerstviering",
+        "2026-12-21 15:00",
+        "2026-12-21 18:00",
+        asks=("which_date",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "three-dates-list",
+        "Klus: Kerstpakketten rondbrengen\nWanneer: 18, 19 en 20 december 10:00-12:00",
+        "Kerstpakketten rondbrengen",
+        "2026-12-18 10:00",
+        "2026-12-18 12:00",
+        asks=("which_date",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "morgenmiddag-alone",
+        "Klus: Boodschappen voor meneer Bakker\nWanneer: morgenmiddag",
+        "Boodschappen voor meneer Bakker",
+        None,
+        None,
+        asks=("time",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "whole-day",
+        "Klus: Kerstmarkt bemensen\nWanneer: zaterdag 19 december, hele dag",
+        "Kerstmarkt bemensen",
+        None,
+        None,
+        asks=("time",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "next-week-wednesday-english",
+        "Task: Wrap presents for the food bank\nWhen: next week Wednesday 1pm-3pm",
+        "Wrap presents for the food bank",
+        "2026-12-09 13:00",
+        "2026-12-09 15:00",
+        language="en",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "tussen-en-uur-beijum",
+        "Wie kan tussen 13 en 15 uur morgen een rolstoel duwen in Beijum?",
+        "Wie kan een rolstoel duwen in Beijum?",
+        "2026-12-03 13:00",
+        "2026-12-03 15:00",
+        now=DECEMBER,
+        area="Beijum",
+    ),
+    MessageCase(
+        "aantal-pers-dot",
+        "Klus: Hekken schilderen\nWanneer: za 12 dec 10-13u\nAantal: 3 pers.",
+        "Hekken schilderen",
+        "2026-12-12 10:00",
+        "2026-12-12 13:00",
+        capacity=3,
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "twee-man-dotted-uur",
+        "Klus: Verhuizen van een kast\nWanneer: maandag 7 december 9.00-12.00 uur\nAantal: 2 man",
+        "Verhuizen van een kast",
+        "2026-12-07 09:00",
+        "2026-12-07 12:00",
+        capacity=2,
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "emoji-lines-de-wijert",
+        "🎄 Kerstdiner De Wijert 🎄\nDonderdag 17 december 17:00-20:30\n"
+        "We zoeken 6 vrijwilligers voor bediening en afwas.\nAanmelden bij Petra 🙏",
+        "Kerstdiner De Wijert",
+        "2026-12-17 17:00",
+        "2026-12-17 20:30",
+        capacity=6,
+        now=DECEMBER,
+        area="De Wijert",
+    ),
+    MessageCase(
+        "keyed-where-postcode",
+        "Klus: Tuin winterklaar maken\nWanneer: zaterdag 5 december 10:00-12:00\n"
+        "Waar: Vinkhuizen, 9743 AB",
+        "Tuin winterklaar maken",
+        "2026-12-05 10:00",
+        "2026-12-05 12:00",
+        postcode="9743 AB",
+        now=DECEMBER,
+        area="Vinkhuizen",
+    ),
+    MessageCase(
+        "typo-in-tomorrow",
+        "Taks: Snow shovelling at the church\nWhen: tomorow 8am-10am",
+        "Snow shovelling at the church",
+        None,
+        None,
+        language="en",
+        asks=("date",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "weekday-alone-friday",
+        "Klus: Voorlezen op de kinderopvang\nWanneer: vrijdag 15:00-16:00",
+        "Voorlezen op de kinderopvang",
+        "2026-12-04 15:00",
+        "2026-12-04 16:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "morgenochtend-9-12u",
+        "Klus: Ramen wassen in het wijkcentrum\nWanneer: morgenochtend 9-12u",
+        "Ramen wassen in het wijkcentrum",
+        "2026-12-03 09:00",
+        "2026-12-03 12:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "overmorgen-oosterparkwijk",
+        "Overmorgen 14:00-16:00 hulp bij de bingo in de Oosterparkwijk",
+        "Hulp bij de bingo in de Oosterparkwijk",
+        "2026-12-04 14:00",
+        "2026-12-04 16:00",
+        now=DECEMBER,
+        area="Oosterparkwijk",
+    ),
+    MessageCase(
+        "new-year-with-year",
+        "Klus: Nieuwjaarsduik begeleiden\nWanneer: 1 januari 2027 11:00-13:00",
+        "Nieuwjaarsduik begeleiden",
+        "2027-01-01 11:00",
+        "2027-01-01 13:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "english-am-pm-people-word",
+        "Task: Hand out flyers\nWhen: Saturday 12 December 10am-1pm\nPeople: three",
+        "Hand out flyers",
+        "2026-12-12 10:00",
+        "2026-12-12 13:00",
+        capacity=3,
+        language="en",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "english-weekday-mismatch",
+        "Task: Bake cookies with the children\nWhen: Friday 12 December 14:00-16:00",
+        "Bake cookies with the children",
+        "2026-12-12 14:00",
+        "2026-12-12 16:00",
+        language="en",
+        asks=("which_date",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "datum-and-tijd-keys-short-forms",
+        "Klus: Rolstoelwandeling\nDatum: 14-12\nTijd: 14-16\nWaar: Paddepoel",
+        "Rolstoelwandeling",
+        "2026-12-14 14:00",
+        "2026-12-14 16:00",
+        now=DECEMBER,
+        area="Paddepoel",
+    ),
+    MessageCase(
+        "chat-export-prefix-helpman",
+        "[02-12 11:58] Marieke: Morgen van 10 tot 12 hulp nodig bij het opruimen van de "
+        "zolder in Helpman, 1 persoon",
+        "Hulp nodig bij het opruimen van de zolder in Helpman",
+        "2026-12-03 10:00",
+        "2026-12-03 12:00",
+        capacity=1,
+        now=DECEMBER,
+        area="Helpman",
+    ),
+    MessageCase(
+        "dotted-times-abbreviated-weekday",
+        "Klus: Koffie schenken bij de inloop\nWanneer: do 10 dec, 10.00 - 12.00 uur",
+        "Koffie schenken bij de inloop",
+        "2026-12-10 10:00",
+        "2026-12-10 12:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "a-s-after-the-date",
+        "Klus: Kerstbomen verkopen\nWanneer: zondag 13 december a.s. van 10 tot 13 uur",
+        "Kerstbomen verkopen",
+        "2026-12-13 10:00",
+        "2026-12-13 13:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "greeting-then-question-lewenborg",
+        "Hoi allemaal!\nWie helpt zaterdag 5 december 10:00-12:00 met Sinterklaas in het "
+        "buurthuis in Lewenborg?",
+        "Wie helpt met Sinterklaas in het buurthuis in Lewenborg?",
+        "2026-12-05 10:00",
+        "2026-12-05 12:00",
+        now=DECEMBER,
+        area="Lewenborg",
+    ),
+    MessageCase(
+        "forwarded-keyed",
+        "Doorgestuurd\nKlus: Dozen sjouwen voor de voedselbank\nWanneer: 8 december 13:00-15:00",
+        "Dozen sjouwen voor de voedselbank",
+        "2026-12-08 13:00",
+        "2026-12-08 15:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "late-december-sent-in-january",
+        "Klus: Kerstversiering opruimen\nWanneer: 28 december 10:00-12:00",
+        "Kerstversiering opruimen",
+        "2027-12-28 10:00",
+        "2027-12-28 12:00",
+        asks=("past",),
+        now="2027-01-05 10:00",
+    ),
+    MessageCase(
+        "tonight-english",
+        "Task: Serve soup at the night shelter\nWhen: tonight 19:00-21:00",
+        "Serve soup at the night shelter",
+        "2026-12-02 19:00",
+        "2026-12-02 21:00",
+        language="en",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "when-range-without-marker",
+        "Klus: Flyeren in de binnenstad\nWanneer: zaterdag 19 december 10-13",
+        "Flyeren in de binnenstad",
+        "2026-12-19 10:00",
+        "2026-12-19 13:00",
+        now=DECEMBER,
+        area="Binnenstad",
+    ),
+    MessageCase(
+        "english-keyless-corpus-den-hoorn",
+        "Christmas dinner for lonely elderly\nThursday 24 December 16:00-20:00 at the "
+        "community centre in Corpus den Hoorn.\nWe need 5 volunteers for cooking and serving.",
+        "Christmas dinner for lonely elderly",
+        "2026-12-24 16:00",
+        "2026-12-24 20:00",
+        capacity=5,
+        language="en",
+        now=DECEMBER,
+        area="Corpus den Hoorn",
+    ),
+    MessageCase(
+        "morgen-next-to-another-date",
+        "Klus: Kerstkaarten schrijven\nWanneer: morgen, 10 december, 14:00-15:30",
+        "Kerstkaarten schrijven",
+        "2026-12-10 14:00",
+        "2026-12-10 15:30",
+        asks=("which_date",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "day-range-is-asked",
+        "Boodschappen doen 4-6 december 10:00-12:00",
+        "Boodschappen doen",
+        "2026-12-04 10:00",
+        "2026-12-04 12:00",
+        asks=("which_date",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "two-weekdays-are-asked",
+        "Wie helpt vrijdag of zaterdag 10:00-12:00 met de kerstmarkt?",
+        "Wie helpt met de kerstmarkt?",
+        "2026-12-04 10:00",
+        "2026-12-04 12:00",
+        asks=("which_date",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "weekday-then-morgen-is-morning",
+        "Klus: Kerstbomen sjouwen\nWanneer: zaterdag morgen 9:00-11:00",
+        "Kerstbomen sjouwen",
+        "2026-12-05 09:00",
+        "2026-12-05 11:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "evening-moves-small-hours",
+        "Morgenavond van 7 tot 9 hulp bij de bingo in Paddepoel",
+        "Hulp bij de bingo in Paddepoel",
+        "2026-12-03 19:00",
+        "2026-12-03 21:00",
+        now=DECEMBER,
+        area="Paddepoel",
+    ),
+    MessageCase(
+        "two-time-slots-are-asked",
+        "Klus: Soep uitdelen\nWanneer: zaterdag 12 december 10:00-12:00 of 14:00-16:00",
+        "Soep uitdelen",
+        "2026-12-12 10:00",
+        "2026-12-12 12:00",
+        asks=("which_time",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "every-two-weeks",
+        "Elke 2 weken op zaterdag 10:00-12:00 de tuin van het hospice bijhouden",
+        "De tuin van het hospice bijhouden",
+        "2026-12-05 10:00",
+        "2026-12-05 12:00",
+        asks=("recurring",),
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "phone-number-stays-out-of-the-title",
+        "Boodschappen doen, zaterdag 10:00-12:00. Bel Anja: 050-1234567",
+        "Boodschappen doen",
+        "2026-12-05 10:00",
+        "2026-12-05 12:00",
+        now=DECEMBER,
+    ),
+    MessageCase(
+        "greeting-in-front-of-the-title",
+        "Goedemorgen, wie kan er zaterdag 12 december 10:00-12:00 helpen met de tuin?",
+        "Wie kan er helpen met de tuin?",
+        "2026-12-12 10:00",
+        "2026-12-12 12:00",
+        now=DECEMBER,
+    ),
+)
+
+CASES: tuple[MessageCase, ...] = EARLIER_CASES + CHAT_CASES

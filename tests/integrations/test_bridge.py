@@ -71,7 +71,7 @@ def test_an_incomplete_message_is_a_draft_that_says_what_is_missing(
     result = response.json()
     assert result["status"] == "draft"
     assert result["gig"]["status"] == "draft"
-    assert "ik mis nog" in result["reply"]
+    assert "Op welke datum?" in result["reply"]
     assert result["gig"]["id"] in result["reply"]
 
 

@@ -43,8 +43,12 @@ def test_corpus_message(case: MessageCase) -> None:
     assert parsed.postcode == case.postcode
     assert parsed.capacity == case.capacity
     assert parsed.language == case.language
+    assert (*parsed.missing, *parsed.doubts) == case.asks
+    if case.area is not None:
+        assert parsed.area == case.area
+        assert parsed.lat is not None
+        assert parsed.lon is not None
     assert parsed.complete is case.complete
-    assert parsed.end_defaulted is case.end_defaulted
     for moment in (parsed.starts_at, parsed.ends_at):
         assert moment is None or moment.utcoffset() == timedelta(0)
 
@@ -143,11 +147,12 @@ def test_long_title_is_cut_at_a_word_within_120_characters() -> None:
     assert parsed.title.endswith("sneeuwschuiven…")
 
 
-def test_unkeyed_description_is_the_rest_of_the_message() -> None:
-    parsed = parse_message("Soep koken\nvrijdag om 17:30\nNeem een schort mee.", now=NOW)
+def test_unkeyed_description_is_the_whole_message_as_written() -> None:
+    text = "[14-06 10:12] Anna: Soep koken 🍲\r\n\r\n\r\n*vrijdag* om 17:30\nNeem een schort mee. "
+    parsed = parse_message(text, now=NOW)
 
     assert parsed.title == "Soep koken"
-    assert parsed.description == "vrijdag om 17:30\nNeem een schort mee."
+    assert parsed.description == "Soep koken 🍲\n\n*vrijdag* om 17:30\nNeem een schort mee."
 
 
 def test_description_runs_over_several_lines() -> None:

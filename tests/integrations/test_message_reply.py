@@ -33,23 +33,24 @@ def test_created_dutch_confirms_what_was_understood() -> None:
     assert "2 uur aangenomen" not in reply
 
 
-def test_created_english_mentions_the_defaulted_end() -> None:
+def test_a_missing_end_is_asked_in_english() -> None:
     message = parsed("Task: Walk the dogs\nWhen: tomorrow at 10:00\nPeople: 1")
 
-    reply = compose_reply(message, gig_url=URL, status="created")
+    reply = compose_reply(message, gig_url=URL, status="draft")
 
-    assert "When: Thursday 3 June 2027, 10:00\u201312:00" in reply
-    assert "End time not found, I assumed 2 hours." in reply
+    assert not message.complete
+    assert "Until what time? For example: until 12:00." in reply
+    assert "When: Thursday 3 June 2027, 10:00\n" in reply  # no end is claimed
     assert "People: 1 volunteer\n" in reply
-    assert reply.endswith(URL)
 
 
-def test_created_dutch_mentions_the_defaulted_end() -> None:
+def test_a_missing_end_is_asked_in_dutch() -> None:
     reply = compose_reply(
-        parsed("Klus: Koken\nWanneer: morgen om 17 uur"), gig_url=URL, status="created"
+        parsed("Klus: Koken\nWanneer: morgen om 17 uur"), gig_url=URL, status="draft"
     )
 
-    assert "Eindtijd niet gevonden, ik heb 2 uur aangenomen." in reply
+    assert "Tot hoe laat duurt het? Bijvoorbeeld: tot 19:00." in reply
+    assert reply.startswith("Dank je! Ik heb je bericht als concept bewaard; het staat nog niet")
 
 
 def test_the_postcode_is_added_to_a_place_without_it() -> None:
@@ -63,51 +64,79 @@ def test_the_postcode_is_added_to_a_place_without_it() -> None:
     assert "Waar: Buurthuis De Kroon, 9724 AB\n" in reply
 
 
-def test_a_wrong_weekday_is_pointed_out() -> None:
+def test_a_wrong_weekday_asks_which_of_the_two_days() -> None:
     message = parsed("Klus: Koken\nWanneer: zaterdag 14 juni 10:00-12:00")
 
-    reply = compose_reply(message, gig_url=URL, status="created")
+    reply = compose_reply(message, gig_url=URL, status="draft")
 
-    assert "Let op: 14 juni 2027 is een maandag." in reply
+    # 14 June 2027 is a Monday; the Saturday of that week is the 19th.
+    assert "Welke datum bedoel je: maandag 14 of zaterdag 19 juni?" in reply
+    assert "Wanneer:" not in reply  # the day is in doubt: only the time is repeated
+    assert "Tijd: 10:00\u201312:00" in reply
 
 
-def test_draft_dutch_says_what_is_missing_with_an_example() -> None:
+def test_a_missing_date_and_time_are_asked_with_examples() -> None:
     message = parsed("Klus: Zwerfvuil prikken\nWaar: Selwerd")
 
     reply = compose_reply(message, gig_url=URL, status="draft")
 
-    assert "ik mis nog: de datum (zoals 14 juni of 14-06-2027) en de tijd" in reply
-    assert "Klus: Zwerfvuil prikken\nWanneer: 14 juni 10:00-13:00" in reply
+    assert "Op welke datum? Bijvoorbeeld: zaterdag 19 december." in reply
+    assert "Hoe laat begint en eindigt het? Bijvoorbeeld: 10:00-12:00." in reply
+    assert "Klus: Zwerfvuil prikken\n" in reply
     assert "Waar: Selwerd" in reply
+    assert "Stuur je antwoord hier in de chat, dan zet ik de klus online." in reply
     assert f"Concept: {URL}" in reply
     assert "staat online" not in reply
 
 
-def test_draft_english_without_title_uses_a_sample_title() -> None:
+def test_a_missing_title_is_asked_in_english() -> None:
     message = parsed("When: tomorrow 10:00-12:00\nPeople: 3")
 
     reply = compose_reply(message, gig_url=None, status="draft")
 
-    assert "I still need: the task (a title on the first line or after Task:)." in reply
+    assert "What is the task? Send a short title" in reply
     assert "When: Thursday 3 June 2027, 10:00\u201312:00" in reply
-    assert "Task: Fix up the garden of community centre De Kroon" in reply
     assert "http" not in reply
 
 
-def test_draft_lists_three_missing_things_with_commas_and_a_conjunction() -> None:
+def test_an_empty_message_asks_title_date_and_time_in_that_order() -> None:
     reply = compose_reply(parsed(""), gig_url=None, status="draft", lang="en")
 
-    assert "need: the task (a title on the first line or after Task:), the date" in reply
-    assert "14-06-2027) and the time (like 10:00-13:00)." in reply
+    title, day, clock = (reply.index(text) for text in ("What is", "On which", "What time"))
+    assert title < day < clock
 
 
-def test_draft_of_a_complete_message_has_no_example() -> None:
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Klus: Koken\nWanneer: 1 juni 10:00-12:00", "Dinsdag 1 juni is al voorbij."),
+        (
+            "Klus: Koken\nWanneer: vandaag 07:00-08:00",
+            "Die tijd is al voorbij (woensdag 2 juni 2027, 07:00).",
+        ),
+        ("Elke maandag 10:00-12:00 koken", "(\u201cElke maandag\u201d). Voor welke datum"),
+        ("Klus: Koken\nWanneer: 7 of 8 juni 10:00-12:00", "maandag 7 of dinsdag 8 juni?"),
+        ("Klus: Koken\nWanneer: morgenmiddag", "In de middag, van hoe laat tot hoe laat?"),
+        ("Task: Cook\nWhen: every Monday 10:00-12:00", "Which date is it for this time?"),
+        ("Task: Cook\nWhen: 7 or 8 June 10:00-12:00", "Monday 7 or Tuesday 8 June?"),
+    ],
+)
+def test_each_doubt_is_asked_in_the_senders_language(text: str, question: str) -> None:
+    message = parsed(text)
+
+    reply = compose_reply(message, gig_url=URL, status="draft")
+
+    assert not message.complete
+    assert question in reply
+
+
+def test_a_draft_with_nothing_to_ask_asks_nothing() -> None:
     message = parsed("Klus: Koken\nWanneer: morgen 17:00-19:00")
 
     reply = compose_reply(message, gig_url=URL, status="draft")
 
-    assert reply.startswith("Dank je! Ik heb je bericht als concept bewaard.")
-    assert "bijvoorbeeld" not in reply
+    assert reply.startswith("Dank je! Ik heb je bericht als concept bewaard")
+    assert "?" not in reply
 
 
 @pytest.mark.parametrize(("lang", "greeting"), [("en", "Thank you!"), ("nl", "Dank je!")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -18,6 +19,18 @@ from tests.integrations.inbound_helpers import (
 )
 
 KNOWN = "31612345678"
+GROUP = "120363025246125888@g.us"
+LID = "123456789012345@lid"
+
+
+def lid_group_event(text: str, message_id: str | None = None, **key_fields: Any) -> dict[str, Any]:
+    """A NOWEB group message whose participant WhatsApp names by the linked id ``LID``,
+    with the Baileys message key in ``_data`` (plus ``key_fields``, e.g. the phone)."""
+    event = waha_event(KNOWN, text, group=GROUP, message_id=message_id)
+    event["payload"]["participant"] = LID
+    key = {"remoteJid": GROUP, "fromMe": False, "id": "3EB0C767D26A", "participant": LID}
+    event["payload"]["_data"] = {"key": key | key_fields, "pushName": "Anna"}
+    return event
 
 
 def test_a_direct_message_from_a_known_number_becomes_a_gig(client: TestClient) -> None:
@@ -116,3 +129,37 @@ def test_media_and_linked_device_senders_are_recorded_without_gigs(client: TestC
     assert by_id["media-1"]["status"] == "ignored"
     assert by_id["lid-1"]["status"] == "unknown_sender"
     assert by_id["lid-1"]["sender"] is None
+
+
+def test_a_linked_id_sender_with_the_registered_phone_in_participant_alt_creates_a_gig(
+    client: TestClient,
+) -> None:
+    organization = make_organization(client, whatsapp_numbers=[f"+{KNOWN}"])
+    event = lid_group_event(COMPLETE_NL, participantAlt=f"{KNOWN}@s.whatsapp.net")
+    response = post_waha(client, event)
+    assert response.status_code == 200
+    assert response.json() == {"received": 1, "duplicates": 0}
+    [gig] = gigs_of(client, organization["id"])
+    assert (gig["status"], gig["title"]) == ("open", "Tuin opknappen bij buurthuis De Kroon")
+    [message] = messages(client)
+    assert (message["status"], message["sender"]) == ("created", f"+{KNOWN}")
+    assert message["organization_id"] == organization["id"]
+
+
+def test_a_linked_id_sender_without_a_phone_field_is_an_unknown_sender(
+    client: TestClient,
+) -> None:
+    organization = make_organization(client, whatsapp_numbers=[f"+{KNOWN}"])
+    bare = lid_group_event(COMPLETE_NL, message_id="lid-bare")
+    # In a group `remoteJidAlt` is about the group, and `to` is the recipient (us): neither
+    # stands in for the participant, even when it holds the registered number.
+    decoys = lid_group_event(
+        COMPLETE_NL, message_id="lid-decoys", remoteJidAlt=f"{KNOWN}@s.whatsapp.net"
+    )
+    decoys["payload"]["to"] = f"{KNOWN}@c.us"
+    for event in (bare, decoys):
+        assert post_waha(client, event).status_code == 200
+    assert gigs_of(client, organization["id"]) == []
+    by_id = {message["message_id"]: message for message in messages(client)}
+    for message in (by_id["lid-bare"], by_id["lid-decoys"]):
+        assert (message["status"], message["sender"]) == ("unknown_sender", None)

@@ -125,7 +125,7 @@ def test_a_batch_becomes_gigs_for_known_numbers_and_records_the_rest(client: Tes
     assert f"https://klusmakelaar.test/api/v1/gigs/{opened['id']}" in by_id["wamid.a1"]["reply"]
     assert by_id["wamid.a1"]["reply"].startswith("Dank je!")
     assert by_id["wamid.a2"]["status"] == "draft"
-    assert "de datum" in by_id["wamid.a2"]["reply"]
+    assert "Op welke datum?" in by_id["wamid.a2"]["reply"]
     assert by_id["wamid.a3"]["status"] == "unknown_sender"
     assert by_id["wamid.a3"]["gig_id"] is None
     assert by_id["wamid.a3"]["sender"] == f"+{UNKNOWN}"
