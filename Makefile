@@ -17,13 +17,20 @@ $(BIN)/.installed-dev: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(BIN)/.installed-run
 
+# The TypeScript client's tools (tests/test_openapi_client.py), from its lock file: again
+# only when the lock file changes.
+TS_CLIENT := clients/typescript
+$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	npm ci --prefix $(TS_CLIENT) --no-audit --no-fund
+	touch $@
+
 ## run: install, migrate the database (SQLite by default), load demo data if empty, serve
 run: $(BIN)/.installed-run
 	$(BIN)/klusmakelaar migrate
 	KLUSMAKELAAR_DEMO_DATA=$${KLUSMAKELAAR_DEMO_DATA:-true} $(BIN)/klusmakelaar serve
 
 ## test: the whole suite (SQLite; PostgreSQL when KLUSMAKELAAR_TEST_DATABASE_URL is set)
-test: $(BIN)/.installed-dev
+test: $(BIN)/.installed-dev $(TS_CLIENT)/node_modules/.installed
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed-dev

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shlex
+import shutil
 import sys
 from collections.abc import Awaitable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, local_url
 
 T = TypeVar("T")
 
@@ -43,14 +47,38 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     if settings.demo_data:
         _demo_data(settings, _args)
 
-    print(
-        f"Klusmakelaar on http://{settings.host}:{settings.port} — docs at /docs. "
-        "Admin token: set KLUSMAKELAAR_ADMIN_TOKEN, or run "
-        "`klusmakelaar create-key --role admin --name me`.",
-        file=sys.stderr,
-    )
+    print(startup_message(settings), file=sys.stderr)
     uvicorn.run("app.main:create_app", **uvicorn_options(settings))
     return 0
+
+
+def startup_message(settings: Settings) -> str:
+    """What `serve` says first: where to go, and how to get an admin key if there is none."""
+    address = local_url(settings.host, settings.port)
+    message = f"Klusmakelaar on {address} — docs at {address}/docs."
+    if settings.admin_token is None:
+        message += (
+            " No admin token: set KLUSMAKELAAR_ADMIN_TOKEN (24+ characters: `openssl rand "
+            f"-hex 32`) or run `{command_name()} create-key --role admin --name me`."
+        )
+    return message
+
+
+def command_name() -> str:
+    """This command as it can be typed here: `klusmakelaar` when that name on PATH is this
+    command, else its path (`.venv/bin/klusmakelaar`), else `python -m app.cli`."""
+    script = Path(sys.argv[0])
+    if script.name != "klusmakelaar":  # run as `python -m app.cli`: the script of its venv
+        script = Path(sys.executable).parent / "klusmakelaar"
+    if not script.is_file():
+        return f"{shlex.quote(sys.executable)} -m app.cli"
+    on_path = shutil.which("klusmakelaar")
+    if on_path is not None and Path(on_path).resolve() == script.resolve():
+        return "klusmakelaar"
+    if script.is_absolute() and script.is_relative_to(Path.cwd()):
+        script = script.relative_to(Path.cwd())
+    typed = str(script)
+    return shlex.quote(typed if os.sep in typed else f".{os.sep}{typed}")
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:

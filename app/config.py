@@ -7,7 +7,7 @@ from datetime import time
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 API_PREFIX = "/api/v1"
@@ -25,12 +25,17 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     workers: Annotated[int, Field(ge=1, le=64)] = 1
     admin_token: str | None = None
-    public_base_url: str = "http://127.0.0.1:8000"
+    # The base of links the service hands out; unset: where HOST and PORT are reached
+    # from this machine (`local_url`).
+    public_base_url: str = ""
     whatsapp_app_secret: str | None = None
     whatsapp_verify_token: str | None = None
     waha_hmac_key: str | None = None
     demo_data: bool = False
     registration_rate: str = "20/minute"
+    # Front ends that browsers may call the API from: comma-separated origins
+    # (`https://app.example.org`). None by default: no CORS headers at all.
+    cors_origins: str = ""
     # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated
     # addresses or networks, `*` for any. None by default: the client is the peer.
     forwarded_allow_ips: str = ""
@@ -113,9 +118,30 @@ class Settings(BaseSettings):
     @field_validator("public_base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
+        if not value:
+            return ""
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _default_base_url(self) -> Settings:
+        if not self.public_base_url:
+            self.public_base_url = local_url(self.host, self.port)
+        return self
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins(cls, value: str) -> str:
+        from app.cors import browser_origin
+
+        origins = (browser_origin(part) for part in value.split(",") if part.strip())
+        return ",".join(dict.fromkeys(origins))
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """`cors_origins` as a tuple of origins as browsers send them (empty: none)."""
+        return tuple(origin for origin in self.cors_origins.split(",") if origin)
 
     @field_validator("whatsapp_api_url", "waha_url")
     @classmethod
@@ -196,6 +222,18 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """Whether the configured database is SQLite."""
         return self.database_url.startswith("sqlite")
+
+
+#: Addresses that mean "every interface": not somewhere to send a browser.
+_EVERY_INTERFACE = {"0.0.0.0": "127.0.0.1", "::": "localhost", "": "127.0.0.1"}  # noqa: S104
+
+
+def local_url(host: str, port: int) -> str:
+    """The URL at which this machine reaches a server listening on ``host`` and ``port``."""
+    host = _EVERY_INTERFACE.get(host, host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}" if port == 80 else f"http://{host}:{port}"
 
 
 @lru_cache

@@ -15,8 +15,10 @@ from prometheus_client import CollectorRegistry
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings, get_settings
+from app.cors import install_cors
 from app.db import Database
 from app.errors import install_error_handlers
+from app.http_methods import HeadMiddleware
 from app.idempotency import IdempotencyMiddleware, IdempotencyStore
 from app.integrations.channels import Channels
 from app.logging_setup import configure_logging
@@ -120,7 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (
         operations,
-        # The hot paths first: routes are matched in order.
+        # The hot paths first: routes are matched in order (calendar clients poll most).
+        calendars,
         gigs,
         signups,
         organizations,
@@ -129,7 +132,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         associations,
         matching,
         integrations,
-        calendars,
         events,
         messages,
     ):
@@ -138,12 +140,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     install_openapi(app)
-    # Outermost last: the request id wraps everything, the body limit wraps idempotency.
+    # Outermost last: the request id wraps the rest, the body limit wraps idempotency,
+    # and HEAD is routed as GET innermost (the log and metrics still say HEAD).
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, registry=app.state.metrics_registry)
     if settings.trusted_proxies:  # the client address for everything inside
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    install_cors(app, settings.allowed_origins)  # around everything, 500s included
     return app
 
 

@@ -1,15 +1,25 @@
-"""Calendar feeds with 5,000 gigs: generation time (service and HTTP) and 304s per second.
+"""Calendar feeds with 5,000 gigs: making a feed, polling it, and a change under load.
 
 1. Service level, in process: `public_feed` and `association_feed` on a database of
-   5,000 open gigs in the feed window; "cold" renders (the in-process cache cleared
-   before each run) and "warm" answers (same data: one query and a hash, no render).
-   The real feed holds at most MAX_FEED_EVENTS (1,000); the "uncapped" rows lift that
-   cap in this process only, to time a feed of all 5,000 gigs.
-2. End to end, with a uvicorn server: the first GET (a render) and later GETs (cached),
-   then wrk on `/healthz`, on the feed with `If-None-Match` (304) and without (200).
+   5,000 open gigs in the feed window; "cold" (the in-process cache cleared before each
+   run: the query, the hash and a render) and "warm" (nothing committed since: the
+   cache). The real feed holds at most MAX_FEED_EVENTS (1,000); the "uncapped" row
+   lifts that cap in this process only, to time a feed of all 5,000 gigs.
+2. End to end, with a uvicorn server pinned to CPU 0 and wrk on CPU 1 (`http_load`):
+   - wrk on `/healthz`, on each feed polled with `If-None-Match` (304), the public feed
+     polled with `If-Modified-Since` (304 once the server honours it), the public feed
+     as a cached 200, and `/healthz` again; each ratio is to the higher `/healthz` run;
+   - after a change (a plain UPDATE of one gig in the feed): the time of one GET of the
+     1,000-event public feed (the render it needs), median of 5 changes;
+   - after a change: 32 GETs of that feed sent at once on 32 connections: the answers
+     by status, the renders they caused and the time to the last answer (3 changes).
+   The server counts renders itself (`counting_app`, this benchmark's own factory: the
+   app with `calendar_feeds.render_feed` counted, read at `GET /bench/renders`), so
+   the count is the same before and after any change to the service.
 
 Usage: .venv/bin/python bench/bench_calendar.py [--gigs 5000] [--seconds 10]
        [--database-url postgresql://postgres@127.0.0.1:5432/scratch]  (default: SQLite)
+Needs `wrk` (`apt-get install wrk`).
 """
 
 from __future__ import annotations
@@ -20,15 +30,19 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-from sqlalchemy import insert
+from fastapi import FastAPI
+from sqlalchemy import insert, select, update
 
 from app.config import Settings
 from app.db import Database
@@ -37,12 +51,11 @@ from app.models import Association, Gig, InstanceSecret, Organization, Signup
 from app.models.base import new_id
 from app.schemas.common import fold_text
 from app.services import calendar_feeds
-from app.services.caches import Caches
-from app.services.calendar_feeds import RenderedFeed
+from app.services.caches import Caches, KeptFeed
 from app.services.calendar_tokens import calendar_token
 from app.services.gig_listing import GigFilters
 from bench import http_load
-from bench.http_load import print_table, run_wrk, seed_session
+from bench.http_load import LoadResult, print_table, run_wrk, seed_session
 
 BASE_URL = "https://klusmakelaar.example"
 FEED = "/api/v1/calendar/gigs.ics"
@@ -113,21 +126,24 @@ def service_level(database_url: str, association_id: str, runs: int) -> None:
     caches = Caches.create(Settings(database_url=database_url))
     loop = asyncio.new_event_loop()
     database = Database(database_url)
-    with seed_session(database_url) as session:
-        found = session.get(Association, association_id)
-        assert found is not None
-        token = calendar_token(
-            bytes.fromhex(session.get_one(InstanceSecret, "calendar").value), found
-        )
+    token = association_token(database_url, association_id)
 
-    def public() -> RenderedFeed:
+    async def no_filters() -> GigFilters:
+        return GigFilters()
+
+    def public() -> KeptFeed:
         return loop.run_until_complete(
             calendar_feeds.public_feed(
-                database, caches, filters=GigFilters(), base_url=BASE_URL, now=now
+                database,
+                caches,
+                query_string=b"",
+                filters=no_filters,
+                base_url=BASE_URL,
+                now=now,
             )
         )
 
-    def association() -> RenderedFeed:
+    def association() -> KeptFeed:
         return loop.run_until_complete(
             calendar_feeds.association_feed(
                 database, caches, association_id=association_id, token=token,
@@ -156,10 +172,72 @@ def service_level(database_url: str, association_id: str, runs: int) -> None:
     loop.close()
 
 
-def end_to_end(database_url: str, seconds: int) -> None:
-    """First and later GETs through uvicorn, then wrk: /healthz, 304s and cached 200s."""
+def association_token(database_url: str, association_id: str) -> str:
+    """The association's calendar token (as its `calendar_url` carries it)."""
+    with seed_session(database_url) as session:
+        found = session.get(Association, association_id)
+        assert found is not None
+        secret = bytes.fromhex(session.get_one(InstanceSecret, "calendar").value)
+        return calendar_token(secret, found)
+
+
+def counting_app() -> FastAPI:
+    """`app.main.create_app` with its iCalendar renders counted, at `GET /bench/renders`
+    (this benchmark's server only: the count does not depend on the service's own)."""
+    from app.main import create_app
+
+    renders = [0]
+    lock = threading.Lock()
+    render = calendar_feeds.render_feed  # type: ignore[attr-defined]
+
+    def counted(**options: Any) -> bytes:
+        with lock:
+            renders[0] += 1
+        return render(**options)
+
+    calendar_feeds.render_feed = counted  # type: ignore[attr-defined]
+    application = create_app()
+
+    async def count() -> dict[str, int]:
+        return {"renders": renders[0]}
+
+    application.add_api_route("/bench/renders", count, methods=["GET"], include_in_schema=False)
+    return application
+
+
+def change_a_gig(database_url: str, gig_id: str, number: int) -> None:
+    """A plain UPDATE of one gig's title, committed (the trigger bumps its version)."""
+    with seed_session(database_url) as session, session.begin():
+        session.execute(update(Gig).where(Gig.id == gig_id).values(title=f"Veranderd {number}"))
+
+
+def earliest_gig(database_url: str) -> str:
+    """The id of the first gig of the public feed (the earliest start in the window)."""
+    window_start = datetime.now(UTC) - timedelta(days=6)
+    with seed_session(database_url) as session:
+        return str(
+            session.scalars(
+                select(Gig.id)
+                .where(Gig.starts_at >= window_start)
+                .order_by(Gig.starts_at, Gig.id)
+                .limit(1)
+            ).one()
+        )
+
+
+def renders_so_far(base: str) -> int:
+    """The server's render count (`counting_app`)."""
+    return int(httpx.get(base + "/bench/renders").json()["renders"])
+
+
+def end_to_end(database_url: str, association_id: str, seconds: int) -> None:
+    """Through uvicorn: polling (304s), a render after a change, 32 requests after one."""
+    token = association_token(database_url, association_id)
+    association_feed = f"/api/v1/associations/{association_id}/calendar.ics?token={token}"
     with http_load.running_server(
-        database_url, env={"KLUSMAKELAAR_PUBLIC_BASE_URL": BASE_URL}
+        database_url,
+        env={"KLUSMAKELAAR_PUBLIC_BASE_URL": BASE_URL},
+        factory="bench.bench_calendar:counting_app",
     ) as base:
         started = time.perf_counter()
         first = httpx.get(base + FEED, timeout=60)
@@ -174,13 +252,70 @@ def end_to_end(database_url: str, seconds: int) -> None:
               f"later GETs (cached) median {statistics.median(later):.1f} ms, "
               f"{len(first.content) / 1024:.0f} KiB, {first.content.count(b'BEGIN:VEVENT')} events")  # fmt: skip
         etag = first.headers["etag"]
-        assert httpx.get(base + FEED, headers={"If-None-Match": etag}).status_code == 304
-        baseline = run_wrk(base, "/healthz", seconds=seconds)
-        not_modified = run_wrk(base, FEED, seconds=seconds, headers={"If-None-Match": etag})
-        cached = run_wrk(base, FEED, seconds=seconds, connections=8)
+        association_etag = httpx.get(base + association_feed, timeout=60).headers["etag"]
+        modified = first.headers.get(
+            "last-modified", format_datetime(datetime.now(UTC), usegmt=True)
+        )
+        probes = {
+            "If-None-Match (public)": (FEED, {"If-None-Match": etag}),
+            "If-None-Match (association)": (association_feed, {"If-None-Match": association_etag}),
+            "If-Modified-Since (public)": (FEED, {"If-Modified-Since": modified}),
+        }
+        for label, (path, headers) in probes.items():
+            status = httpx.get(base + path, headers=headers, timeout=60).status_code
+            print(f"{label}: one GET answers {status}")
+        run_wrk(base, "/healthz", seconds=2)  # warm-up
+        healthz = [run_wrk(base, "/healthz", seconds=seconds)]
+        polled = [
+            _labelled(run_wrk(base, path, seconds=seconds, headers=headers), label)
+            for label, (path, headers) in probes.items()
+        ]
+        cached = _labelled(
+            run_wrk(base, FEED, seconds=seconds, connections=8),
+            "200 from the cache (8 connections)",
+        )
+        healthz.append(run_wrk(base, "/healthz", seconds=seconds))
         print()
-        print_table([not_modified, cached], baseline)
-        print("(the 304 row sends If-None-Match; the last row is a full 200 from the cache)")
+        print(f"/healthz runs: {', '.join(f'{run.requests_per_second:.0f}' for run in healthz)} req/s "
+              "(the higher is the baseline)")  # fmt: skip
+        print_table([*polled, cached], max(healthz, key=lambda run: run.requests_per_second))
+
+        gig_id = earliest_gig(database_url)
+        number = 0
+        single = []
+        single_renders = []
+        for _ in range(5):
+            number += 1
+            change_a_gig(database_url, gig_id, number)
+            before = renders_so_far(base)
+            started = time.perf_counter()
+            answer = httpx.get(base + FEED, timeout=120)
+            single.append((time.perf_counter() - started) * 1000)
+            single_renders.append(renders_so_far(base) - before)
+            assert answer.status_code == 200
+            assert f"Veranderd {number}".encode() in answer.content
+        print(f"\nafter a change, one GET of the {first.content.count(b'BEGIN:VEVENT')}-event feed: "
+              f"median {statistics.median(single):.0f} ms (runs: "
+              f"{', '.join(f'{ms:.0f}' for ms in single)} ms; renders: {single_renders})")  # fmt: skip
+
+        print("after a change, 32 GETs at once (32 connections):")
+        for _ in range(3):
+            number += 1
+            change_a_gig(database_url, gig_id, number)
+            before = renders_so_far(base)
+            jobs = [http_load.Job("GET", FEED, {}) for _ in range(32)]
+            result = http_load.run_script(base, jobs, connections=32)
+            renders = renders_so_far(base) - before
+            answered = sum(result.statuses.values())
+            print(f"  answered {answered}/32 {dict(sorted(result.statuses.items()))}, "
+                  f"renders {renders}, last answer after {result.seconds * 1000:.0f} ms, "
+                  f"median answer {statistics.median(result.latencies) * 1000:.0f} ms")  # fmt: skip
+
+
+def _labelled(result: LoadResult, label: str) -> LoadResult:
+    return LoadResult(
+        label, result.requests_per_second, result.p50_ms, result.p99_ms, result.non_2xx
+    )
 
 
 def main() -> None:
@@ -196,7 +331,7 @@ def main() -> None:
         association_id = seed(database_url, arguments.gigs)
         print(f"{arguments.gigs} open gigs on {database_url.split(':', 1)[0]}\n")
         service_level(database_url, association_id, arguments.runs)
-        end_to_end(database_url, arguments.seconds)
+        end_to_end(database_url, association_id, arguments.seconds)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """Time `render_feed` for a large feed: median of several runs, plus the size in bytes.
 
-Run: .venv/bin/python bench/bench_calendar_render.py [--events 5000] [--runs 7]
+The default is the largest feed the service makes (MAX_FEED_EVENTS, 1,000 events); the
+render alone, in process, without the query (`bench_calendar.py` times the whole make).
+
+Run: .venv/bin/python bench/bench_calendar_render.py [--events 1000] [--runs 7]
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def make_events(count: int, *, seed: int = 42) -> list[FeedEvent]:
 def main() -> None:
     """Print the median render time and feed size."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--events", type=int, default=MAX_FEED_EVENTS)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 

@@ -47,6 +47,7 @@ class DataVersion:
         self._pending: dict[asyncio.AbstractEventLoop, asyncio.Future[str]] = {}
         self._reads: set[asyncio.Task[None]] = set()
         self._pg_watch: dict[asyncio.AbstractEventLoop, psycopg.AsyncConnection[Any]] = {}
+        self._opening: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         self._in_memory = database.is_sqlite and sqlite_path(database.url) == ":memory:"
 
     async def __call__(self) -> str | None:
@@ -96,12 +97,20 @@ class DataVersion:
     async def _snapshot(self, loop: asyncio.AbstractEventLoop) -> str:
         watch = self._pg_watch.get(loop)
         if watch is None or watch.closed:
-            for stale in [key for key in self._pg_watch if key.is_closed()]:
-                del self._pg_watch[stale]
-            url = make_url(self._database.url).set(drivername="postgresql")
-            watch = self._pg_watch[loop] = await psycopg.AsyncConnection.connect(
-                url.render_as_string(hide_password=False), autocommit=True
-            )
+            # Reads of the first turns run while the connection is still being opened:
+            # one opens it, the others wait for it (else each opened one, and all but the
+            # last were never closed).
+            opening = self._opening.setdefault(loop, asyncio.Lock())
+            async with opening:
+                watch = self._pg_watch.get(loop)
+                if watch is None or watch.closed:
+                    for stale in [key for key in self._pg_watch if key.is_closed()]:
+                        del self._pg_watch[stale]
+                        self._opening.pop(stale, None)
+                    url = make_url(self._database.url).set(drivername="postgresql")
+                    watch = self._pg_watch[loop] = await psycopg.AsyncConnection.connect(
+                        url.render_as_string(hide_password=False), autocommit=True
+                    )
         try:
             cursor = await watch.execute(_SNAPSHOT)
             row = await cursor.fetchone()

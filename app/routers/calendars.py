@@ -3,22 +3,30 @@ and an association's suggestions for the next academic year."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.auth import AuthenticatedPrincipal
 from app.config import API_PREFIX
 from app.dependencies import CachesDep, DatabaseDep, SettingsDep
 from app.errors import NotFound
-from app.integrations.calendar_feed import CONTENT_TYPE, MAX_FEED_EVENTS, Language, not_modified
+from app.integrations.calendar_feed import (
+    CONTENT_TYPE,
+    MAX_FEED_EVENTS,
+    Language,
+    not_modified,
+    not_modified_since,
+)
 from app.models.base import utcnow
 from app.pagination import Limit
 from app.routers.gig_filters import GigFilterQuery, public_gig_filters, query_parameters
 from app.schemas.calendar import GigSuggestion, GigSuggestionList
 from app.services import calendar_feeds, calendar_suggestions, gigs
-from app.services.calendar_feeds import RenderedFeed
+from app.services.caches import KeptFeed
 from app.services.gig_listing import GigFilters
 
 router = APIRouter(prefix=API_PREFIX, tags=["calendars"])
@@ -27,8 +35,14 @@ FEED_MAX_AGE = 300
 IfNoneMatch = Annotated[
     str | None, Header(description="The `ETag` of a feed you have; 304 while it is current.")
 ]
+IfModifiedSince = Annotated[
+    str | None,
+    Header(
+        description="The `Last-Modified` of a feed you have; 304 while it is current "
+        "(ignored when `If-None-Match` is sent)."
+    ),
+]
 FeedLanguage = Annotated[Language, Query(description="Language of the texts in the feed.")]
-PublicFilters = Annotated[GigFilters, Depends(public_gig_filters)]
 
 
 class CalendarResponse(Response):
@@ -42,29 +56,57 @@ def _feed_responses(extra: dict[int | str, dict[str, Any]]) -> dict[int | str, d
         200: {
             "description": (
                 "The feed (`text/calendar; charset=utf-8`), with a strong `ETag` of its bytes, "
-                "`Last-Modified` (the newest gig's `updated_at`) and `Cache-Control`."
+                "`Last-Modified` (when the feed last changed) and `Cache-Control`."
             ),
             "content": {"text/calendar": {"schema": {"type": "string"}}},
         },
-        304: {"description": "Not modified: `If-None-Match` holds the current `ETag`; no body."},
+        304: {
+            "description": (
+                "Not modified: `If-None-Match` holds the current `ETag`, or (without it) "
+                "`If-Modified-Since` is not before `Last-Modified`; no body."
+            )
+        },
         **extra,
     }
 
 
 _FEED_RULES = (
     f"Gigs starting from 7 days ago to a year ahead, at most {MAX_FEED_EVENTS}, earliest "
-    "first. Every gig keeps its `UID`; `SEQUENCE` grows when its time or place changes; "
-    "`DTSTAMP` is its `updated_at`, so an unchanged feed is byte-identical and keeps its `ETag`."
+    "first. Every gig keeps its `UID`; `SEQUENCE` grows when its time or place changes "
+    "and when it is cancelled; `DTSTAMP` is its `updated_at`, so an unchanged feed is "
+    "byte-identical and keeps its `ETag` and `Last-Modified`."
 )
 
 
-def _answer(feed: RenderedFeed, if_none_match: str | None, cache_control: str) -> Response:
-    headers = {"ETag": feed.etag, "Cache-Control": cache_control}
-    if feed.last_modified is not None:
-        headers["Last-Modified"] = format_datetime(feed.last_modified, usegmt=True)
-    if not_modified(if_none_match, feed.etag):
+def _answer(
+    feed: KeptFeed,
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    cache_control: str,
+) -> Response:
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": _http_date(feed.last_modified),
+        "Cache-Control": cache_control,
+    }
+    # RFC 9110 §13.2.2: If-Modified-Since counts only without If-None-Match.
+    if (
+        not_modified(if_none_match, feed.etag)
+        if if_none_match is not None
+        else not_modified_since(
+            if_modified_since,
+            feed.last_modified,
+            now=utcnow(),
+            shared=feed.last_modified_shared,
+        )
+    ):
         return Response(status_code=304, headers=headers)
     return Response(feed.body, media_type=CONTENT_TYPE, headers=headers)
+
+
+@lru_cache(maxsize=1024)
+def _http_date(moment: datetime) -> str:
+    return format_datetime(moment, usegmt=True)
 
 
 @router.get(
@@ -80,22 +122,28 @@ def _answer(feed: RenderedFeed, if_none_match: str | None, cache_control: str) -
     ),
 )
 async def public_calendar(
+    request: Request,
     db: DatabaseDep,
     caches: CachesDep,
     settings: SettingsDep,
-    filters: PublicFilters,
     lang: FeedLanguage = "nl",
     if_none_match: IfNoneMatch = None,
+    if_modified_since: IfModifiedSince = None,
 ) -> Response:
+    # The filters are read only when the feed is made, not on every poll.
+    async def filters() -> GigFilters:
+        return await public_gig_filters(request, db)
+
     feed = await calendar_feeds.public_feed(
         db,
         caches,
+        query_string=request.scope["query_string"],
         filters=filters,
         base_url=settings.public_base_url,
         now=utcnow(),
         lang=lang,
     )
-    return _answer(feed, if_none_match, f"public, max-age={FEED_MAX_AGE}")
+    return _answer(feed, if_none_match, if_modified_since, f"public, max-age={FEED_MAX_AGE}")
 
 
 @router.get(
@@ -119,6 +167,7 @@ async def association_calendar(
     token: Annotated[str | None, Query(description="The secret from `calendar_url`.")] = None,
     lang: FeedLanguage = "nl",
     if_none_match: IfNoneMatch = None,
+    if_modified_since: IfModifiedSince = None,
 ) -> Response:
     feed = await calendar_feeds.association_feed(
         db,
@@ -129,7 +178,7 @@ async def association_calendar(
         now=utcnow(),
         lang=lang,
     )
-    return _answer(feed, if_none_match, f"private, max-age={FEED_MAX_AGE}")
+    return _answer(feed, if_none_match, if_modified_since, f"private, max-age={FEED_MAX_AGE}")
 
 
 @router.get(

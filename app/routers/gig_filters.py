@@ -9,6 +9,10 @@ once into a pydantic model (`GigListQuery`), and the same model describes the
 parameters in the OpenAPI document (`query_parameters`), so docs and validation
 cannot drift apart. Errors are FastAPI's own `RequestValidationError`, located at
 `["query", <name>]`: the same 422 problem as for any other parameter.
+
+`area` is matched by its stored spellings, which the listing reads first
+(`gig_listing.with_area_spellings`): the list does that on a miss of its cache, the
+calendar feed in `public_gig_filters`.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from app.dependencies import DatabaseDep
 from app.errors import field_error
 from app.pagination import MAX_CURSOR_LENGTH
 from app.schemas.common import Category
 from app.schemas.gig import GigKind
+from app.services import gig_listing
 from app.services.gig_listing import GigFilters, GigSort, ListRequest
 
 
@@ -34,7 +40,10 @@ class GigFilterQuery(BaseModel):
     status: Annotated[str, Field(pattern="^(open|cancelled|completed)$")] = "open"
     kind: GigKind | None = None
     category: Annotated[list[Category] | None, Field(max_length=12)] = None
-    area: Annotated[str | None, Field(max_length=100)] = None
+    area: Annotated[
+        str | None,
+        Field(max_length=100, description="The gig's area, case- and accent-insensitive."),
+    ] = None
     organization_id: Annotated[str | None, Field(max_length=40)] = None
     starts_after: AwareDatetime | None = None
     starts_before: AwareDatetime | None = None
@@ -71,6 +80,11 @@ class GigListQuery(GigFilterQuery):
     """`GET /api/v1/gigs`: the filters (drafts too, for those who may see them) and paging."""
 
     status: Annotated[str, Field(pattern="^(draft|open|cancelled|completed)$")] = "open"
+    starts_after: AwareDatetime | None = Field(
+        default=None,
+        description="Gigs starting at or after this moment; default: now, so a plain list "
+        "shows only gigs that have not started.",
+    )
     sort: GigSort = "starts_at"
     cursor: Annotated[
         str | None,
@@ -156,7 +170,8 @@ def list_request(request: Request) -> ListRequest:
     return ListRequest(filters=filters, sort=query.sort, cursor=query.cursor, limit=query.limit)
 
 
-async def public_gig_filters(request: Request) -> GigFilters:
-    """Dependency: the public filters of the request (document them with
-    `openapi_extra=query_parameters(GigFilterQuery)` on the route)."""
-    return read_query(GigFilterQuery, request).filters()
+async def public_gig_filters(request: Request, db: DatabaseDep) -> GigFilters:
+    """Dependency: the public filters of the request, `area` with its stored spellings
+    (document them with `openapi_extra=query_parameters(GigFilterQuery)` on the route)."""
+    filters = read_query(GigFilterQuery, request).filters()
+    return await gig_listing.with_area_spellings(db, filters)

@@ -38,8 +38,10 @@ async def create_gig(
     openapi_extra=query_parameters(GigListQuery),
     summary="List gigs (public: open ones; `status=cancelled|completed` lists those)",
     description=(
-        "Filters combine. `category` matches any of the given ones; `skill` needs all of "
-        "them; `q` needs every word in the title or description (case- and accent-insensitive). "
+        "Filters combine. Without `starts_after` the list starts now: only gigs that have not "
+        "started. `category` matches any of the given ones; `skill` needs all of them; `q` "
+        "needs every word in the title or description, and `area` the gig's area (both case- "
+        "and accent-insensitive). "
         f"`near` without `radius_km` uses {gig_listing.DEFAULT_RADIUS_KM:g} km. Drafts "
         "(`status=draft`) are listed only for their organisation and the admin."
     ),
@@ -57,11 +59,16 @@ async def list_gigs(
     return Response(body, media_type="application/json")
 
 
-@router.get("/{gig_id}", summary="One gig (drafts: their organisation and the admin only)")
+@router.get(
+    "/{gig_id}",
+    response_model=GigRead,
+    summary="One gig (drafts: their organisation and the admin only)",
+)
 async def get_gig(
-    gig_id: str, principal: CurrentPrincipal, db: DatabaseDep, response: Response
-) -> GigRead:
-    return _respond(response, await gigs.get_visible(db, principal=principal, gig_id=gig_id))
+    gig_id: str, principal: CurrentPrincipal, db: DatabaseDep, caches: CachesDep
+) -> Response:
+    gig = await gigs.read_json(db, caches, principal=principal, gig_id=gig_id)
+    return Response(gig.body, media_type="application/json", headers={"ETag": gig.etag})
 
 
 @router.patch("/{gig_id}", summary="Update a gig (its organisation, admin); publish a draft")

@@ -10,6 +10,7 @@ from app.auth import AdminPrincipal, AuthenticatedPrincipal
 from app.config import API_PREFIX
 from app.dependencies import CachesDep, DatabaseDep
 from app.matching.reasons import Lang
+from app.pagination import Limit
 from app.schemas.matching import (
     AssignmentProposal,
     AssignmentRead,
@@ -23,7 +24,6 @@ from app.schemas.matching import (
 from app.services import gigs, matching
 
 router = APIRouter(prefix=API_PREFIX, tags=["matching"])
-Limit = Annotated[int, Query(ge=1, le=100, description="How many to return, 1–100.")]
 LangQuery = Annotated[
     Literal["nl", "en"] | None,
     Query(description="Language of `reasons`; else `Accept-Language`, else Dutch."),

@@ -17,6 +17,7 @@ from app.schemas.signup import (
     SignupCreate,
     SignupRead,
     VolunteerHours,
+    VolunteerSignupRead,
 )
 from app.services import signup_reads, signups
 
@@ -104,7 +105,7 @@ async def record_attendance(
 @router.get(
     "/volunteers/{volunteer_id}/signups",
     tags=["volunteers"],
-    summary="A volunteer's sign-ups (self, admin)",
+    summary="A volunteer's sign-ups, each with its gig in short (self, admin)",
 )
 async def list_volunteer_signups(
     volunteer_id: str,
@@ -112,7 +113,7 @@ async def list_volunteer_signups(
     db: DatabaseDep,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> Page[SignupRead]:
+) -> Page[VolunteerSignupRead]:
     if not principal.acts_for_volunteer(volunteer_id):
         raise NotFound("No such volunteer.")
     items, next_cursor = await signup_reads.list_for_volunteer(

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from app.schemas.common import RequestModel, ResponseModel, Timestamp
+from app.schemas.gig import GigLocationRead, GigStatus
 
 SignupStatus = Literal["confirmed", "waitlisted", "cancelled"]
 # Attendance may record at most the gig's duration plus this margin (set-up, clearing up).
@@ -81,6 +82,26 @@ class SignupRead(ResponseModel):
     reconfirmed_at: Timestamp | None = Field(
         default=None, description='When the volunteer answered a reminder with "ik kom".'
     )
+
+
+class SignupGig(ResponseModel):
+    """The gig of a sign-up in short: what a "my sign-ups" screen shows."""
+
+    id: str = Field(description="The gig's id; `GET /gigs/{id}` has all of it.")
+    title: str = Field(description="The gig's title.")
+    starts_at: Timestamp = Field(description="When the gig starts.")
+    ends_at: Timestamp = Field(description="When the gig ends.")
+    location: GigLocationRead = Field(description="Where, as the gig itself gives it.")
+    status: GigStatus = Field(
+        description="The gig's status (the sign-up has its own): `open`, `cancelled` (its "
+        "sign-ups are cancelled with it) or `completed`."
+    )
+
+
+class VolunteerSignupRead(SignupRead):
+    """A sign-up as its volunteer sees it: with its gig in short."""
+
+    gig: SignupGig = Field(description="The gig signed up for, in short.")
 
 
 class SignupContact(ResponseModel):

@@ -6,15 +6,24 @@ agree because every rule is checked against the database.
 
 - `lists` (`ListCache`): whole `GET /gigs` responses by query string. Used while the
   database's data version is the one read *before* the response was made: nothing was
-  committed since, anywhere.
+  committed since, anywhere. A list without `starts_after` starts at the clock (gigs not
+  started yet, `gig_listing.plan_request`), so its answer is also used only while the clock
+  is before the earliest `starts_at` among the rows its query read (`valid_until`): a gig
+  that has started is never answered again, and until then the same query would read
+  the same rows (`gig_listing._page`). A list with `starts_after` does not depend on
+  the clock.
 - `gigs` (`RenderedGigs`): each gig rendered as the JSON of `GigRead`. Used while the
   list query reads the same row key (version, confirmed people, waitlist count).
 - `pool` (`PoolCache`): the matching module's pool of every volunteer. Used while the
   data version is the one it was built or last checked at; otherwise while its
   fingerprint (`matching_data.pool_fingerprint`) is.
-- `feeds` (`FeedCache`): rendered calendar feeds. Used while the data version is the
-  same (quick key); otherwise while a hash of every value the events are made of is
-  (exact key).
+- `feeds` (`FeedCache`): calendar feeds by request, with their ETag and Last-Modified.
+  Used while the data version is the one read before the feed's rows were read and the
+  feed's window is the same minute; then made again once however many ask (single
+  flight), and rendered only when a hash of every value its events are made of changed.
+- `gig_reads` (`GigReads`): `GET /gigs/{id}` answers (the JSON and the ETag). Used
+  while the data version is the one read before the gig's row was read; who may see
+  the gig is checked on every use.
 
 The data version (`Database.data_version`, `app.db.data_version`) changes with every
 commit. Row versions: every UPDATE of a gig, volunteer, organisation or association gets
@@ -29,35 +38,40 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 
 from app.config import Settings
 from app.db import Database, Row, Tx, in_ids
+from app.integrations.calendar_feed import feed_etag
 from app.models import Gig
+from app.models.base import utcnow
 from app.services.gig_json import gig_json
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_KEY_BYTES = 2048
-# Two bytes objects, a str, a tuple and a slot in the ordered dict (CPython 3.11).
+# Two bytes objects, a str, a datetime, a record and a slot in the ordered dict (CPython
+# 3.11), roughly.
 ENTRY_OVERHEAD_BYTES = 300
 
 
 class ListCache:
     """Responses of `GET /api/v1/gigs` by raw query string, each valid for one data
-    version. Lists of drafts are never kept: who may see them depends on the caller,
-    while every other list is the same for everyone. Bounded in bytes
+    version, and a list that starts at the clock only until its first gig starts (see
+    the module docstring). Lists of drafts are never kept: who may see them depends on
+    the caller, while every other list is the same for everyone. Bounded in bytes
     (`KLUSMAKELAAR_LIST_CACHE_MB`, 0 turns it off); the least recently used go first."""
 
     def __init__(self, max_bytes: int) -> None:
         self._max_bytes = max_bytes
         self._bytes = 0
-        self._entries: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
+        self._entries: OrderedDict[bytes, _Listed] = OrderedDict()
         self._lock = threading.Lock()
 
     async def version(self, database: Database) -> str | None:
@@ -71,29 +85,40 @@ class ListCache:
             return None
 
     def get(self, key: bytes, version: str | None) -> bytes | None:
-        """The kept body for ``key`` if it was made at ``version``, else None."""
+        """The kept body for ``key`` if it was made at ``version`` and the clock is before
+        its ``valid_until``, else None."""
         if version is None:
             return None
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if entry[0] != version:
+            if entry.version != version or (
+                entry.valid_until is not None and utcnow() >= entry.valid_until
+            ):
                 self._drop(key)
                 return None
             self._entries.move_to_end(key)
-            return entry[1]
+            return entry.body
 
-    def put(self, key: bytes, version: str | None, body: bytes, *, shared: bool) -> None:
+    def put(
+        self,
+        key: bytes,
+        version: str | None,
+        body: bytes,
+        *,
+        shared: bool,
+        valid_until: datetime | None = None,
+    ) -> None:
         """Keep ``body``, made after reading ``version``, for ``key`` (if ``shared``: the
-        same for every caller)."""
+        same for every caller), until the clock reaches ``valid_until`` (None: no end)."""
         if not shared or version is None:
             return
         if len(key) > MAX_KEY_BYTES or len(body) > self._max_bytes // 4:
             return
         with self._lock:
             self._drop(key)
-            self._entries[key] = (version, body)
+            self._entries[key] = _Listed(version, valid_until, body)
             self._bytes += _size(key, version, body)
             while self._bytes > self._max_bytes:
                 self._drop(next(iter(self._entries)))
@@ -101,7 +126,17 @@ class ListCache:
     def _drop(self, key: bytes) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
-            self._bytes -= _size(key, *entry)
+            self._bytes -= _size(key, entry.version, entry.body)
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """A kept list: the data version it was made at, until when the clock leaves it right
+    (None: for ever), and the body."""
+
+    version: str
+    valid_until: datetime | None
+    body: bytes
 
 
 def _size(key: bytes, version: str, body: bytes) -> int:
@@ -240,36 +275,215 @@ class PoolCache(Generic[T]):
         self._kept = None
 
 
+@dataclass(frozen=True, slots=True)
+class FeedContent:
+    """What a feed is made of, read from the database and not rendered yet."""
+
+    #: SHA-256 of every value the feed's text is made from.
+    key: bytes
+    #: The feed's bytes and its number of events (run in a worker thread).
+    render: Callable[[], tuple[bytes, int]]
+    #: Association feeds: SHA-256 of the token that opens the feed.
+    credential: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeptFeed:
+    """A feed as made at one data version and window minute, with its validators."""
+
+    data_version: str | None
+    window: datetime
+    content_key: bytes
+    body: bytes
+    etag: str
+    events: int
+    #: The second this process first made the feed as it is (see `FeedCache`).
+    last_modified: datetime
+    #: Another version of this feed carried the same `last_modified` second.
+    last_modified_shared: bool
+    credential: bytes | None
+
+
 class FeedCache:
-    """Rendered calendar feeds under two kinds of keys (`calendar_feeds`): the quick key
-    holds the data version, so it is exact until the next commit; the exact key is a
-    hash of everything the feed is made of. The least recently used go first."""
+    """Calendar feeds by what a request asks for (the public feed's query string, or an
+    association), each kept as made at one data version and window minute.
 
-    def __init__(self, entries: int = 64) -> None:
-        self._entries = entries
-        self._feeds: OrderedDict[bytes, Any] = OrderedDict()
+    - Used while the data version is the one read before the feed's rows were read
+      (nothing was committed since, anywhere) and the window (`calendar_feeds`) is the
+      same minute: a request, a 304 included, costs one data-version check, no query.
+    - Otherwise made again, once: requests for the same feed, data version and minute
+      that come meanwhile await that one make (single flight). A make reads the rows and
+      hashes them; when the hash is the kept one, the bytes, ETag and Last-Modified stay
+      and nothing is rendered. Makes of one feed run one after another, so a commit that
+      lands during a make does not render the same text twice. `renders` counts renders.
+    - Last-Modified is the second this process first made the feed as it is now; no gig
+      in it was updated later. The newest `updated_at` in the feed alone would not do:
+      a gig that leaves the feed (cancelled, moved, out of the window) takes its own
+      with it. When the feed changes twice in one second, the second version carries
+      the same Last-Modified, marked shared: If-Modified-Since cannot tell them apart,
+      so only If-None-Match gets a 304 (until a later make, in a later second, stamps it
+      anew).
+
+    Bounded in bytes and entries; the least recently used go first.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, entries: int = 1024) -> None:
+        self._max_bytes = max_bytes
+        self._max_entries = entries
+        self._bytes = 0
+        self._feeds: OrderedDict[Hashable, KeptFeed] = OrderedDict()
+        self._flights: dict[Hashable, asyncio.Task[KeptFeed]] = {}
+        self._latest: dict[Hashable, asyncio.Task[KeptFeed]] = {}
         self._lock = threading.Lock()
+        self.renders = 0
 
-    def get(self, key: bytes) -> Any:
-        """The feed kept under ``key``, or None."""
+    def get(self, key: Hashable, data_version: str | None, window: datetime) -> KeptFeed | None:
+        """The feed kept for ``key`` if it was made at ``data_version`` and ``window``."""
+        if data_version is None:
+            return None
         with self._lock:
-            feed = self._feeds.get(key)
-            if feed is not None:
-                self._feeds.move_to_end(key)
-            return feed
+            kept = self._feeds.get(key)
+            if kept is None or kept.data_version != data_version or kept.window != window:
+                return None
+            self._feeds.move_to_end(key)
+            return kept
 
-    def put(self, key: bytes, feed: Any) -> Any:
-        """Keep ``feed`` under ``key``; returns it."""
+    async def make(
+        self,
+        key: Hashable,
+        data_version: str | None,
+        window: datetime,
+        content: Callable[[], Awaitable[FeedContent]],
+    ) -> KeptFeed:
+        """Make the feed for ``key`` (its rows read by ``content``), or await the make
+        that another request for the same data version and window started."""
+        if data_version is None:  # nothing may be kept: every request makes its own
+            return await self._make(key, None, window, content)
+        loop = asyncio.get_running_loop()
+        flight_key = (loop, key, data_version, window)
+        flight = self._flights.get(flight_key)
+        if flight is None:
+            feed_key = (loop, key)
+            earlier = self._latest.get(feed_key)
+            # A task of its own: a waiter that goes away does not cancel the others' make.
+            flight = loop.create_task(self._make(key, data_version, window, content, earlier))
+            self._flights[flight_key] = self._latest[feed_key] = flight
+
+            def landed(task: asyncio.Task[KeptFeed]) -> None:
+                self._flights.pop(flight_key, None)
+                if self._latest.get(feed_key) is task:
+                    del self._latest[feed_key]
+                if not task.cancelled():
+                    task.exception()  # retrieved: every waiter gets it
+
+            flight.add_done_callback(landed)
+        return await asyncio.shield(flight)
+
+    async def _make(
+        self,
+        key: Hashable,
+        data_version: str | None,
+        window: datetime,
+        content: Callable[[], Awaitable[FeedContent]],
+        earlier: asyncio.Task[KeptFeed] | None = None,
+    ) -> KeptFeed:
+        if earlier is not None and not earlier.done():
+            # One make of a feed at a time, so each compares with what the one before it
+            # made: a commit during a make does not cause a second render of the same text.
+            await asyncio.wait([earlier])
+        made = await content()
         with self._lock:
-            self._feeds[key] = feed
-            while len(self._feeds) > self._entries:
-                self._feeds.popitem(last=False)
-        return feed
+            previous = self._feeds.get(key)
+        second = utcnow().replace(microsecond=0)
+        if previous is not None and previous.content_key == made.key:
+            restamp = previous.last_modified_shared and second > previous.last_modified
+            kept = replace(
+                previous,
+                data_version=data_version,
+                window=window,
+                credential=made.credential,
+                last_modified=second if restamp else previous.last_modified,
+                last_modified_shared=previous.last_modified_shared and not restamp,
+            )
+        else:
+            body, events = await asyncio.to_thread(made.render)
+            self.renders += 1
+            etag = feed_etag(body)
+            if previous is not None and previous.etag == etag:
+                last_modified, shared = previous.last_modified, previous.last_modified_shared
+            elif previous is not None and second <= previous.last_modified:
+                last_modified, shared = previous.last_modified, True
+            else:
+                last_modified, shared = second, False
+            kept = KeptFeed(
+                data_version, window, made.key, body, etag, events, last_modified, shared,
+                made.credential,
+            )  # fmt: skip
+        if data_version is not None:
+            self._keep(key, kept)
+        return kept
+
+    def _keep(self, key: Hashable, kept: KeptFeed) -> None:
+        size = len(kept.body) + ENTRY_OVERHEAD_BYTES
+        if size > self._max_bytes // 4:
+            return
+        with self._lock:
+            self._drop(key)
+            self._feeds[key] = kept
+            self._bytes += size
+            while self._bytes > self._max_bytes or len(self._feeds) > self._max_entries:
+                self._drop(next(iter(self._feeds)))
+
+    def _drop(self, key: Hashable) -> None:
+        kept = self._feeds.pop(key, None)
+        if kept is not None:
+            self._bytes -= len(kept.body) + ENTRY_OVERHEAD_BYTES
 
     def clear(self) -> None:
         """Forget every feed (for benchmarks that time the render)."""
         with self._lock:
             self._feeds.clear()
+            self._bytes = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GigAnswer:
+    """`GET /gigs/{id}` for those who may see the gig: the JSON of `GigRead`, its ETag."""
+
+    data_version: str | None
+    body: bytes
+    etag: str
+    #: What decides who may see it (`Principal.may_see_gig`).
+    organization_id: str
+    status: str
+
+
+class GigReads:
+    """Single reads of gigs (`services.gigs.read_json`) by id, each used while the data
+    version is the one read before its row was read: nothing was committed since, so
+    the row, its counters and its ETag are the same. Whoever asks, a kept answer is
+    checked against the caller's right to see the gig (drafts). Bounded: the oldest
+    entries go first."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._answers: dict[str, GigAnswer] = {}
+        self._lock = threading.Lock()
+
+    def get(self, gig_id: str, data_version: str | None) -> GigAnswer | None:
+        """The kept answer for ``gig_id`` if it was read at ``data_version``."""
+        if data_version is None:
+            return None
+        answer = self._answers.get(gig_id)
+        return answer if answer is not None and answer.data_version == data_version else None
+
+    def put(self, gig_id: str, answer: GigAnswer) -> None:
+        """Keep ``answer`` (replacing an older one)."""
+        with self._lock:
+            self._answers.pop(gig_id, None)
+            self._answers[gig_id] = answer
+            while len(self._answers) > self._size:
+                del self._answers[next(iter(self._answers))]
 
 
 @dataclass(frozen=True)
@@ -280,6 +494,7 @@ class Caches:
     gigs: RenderedGigs
     pool: PoolCache[Any]
     feeds: FeedCache
+    gig_reads: GigReads = field(default_factory=GigReads)
 
     @classmethod
     def create(cls, settings: Settings) -> Caches:

@@ -12,55 +12,55 @@ at most `MAX_FEED_EVENTS` of them, the earliest first (`starts_at`, then id).
   were in it: they fit, or its sign-up was cancelled together with the gig. A gig
   cannot change after it is cancelled, so its `updated_at` is when it was cancelled.
 
-Each event links to the gig in the API (`{public_base_url}/api/v1/gigs/{id}`): the one
-address that is always there. Its UID is the gig id at the host of `public_base_url`.
+Each event links to the gig at `gig_link` (`app.integrations.inbound`), the one address
+replies and share texts use too; its UID is the gig id at the host of
+`public_base_url`. A cancelled gig's `SEQUENCE` is one more than its stored one (RFC
+5545 §3.8.7.4: cancelling is a significant change), which stays so: a cancelled gig
+does not change again.
 
-Rendering costs about 0.7 ms per event, so rendered feeds are kept (`caches.feeds`,
-see `app.services.caches`), under two keys:
-
-- the exact key: a SHA-256 of everything the events are built from (the feed's name,
-  base URL and language, the association's sign-ups, every selected row with all the
-  columns an event uses). A changed gig, spot count or organisation name is a new key
-  and a new render; an unchanged feed costs the query and a hash (~20 ms per 1,000 gigs).
-- the quick key (`_quick_key`): the request (filters, or the association's profile), the
-  window's minute, and the database's data version. Until the next commit anywhere, a
-  request (a 200 or a 304) costs one look-up of the data version.
-
-The window moves with the clock in whole minutes (`_window_step`). Rendering runs in a
-worker thread, so a large feed never holds up the event loop.
+Feeds are kept (`caches.feeds`, `FeedCache`, where the validity rule is written) by
+what the request asks for: the public feed by its raw query string (the filters are
+read only when the feed is made: a poll never parses them), an association's by its
+id and language. While nothing was committed and the window's minute is the same, a
+poll costs one data-version check (and for an association, a hash of the token).
+Otherwise the feed is made once however many ask: the rows are read and hashed, and
+rendered only when the hash changed. Rendering runs in a worker thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Final
 from urllib.parse import urlparse
 
 from sqlalchemy import Select, and_, bindparam, false, or_, select
 
 from app.auth import ANONYMOUS
-from app.config import API_PREFIX
 from app.db import Database, Row, Tx
 from app.errors import NotFound
 from app.integrations.calendar_feed import (
     MAX_FEED_EVENTS,
     FeedEvent,
     Language,
-    feed_etag,
     feed_window,
-    last_modified,
     render_feed,
 )
+from app.integrations.inbound import gig_link
 from app.models import Association, Gig, Organization, Signup
 from app.services.association_fit import fits_association
-from app.services.caches import Caches, FeedCache
-from app.services.calendar_tokens import instance_secret, token_matches
+from app.services.caches import MAX_KEY_BYTES, Caches, FeedContent, KeptFeed
+from app.services.calendar_tokens import (
+    calendar_token,
+    digest_matches,
+    instance_secret,
+    token_digest,
+    token_matches,
+)
 
 # The list's planner and statement builder, reused so that the feed's filters are the
 # list's filters to the letter (see the module docstring of `gig_listing`).
@@ -101,47 +101,50 @@ _EVENT_COLUMNS: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedFeed:
-    """A feed's bytes with what the HTTP answer needs: the ETag and Last-Modified."""
-
-    body: bytes
-    etag: str
-    last_modified: datetime | None
-    events: int
-
-
 async def public_feed(
     database: Database,
     caches: Caches,
     *,
-    filters: GigFilters,
+    query_string: bytes,
+    filters: Callable[[], Awaitable[GigFilters]],
     base_url: str,
     now: datetime,
     lang: Language = "nl",
-) -> RenderedFeed:
-    """The public feed: the gigs the public list shows for ``filters``, within the window."""
-    now = _window_step(now)
-    quick_key = await _quick_key(database, "public", filters, now, base_url, lang)
-    cached = caches.feeds.get(quick_key) if quick_key is not None else None
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+) -> KeptFeed:
+    """The public feed: the gigs the public list shows for the filters, within the window.
+
+    ``query_string`` (raw) identifies the request; ``filters`` reads it (422 for bad
+    filters), only when the feed is made.
+    """
+    window = _window_step(now)
+    key = ("public", query_string, lang, base_url)
+    cacheable = len(query_string) <= MAX_KEY_BYTES
+    version = await _data_version(database) if cacheable else None
+    kept = caches.feeds.get(key, version, window)
+    if kept is not None:
+        return kept
+
+    async def content() -> FeedContent:
+        rows = await _public_rows(database, await filters(), window)
+        return _content(_PUBLIC_NAMES[lang], rows, signed_up={}, base_url=base_url, lang=lang)
+
+    return await caches.feeds.make(key, version, window, content)
+
+
+async def _public_rows(database: Database, filters: GigFilters, now: datetime) -> Sequence[Row]:
+    """The rows of the public feed: the list's query for ``filters`` within the window."""
     start, end = feed_window(now)
     after = max(filters.starts_after or start, start)
     before = min(filters.starts_before or end, end)
     windowed = replace(filters, starts_after=after, starts_before=before)
-    rows: Sequence[Row] = []
     async with database.read() as tx:
         planned = plan_request(
             windowed, ANONYMOUS, "starts_at", None, MAX_FEED_EVENTS, tx.dialect.name
         )
-        if planned is not None and after < before:
-            shape, values = planned
-            rows = await tx.rows(_public_statement(shape), {**values, "limit": MAX_FEED_EVENTS})
-    feed = await _render(
-        caches.feeds, _PUBLIC_NAMES[lang], rows, signed_up={}, base_url=base_url, lang=lang
-    )
-    return feed if quick_key is None else caches.feeds.put(quick_key, feed)
+        if planned is None or after >= before:
+            return []
+        shape, values = planned
+        return await tx.rows(_public_statement(shape), {**values, "limit": MAX_FEED_EVENTS})
 
 
 @lru_cache(maxsize=256)
@@ -167,29 +170,52 @@ async def association_feed(
     base_url: str,
     now: datetime,
     lang: Language = "nl",
-) -> RenderedFeed:
+) -> KeptFeed:
     """An association's feed: fitting open group gigs, its sign-ups, recent cancellations.
 
     404 for an unknown id or a wrong token alike, so a token cannot be probed against a
-    known id.
+    known id. A kept feed holds its token's digest (`calendar_tokens.digest_matches`);
+    before a feed is made, the token is checked against the database, so a wrong one
+    never costs a render.
     """
-    now = _window_step(now)
+    window = _window_step(now)
+    key = ("association", association_id, lang, base_url)
+    version = await _data_version(database)
+    kept = caches.feeds.get(key, version, window)
+    if kept is None:
+        async with database.read() as tx:
+            association = await tx.row(_ASSOCIATION, association_id=association_id)
+            if association is None or not token:
+                raise _no_such_calendar()
+            if not token_matches(await instance_secret(tx), association, token):
+                raise _no_such_calendar()
+
+        async def content() -> FeedContent:
+            return await _association_content(
+                database, association_id, window=window, base_url=base_url, lang=lang
+            )
+
+        kept = await caches.feeds.make(key, version, window, content)
+    if not digest_matches(kept.credential, token):
+        raise _no_such_calendar()
+    return kept
+
+
+def _no_such_calendar() -> NotFound:
+    return NotFound("No such calendar: check the address, the token may have been renewed.")
+
+
+async def _association_content(
+    database: Database, association_id: str, *, window: datetime, base_url: str, lang: Language
+) -> FeedContent:
+    """What the association's feed is made of, with the digest of its current token."""
+    start, end = feed_window(window)
+    cancelled_since = window - CANCELLED_SHOWN_FOR
     async with database.read() as tx:
         association = await tx.row(_ASSOCIATION, association_id=association_id)
-        if (
-            association is None
-            or not token
-            or not token_matches(await instance_secret(tx), association, token)
-        ):
-            raise NotFound("No such calendar: check the address, the token may have been renewed.")
-    profile = (association.id, association.version)
-    quick_key = await _quick_key(database, "association", profile, now, base_url, lang)
-    cached = caches.feeds.get(quick_key) if quick_key is not None else None
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    start, end = feed_window(now)
-    cancelled_since = now - CANCELLED_SHOWN_FOR
-    async with database.read() as tx:
+        if association is None:
+            raise _no_such_calendar()
+        credential = token_digest(calendar_token(await instance_secret(tx), association))
         signed_up = await _signed_up_people(
             tx,
             association_id=association.id,
@@ -212,10 +238,8 @@ async def association_feed(
         )
         rows = await tx.rows(query)
     name = f"{association.name} – Klusmakelaar"
-    feed = await _render(
-        caches.feeds, name, rows, signed_up=signed_up, base_url=base_url, lang=lang
-    )
-    return feed if quick_key is None else caches.feeds.put(quick_key, feed)
+    made = _content(name, rows, signed_up=signed_up, base_url=base_url, lang=lang)
+    return replace(made, credential=credential)
 
 
 async def _signed_up_people(
@@ -258,11 +282,6 @@ async def _signed_up_people(
     return people
 
 
-def gig_url(base_url: str, gig_id: str) -> str:
-    """The address an event links to: the gig in the public API."""
-    return f"{base_url}{API_PREFIX}/gigs/{gig_id}"
-
-
 def _events(rows: Iterable[Row], *, base_url: str, signed_up: Mapping[str, int]) -> list[FeedEvent]:
     """The rows as feed events; a row no feed can hold is left out, so one old row with
     impossible times (from before gig dates were bounded) does not break the feed."""
@@ -289,10 +308,11 @@ def _event(row: Row, *, base_url: str, signed_up: Mapping[str, int]) -> FeedEven
         postcode=row.postcode,
         lat=row.lat,
         lon=row.lon,
-        url=gig_url(base_url, row.id),
+        url=gig_link(base_url, row.id),
         category=row.category,
         spots_left=max(row.capacity - row.confirmed_people, 0),
-        sequence=row.sequence,
+        # Cancelling is a significant change (RFC 5545 §3.8.7.4): clients drop the event.
+        sequence=(row.sequence + 1) if row.status == "cancelled" else row.sequence,
         status=row.status,
         signed_up=row.id in signed_up,
         signup_size=signed_up.get(row.id),
@@ -300,54 +320,43 @@ def _event(row: Row, *, base_url: str, signed_up: Mapping[str, int]) -> FeedEven
 
 
 def _window_step(now: datetime) -> datetime:
-    """``now`` to the whole minute: the window moves in steps, so a quick key lasts a minute."""
+    """``now`` to the whole minute: the window moves in steps, so a kept feed lasts a minute."""
     return now.replace(second=0, microsecond=0)
 
 
-async def _quick_key(
-    database: Database, kind: str, query: object, now: datetime, base_url: str, lang: Language
-) -> bytes | None:
-    """A key valid until the next commit: the same request, minute and data version give
-    the same feed, without selecting the gigs (None without a data version)."""
-    version = await database.data_version()
-    if version is None:
+async def _data_version(database: Database) -> str | None:
+    """The data version now; None (nothing is kept) when it cannot be read."""
+    try:
+        return await database.data_version()
+    except Exception:  # the feed is made as if there were no cache
+        logger.warning("calendar feeds: no data version", exc_info=True)
         return None
-    fingerprint = ("quick", kind, query, now, base_url, lang, version)
-    return hashlib.sha256(repr(fingerprint).encode()).digest()
 
 
-async def _render(
-    feeds: FeedCache,
+def _content(
     name: str,
     rows: Sequence[Row],
     *,
     signed_up: Mapping[str, int],
     base_url: str,
     lang: Language,
-) -> RenderedFeed:
-    """The rendered feed, from the cache when the same input was rendered before."""
-    # Everything the events are built from: repr() of str, int, float, bool and aware
-    # datetimes is exact and deterministic.
+) -> FeedContent:
+    """The feed's content: a hash of everything its text is made from, and its render."""
+    # repr() of str, int, float, bool and aware datetimes is exact and deterministic.
     values = [tuple(row) for row in rows]
     fingerprint = (name, base_url, lang, FEED_REFRESH_MINUTES, sorted(signed_up.items()), values)
     key = hashlib.sha256(repr(fingerprint).encode()).digest()
-    cached = feeds.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    feed = await asyncio.to_thread(
-        _make_feed, name, rows, signed_up=signed_up, base_url=base_url, lang=lang
-    )
-    return feeds.put(key, feed)  # type: ignore[no-any-return]
+    render = partial(_render, name, rows, signed_up=signed_up, base_url=base_url, lang=lang)
+    return FeedContent(key=key, render=render)
 
 
-def _make_feed(
+def _render(
     name: str, rows: Sequence[Row], *, signed_up: Mapping[str, int], base_url: str, lang: Language
-) -> RenderedFeed:
+) -> tuple[bytes, int]:
+    """The feed's bytes and its number of events."""
     events = _events(rows, base_url=base_url, signed_up=signed_up)
     host = urlparse(base_url).hostname or "klusmakelaar"
     body = render_feed(
         name=name, events=events, host=host, refresh_minutes=FEED_REFRESH_MINUTES, lang=lang
     )
-    return RenderedFeed(
-        body=body, etag=feed_etag(body), last_modified=last_modified(events), events=len(events)
-    )
+    return body, len(events)

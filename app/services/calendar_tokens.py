@@ -3,6 +3,11 @@
 token = HMAC-SHA256(instance secret, "<association id>:<calendar_token_version>").
 The instance secret is made once by a migration; rotating a token bumps the version,
 so the old token stops matching. Comparisons are constant-time.
+
+A feed kept in memory (`caches.FeedCache`) holds the SHA-256 of its token
+(`token_digest`), so a poll checks the token without the database: one hash of what
+the caller sent and a constant-time comparison of two 32-byte digests
+(`digest_matches`), whatever the token's length.
 """
 
 from __future__ import annotations
@@ -39,3 +44,15 @@ def calendar_token(secret: bytes, association: Any) -> str:
 def token_matches(secret: bytes, association: Any, token: str) -> bool:
     """Whether ``token`` is the association's current calendar token."""
     return hmac.compare_digest(calendar_token(secret, association).encode(), token.encode())
+
+
+def token_digest(token: str) -> bytes:
+    """The SHA-256 of a calendar token, as a kept feed holds it."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+def digest_matches(digest: bytes | None, token: str | None) -> bool:
+    """Whether ``token`` is the one whose `token_digest` is ``digest`` (constant-time)."""
+    if digest is None or not token:
+        return False
+    return hmac.compare_digest(digest, token_digest(token))

@@ -1,27 +1,30 @@
 """The demo data set: deterministic, and only ever loaded into an empty database.
 
 The organisations and the eight Contractus associations named in the city's policy,
-about 40 gigs over Groningen's neighbourhoods in the coming weeks, and 30 volunteers.
-Times are relative to the day it is loaded; everything else is fixed (a seeded RNG).
+40 gigs over Groningen's neighbourhoods in the coming weeks, 30 volunteers, and one gig
+that started an hour ago with a confirmed volunteer (`STARTED_GIG`, so attendance can
+be recorded at once). Times are relative to the moment it is loaded; everything else is
+fixed (a seeded RNG). The README's "Demo data" table describes it.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from app.auth import Principal
 from app.db import Database, Tx, writes
-from app.models import Organization
+from app.models import Organization, Volunteer
 from app.schemas.association import AssociationCreate
-from app.schemas.gig import GigCreate, GigLocation
+from app.schemas.gig import GigCreate, GigLocation, GigUpdate
 from app.schemas.organization import OrganizationCreate
+from app.schemas.signup import SignupCreate
 from app.schemas.volunteer import AvailabilityWindow, VolunteerCreate
-from app.services import associations, gigs, organizations, volunteers
+from app.services import associations, gigs, organizations, signups, volunteers
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ADMIN = Principal(role="admin", key_id="demo-data")
@@ -121,6 +124,12 @@ CATEGORIES = ("board", "information_advice", "visiting", "training", "advocacy",
               "personal_advice", "transport", "fundraising", "care", "other")  # fmt: skip
 
 
+# The gig that is on now: Humanitas, Oosterpoort, started an hour before loading, with
+# the first demo volunteer confirmed.
+STARTED_GIG: Final = "Koffie schenken in De Kroon (nu bezig)"
+STARTED_VOLUNTEER: Final = "Sanne de Vries"
+
+
 async def is_empty(tx: Tx) -> bool:
     """Whether the database holds no organisations yet (the demo set's marker)."""
     return bool(await tx.scalar(select(func.count()).select_from(Organization)) == 0)
@@ -187,14 +196,54 @@ async def _load(tx: Tx, now: datetime) -> None:
 
 
 @writes
-async def _load_if_empty(tx: Tx, now: datetime) -> bool:
+async def _load_if_empty(tx: Tx, now: datetime) -> str | None:
+    """Load the set; the id of the gig that is to be on now, or None when not empty."""
     if not await is_empty(tx):
-        return False
+        return None
     await _load(tx, now)
-    return True
+    humanitas = await tx.scalar(
+        select(Organization.id).where(Organization.name == "Humanitas Groningen")
+    )
+    area, postcode, lat, lon = NEIGHBOURHOODS[1]
+    # Made ahead (a sign-up needs a gig that has not started), moved to now afterwards.
+    start = now + timedelta(days=1)
+    gig = await gigs.insert_gig(
+        tx, principal=ADMIN, source="api",
+        gig_in=GigCreate(
+            organization_id=humanitas, title=STARTED_GIG, category="visiting", kind="one_off",
+            description="Koffie en thee schenken voor de buurt. Geen ervaring nodig.",
+            starts_at=start, ends_at=start + timedelta(hours=3), capacity=3,
+            location=GigLocation(address="Buurthuis De Kroon, Oosterpoort", postcode=postcode,
+                                 area=area, lat=lat, lon=lon),
+            accessible=True, guidance_available=True,
+        ),
+    )  # fmt: skip
+    return str(gig.id)
+
+
+async def _start(database: Database, gig_id: str, now: datetime) -> None:
+    """Sign the first demo volunteer up for the gig, then move it to an hour ago."""
+    async with database.read() as tx:
+        volunteer_id = await tx.scalar(
+            select(Volunteer.id).where(Volunteer.name == STARTED_VOLUNTEER)
+        )
+    await signups.sign_up(
+        database, principal=ADMIN, gig_id=gig_id,
+        signup_in=SignupCreate(volunteer_id=volunteer_id),
+    )  # fmt: skip
+    start = now - timedelta(hours=1)
+    await gigs.update_gig(
+        database, principal=ADMIN, gig_id=gig_id, if_match=None,
+        gig_in=GigUpdate(starts_at=start, ends_at=start + timedelta(hours=3)),
+    )  # fmt: skip
 
 
 async def load_demo_data(database: Database, *, now: datetime | None = None) -> bool:
-    """Load the demo set into an empty database, in one transaction; False (and nothing
-    written) otherwise."""
-    return await _load_if_empty(database, now or datetime.now(UTC))
+    """Load the demo set into an empty database (one transaction, then the sign-up for
+    the gig that is on now); False, and nothing written, when it is not empty."""
+    now = now or datetime.now(UTC)
+    started = await _load_if_empty(database, now)
+    if started is None:
+        return False
+    await _start(database, started, now)
+    return True

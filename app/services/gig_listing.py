@@ -11,14 +11,25 @@ Speed: the database renders each row as JSON (`gig_json`), and the SQL text of e
 which sort, whether there is a cursor) is compiled once and reused with new bound
 values. Building and compiling the statement per request would cost several times
 more than running it.
+
+Time: without `starts_after` the list starts at the clock (`plan_request`, ``now``), so
+a plain list never shows a gig that has started; such an answer is kept only until the
+first gig its query read starts (`Made.valid_until`: the list cache's rule, in
+`app.services.caches`).
+
+`area` is matched case- and accent-insensitively by the rule of `q` (`fold_text`), and
+still through the area index: the stored spellings of the asked area are read first
+(`with_area_spellings`, a walk over the distinct values of `ix_gigs_area_status`), and
+the list then looks up exactly those. (An indexed column of folded areas would make this
+one look-up, but needs a migration.)
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -34,13 +45,16 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlalchemy.types import NULLTYPE
 
 from app.auth import ANONYMOUS, Principal
-from app.db import Database, Row, Tx
+from app.db import Database, Row, Tx, reads
 from app.db.statements import prepare
 from app.errors import InvalidCursor
 from app.models import Gig, GigSkill
+from app.models.base import utcnow
 from app.pagination import decode_cursor, encode_cursor
 from app.schemas.common import fold_text
 from app.services.caches import ROW_KEY, Caches, RenderedGig, RenderedGigs
@@ -49,6 +63,10 @@ from app.services.geo import bounding_box, km_distance
 GigSort = Literal["starts_at", "-created_at", "distance"]
 DEFAULT_RADIUS_KM = 25.0
 MAX_WORDS = 10
+#: A gig has started once the clock reaches its `starts_at` (sign-up closes then:
+#: `signups._check_open`). `starts_after` includes its bound, so "not started at now" is
+#: `starts_after = now + 1 µs`: both databases keep microseconds, nothing finer.
+_JUST_AFTER = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,8 @@ class GigFilters:
     kind: str | None = None
     categories: list[str] = field(default_factory=list)
     area: str | None = None
+    #: The stored spellings of `area` (`with_area_spellings`), read before planning.
+    area_spellings: tuple[str, ...] | None = None
     organization_id: str | None = None
     starts_after: datetime | None = None
     starts_before: datetime | None = None
@@ -79,7 +99,7 @@ class _Shape:
     own_drafts_only: bool
     kind: bool
     categories: int
-    area: bool
+    areas: int
     organization: bool
     after: bool
     before: bool
@@ -99,13 +119,16 @@ def listing_statement(shape: _Shape) -> Select[Any]:
         else None
     )
     # Each row's key in the cache of rendered gigs, the sort column the next page's
-    # cursor is made of, and the distance.
+    # cursor is made of, the start (how long the answer stays right: `_first_start`;
+    # the sort value when sorted by it), and the distance.
     columns: list[Any] = [*ROW_KEY]
     # The sort value as the driver gives it (converted for the last row only, `_as_utc`):
     # converting each row's timestamp costs more than the rest of the page.
     if shape.sort == "starts_at":
         columns.append(type_coerce(Gig.starts_at, NULLTYPE).label("sort_value"))
-    elif shape.sort == "-created_at":
+    else:
+        columns.append(type_coerce(Gig.starts_at, NULLTYPE).label("starts_value"))
+    if shape.sort == "-created_at":
         columns.append(type_coerce(Gig.created_at, NULLTYPE).label("sort_value"))
     if distance is not None:
         columns.append(distance.label("distance_km"))
@@ -118,14 +141,23 @@ def listing_statement(shape: _Shape) -> Select[Any]:
         query = query.where(
             Gig.category.in_([bindparam(f"category_{i}") for i in range(shape.categories)])
         )
-    if shape.area:
-        query = query.where(Gig.area == bindparam("area"))
+    if shape.areas:
+        query = query.where(Gig.area.in_([bindparam(f"area_{i}") for i in range(shape.areas)]))
     if shape.organization:
         query = query.where(Gig.organization_id == bindparam("organization_id"))
+    starts_at: Any = Gig.starts_at
+    if shape.dialect == "sqlite" and (shape.sort != "starts_at" or shape.near):
+        # Every list has a start bound (now, by default). SQLite without statistics would
+        # search the start index by it, then sort all those rows: every future gig, for a
+        # list by `-created_at` (its own index gives the order) or a small circle (the
+        # box's index finds those few). SQLite's unary `+` keeps the value and makes the
+        # bound a check only; by start, it stays a search.
+        column = Gig.__table__.c.starts_at
+        starts_at = UnaryExpression(column, operator=custom_op("+"), type_=column.type)
     if shape.after:
-        query = query.where(Gig.starts_at >= bindparam("starts_after"))
+        query = query.where(starts_at >= bindparam("starts_after"))
     if shape.before:
-        query = query.where(Gig.starts_at < bindparam("starts_before"))
+        query = query.where(starts_at < bindparam("starts_before"))
     for index in range(shape.words):
         query = query.where(Gig.search_text.like(bindparam(f"word_{index}"), escape="\\"))
     for index in range(shape.skills):
@@ -188,8 +220,15 @@ def plan_request(
     cursor: str | None,
     limit: int,
     dialect: str,
+    *,
+    now: datetime | None = None,
 ) -> tuple[_Shape, dict[str, Any]] | None:
-    """The shape of the request and its values, or None when the caller may see nothing."""
+    """The shape of the request and its values, or None when nothing can be listed (drafts
+    the caller may not see, an area no gig has). An `area` comes with its spellings.
+
+    With ``now`` (the list), no `starts_after` means the gigs not started at ``now``: the
+    contract's default. Without it (the calendar feed, which sets its own window), none.
+    """
     own_drafts_only = False
     values: dict[str, Any] = {"status": filters.status, "limit": limit + 1}
     if filters.status == "draft" and not principal.is_admin:
@@ -204,9 +243,19 @@ def plan_request(
         values[f"word_{index}"] = f"%{escaped}%"
     skills = list(dict.fromkeys(fold_text(skill.strip()) for skill in filters.skills))
     values.update({f"skill_{i}": skill for i, skill in enumerate(skills)})
-    for name in ("kind", "area", "organization_id", "starts_after", "starts_before", "accessible"):
+    areas: tuple[str, ...] = ()
+    if filters.area is not None:
+        if filters.area_spellings is None:
+            raise ValueError("`area` is matched by its stored spellings: `with_area_spellings`")
+        if not filters.area_spellings:
+            return None
+        areas = filters.area_spellings
+        values.update({f"area_{i}": area for i, area in enumerate(areas)})
+    for name in ("kind", "organization_id", "starts_after", "starts_before", "accessible"):
         if getattr(filters, name) is not None:
             values[name] = getattr(filters, name)
+    if filters.starts_after is None and now is not None:
+        values["starts_after"] = now + _JUST_AFTER
     if filters.near is not None:
         radius = filters.radius_km or DEFAULT_RADIUS_KM
         min_lat, max_lat, min_lon, max_lon = bounding_box(*filters.near, radius)
@@ -222,13 +271,47 @@ def plan_request(
         values["cursor_first"], values["cursor_tie"] = decoded[1], decoded[2]
     shape = _Shape(
         dialect=dialect, sort=sort, own_drafts_only=own_drafts_only, kind=filters.kind is not None,
-        categories=len(filters.categories), area=filters.area is not None,
-        organization=filters.organization_id is not None, after=filters.starts_after is not None,
+        categories=len(filters.categories), areas=len(areas),
+        organization=filters.organization_id is not None, after="starts_after" in values,
         before=filters.starts_before is not None, words=len(words), skills=len(skills),
         accessible=filters.accessible is not None, has_spots=filters.has_spots,
         near=filters.near is not None, cursor=cursor is not None,
     )  # fmt: skip
     return shape, values
+
+
+def area_key(area: str) -> str:
+    """What `area` is compared by: trimmed, lower case, accents folded (as `q`)."""
+    return fold_text(area.strip())
+
+
+def _distinct_areas() -> Select[Any]:
+    """Every distinct stored area, one index step each (a loose scan of the index on
+    `area`): the cost grows with the number of areas, not of gigs."""
+    walk = select(func.min(Gig.area).label("area")).cte("areas", recursive=True)
+    following = select(Gig.area).where(Gig.area > walk.c.area).order_by(Gig.area).limit(1)
+    walk = walk.union_all(
+        select(following.scalar_subquery().label("area")).where(walk.c.area.is_not(None))
+    )
+    return select(walk.c.area).where(walk.c.area.is_not(None))
+
+
+_DISTINCT_AREAS = _distinct_areas()
+
+
+def _spelled(filters: GigFilters, stored: Sequence[str]) -> GigFilters:
+    wanted = area_key(filters.area or "")
+    spellings = tuple(area for area in stored if area_key(area) == wanted)
+    return replace(filters, area_spellings=spellings)
+
+
+@reads
+async def with_area_spellings(tx: Tx, filters: GigFilters) -> GigFilters:
+    """``filters`` with the stored spellings of its `area` (those with the same
+    `area_key`), which the list looks up in the area index; unchanged without `area`."""
+    if filters.area is None or filters.area_spellings is not None:
+        return filters
+    return _spelled(filters, await tx.scalars(_DISTINCT_AREAS))
 
 
 @dataclass(frozen=True)
@@ -251,8 +334,9 @@ async def list_json(
 ) -> bytes:
     """One page of gigs as the JSON body of `Page[GigRead]`.
 
-    From the list cache while nothing was committed since it was made (`caches.lists`);
-    only then are the query parameters read (``parse``, which raises 422 for bad ones).
+    From the list cache while nothing was committed since it was made and, for a list that
+    starts at the clock, none of its gigs has started (`caches.lists`); only then are the
+    query parameters read (``parse``, which raises 422 for bad ones).
     """
     version = await caches.lists.version(database)
     body = caches.lists.get(query_string, version)
@@ -260,23 +344,46 @@ async def list_json(
         return body
     request = parse()
     async with database.read() as tx:
-        body = await _page(tx, caches.gigs, principal=principal, request=request)
+        made = await _page(tx, caches.gigs, principal=principal, request=request)
     # A list of drafts depends on who asks; every other list is the same for everyone.
-    caches.lists.put(query_string, version, body, shared=request.filters.status != "draft")
-    return body
+    caches.lists.put(
+        query_string,
+        version,
+        made.body,
+        shared=request.filters.status != "draft",
+        valid_until=made.valid_until,
+    )
+    return made.body
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A page's body, and until when the clock leaves it right (None: for ever)."""
+
+    body: bytes
+    valid_until: datetime | None
 
 
 async def _page(
     tx: Tx, rendered: RenderedGigs, *, principal: Principal, request: ListRequest
-) -> bytes:
+) -> Made:
     """A page made by its queries.
 
     The list query returns each row's key (id, version, counters), not its content; the
     items come from the cache of rendered gigs, and only rows whose key it does not hold
     are rendered, by the database, in a second query.
+
+    A list without `starts_after` holds the gigs not started now (`plan_request`). It stays
+    right until the earliest start among the rows its query read: before then no row
+    leaves (the others start later, and rows past those read never reach the page or
+    its cursor), and none can join, as the bound only rises.
     """
     sort, limit = request.sort, request.limit
-    planned = plan_request(request.filters, principal, sort, request.cursor, limit, tx.dialect.name)
+    clock_bound = request.filters.starts_after is None
+    filters = await with_area_spellings(tx, request.filters)
+    planned = plan_request(
+        filters, principal, sort, request.cursor, limit, tx.dialect.name, now=utcnow()
+    )
     items: list[RenderedGig | None] = []
     rows: list[Row] = []
     page: list[Row] = []
@@ -310,7 +417,8 @@ async def _page(
     else:
         joined = ",".join(item.plain for item in items if item is not None)
     next_cursor = _next_cursor(rows, sort, limit)
-    return f'{{"items":[{joined}],"next_cursor":{json.dumps(next_cursor)}}}'.encode()
+    body = f'{{"items":[{joined}],"next_cursor":{json.dumps(next_cursor)}}}'.encode()
+    return Made(body, _first_start(rows, sort) if clock_bound else None)
 
 
 def _key(row: Row) -> tuple[Any, ...]:
@@ -325,7 +433,10 @@ def explain(
 ) -> list[str]:
     """The database's query plan for a public list request (for tests and benchmarks; a
     synchronous connection of `app.db.connections.migration_engine`)."""
-    planned = plan_request(filters, ANONYMOUS, sort, None, limit, connection.dialect.name)
+    if filters.area is not None and filters.area_spellings is None:
+        filters = _spelled(filters, connection.execute(_DISTINCT_AREAS).scalars().all())
+    dialect = connection.dialect.name
+    planned = plan_request(filters, ANONYMOUS, sort, None, limit, dialect, now=utcnow())
     assert planned is not None
     plan, parameters = prepare(_statement(planned[0]), connection.dialect, planned[1])
     prefix = "EXPLAIN QUERY PLAN " if connection.dialect.name == "sqlite" else "EXPLAIN "
@@ -339,6 +450,16 @@ def _as_utc(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC)
     return value
+
+
+def _first_start(rows: Sequence[Row], sort: GigSort) -> datetime | None:
+    """The earliest `starts_at` among ``rows`` (None for none): the first row's when sorted
+    by it. Compared as the driver gives them (SQLite's text sorts as the time does)."""
+    if not rows:
+        return None
+    first = rows[0].sort_value if sort == "starts_at" else min(row.starts_value for row in rows)
+    start: datetime = _as_utc(first)
+    return start
 
 
 def _next_cursor(rows: Sequence[Row], sort: GigSort, limit: int) -> str | None:

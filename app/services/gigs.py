@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.auth import Principal
-from app.db import Row, Tx, reads, writes
+from app.db import Database, Row, Tx, reads, writes
 from app.errors import Conflict, Forbidden, NotFound, field_error
 from app.etags import Tagged, check_if_match, etag_for
 from app.models import Gig, GigSkill, Organization, Signup
@@ -16,7 +18,10 @@ from app.models.base import new_id, utcnow
 from app.schemas.common import fold_text
 from app.schemas.gig import GigCreate, GigLocationRead, GigRead, GigUpdate, check_gig_rules
 from app.services import events, places, waitlist
+from app.services.caches import Caches, GigAnswer
 from app.services.event_types import EventType
+
+logger = logging.getLogger(__name__)
 
 LOCATION_FIELDS = ("address", "postcode", "area", "lat", "lon", "online")
 TIME_PLACE_FIELDS = ("starts_at", "ends_at", *LOCATION_FIELDS)
@@ -126,6 +131,44 @@ async def insert_gig(tx: Tx, *, principal: Principal, gig_in: GigCreate, source:
 async def get_visible(tx: Tx, *, principal: Principal, gig_id: str) -> Tagged[GigRead]:
     """A gig the caller may see, or 404."""
     return tagged(await visible_row(tx, principal=principal, gig_id=gig_id))
+
+
+#: How FastAPI writes a `GigRead` response, so a kept answer is byte for byte the same.
+_GIG_READ_JSON = TypeAdapter(GigRead)
+
+
+async def read_json(
+    database: Database, caches: Caches, *, principal: Principal, gig_id: str
+) -> GigAnswer:
+    """`GET /gigs/{id}`: the gig as the JSON of `GigRead` with its ETag, or 404.
+
+    From `caches.gig_reads` while nothing was committed since the row was read (one
+    data-version check, no query); otherwise one query. Who may see the gig is checked
+    either way.
+    """
+    try:
+        version = await database.data_version()
+    except Exception:  # answered as if there were no cache; the read itself decides
+        logger.warning("gig reads: no data version", exc_info=True)
+        version = None
+    answer = caches.gig_reads.get(gig_id, version)
+    if answer is None:
+        async with database.read() as tx:
+            gig = await tx.row(GIG, gig_id=gig_id)
+        if gig is None:
+            raise NotFound("No such gig.")
+        answer = GigAnswer(
+            data_version=version,
+            body=_GIG_READ_JSON.dump_json(to_read(gig), by_alias=True),
+            etag=etag_for(gig.id, gig.version),
+            organization_id=gig.organization_id,
+            status=gig.status,
+        )
+        if version is not None:
+            caches.gig_reads.put(gig_id, answer)
+    if not principal.may_see_gig(answer.organization_id, answer.status):
+        raise NotFound("No such gig.")
+    return answer
 
 
 async def visible_row(tx: Tx, *, principal: Principal, gig_id: str) -> Row:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -15,7 +15,6 @@ from ical.event import EventStatus
 
 from app.config import Settings
 from app.main import create_app
-from app.services import calendar_feeds
 from tests.factories import make_association, make_gig, organization_with_key
 from tests.integrations.calendar_helpers import (
     PUBLIC_FEED,
@@ -87,19 +86,18 @@ def test_public_feed_holds_open_gigs_parsed_alike_by_both_parsers(
     assert str(event["LOCATION"]) == "Oosterpoort, 9724 AB"
     assert event.categories == ["odd_jobs", "Klussen"]
     assert response.headers["cache-control"] == "public, max-age=300"
+    # When the feed was made: no gig in it changed later, and it is not in the future.
     newest = max(datetime.fromisoformat(gig["updated_at"]) for gig in (first, later))
-    assert response.headers["last-modified"] == format_datetime(
-        newest.replace(microsecond=0), usegmt=True
-    )
+    made = parsedate_to_datetime(response.headers["last-modified"])
+    assert newest.replace(microsecond=0) <= made <= datetime.now(UTC)
 
 
-def test_empty_feed_is_a_valid_calendar_without_last_modified(
-    calendar_client: TestClient,
-) -> None:
+def test_empty_feed_is_a_valid_calendar_with_last_modified(calendar_client: TestClient) -> None:
     response = calendar_client.get(PUBLIC_FEED)
 
     assert response.status_code == 200
-    assert "last-modified" not in response.headers
+    assert b"LAST-MODIFIED" not in response.content  # no gig to take it from
+    assert parsedate_to_datetime(response.headers["last-modified"]) <= datetime.now(UTC)
     assert parse_both(get_feed(calendar_client, PUBLIC_FEED))[1].events == []
 
 
@@ -198,26 +196,32 @@ def test_bad_filters_are_422_problems(calendar_client: TestClient, params: dict[
 # --- determinism, ETag and SEQUENCE -------------------------------------------------------
 
 
-def test_unchanged_feed_is_byte_identical_and_answers_304(calendar_client: TestClient) -> None:
+def test_unchanged_feed_is_byte_identical_and_answers_304(
+    calendar_app: FastAPI, calendar_client: TestClient
+) -> None:
     _, headers = organization_with_key(calendar_client)
     gig = make_gig(calendar_client, headers, title="Koffie schenken " * 7, **at(2))
     make_gig(calendar_client, headers, **at(3))
 
+    feeds = calendar_app.state.caches.feeds
     first, second = calendar_client.get(PUBLIC_FEED), calendar_client.get(PUBLIC_FEED)
-    calendar_client.app.state.caches.feeds.clear()
+    feeds.clear()
     rendered_again = calendar_client.get(PUBLIC_FEED)
 
     assert first.content == second.content == rendered_again.content
     assert uids(first.content) == uids(second.content)
     etag = first.headers["etag"]
     assert second.headers["etag"] == etag
+    assert second.headers["last-modified"] == first.headers["last-modified"]
+    renders = feeds.renders
     for if_none_match in (etag, f"W/{etag}", f'"other", {etag}', "*"):
         cached = calendar_client.get(PUBLIC_FEED, headers={"If-None-Match": if_none_match})
         assert cached.status_code == 304
         assert cached.content == b""
         assert cached.headers["etag"] == etag
         assert cached.headers["cache-control"] == "public, max-age=300"
-        assert cached.headers["last-modified"] == first.headers["last-modified"]
+        assert cached.headers["last-modified"] == rendered_again.headers["last-modified"]
+    assert feeds.renders == renders  # a 304 renders nothing
 
     renamed = calendar_client.patch(
         f"/api/v1/gigs/{gig['id']}", json={"title": "Thee schenken"}, headers=headers
@@ -229,21 +233,18 @@ def test_unchanged_feed_is_byte_identical_and_answers_304(calendar_client: TestC
 
 
 def test_a_sign_up_changes_the_feed_without_a_stale_cache(
-    calendar_client: TestClient, monkeypatch: pytest.MonkeyPatch
+    calendar_app: FastAPI, calendar_client: TestClient
 ) -> None:
     _, headers = organization_with_key(calendar_client)
     gig = make_gig(calendar_client, headers, **group(), **at(2))
     association, association_headers = make_association(calendar_client)
-    calendar_client.app.state.caches.feeds.clear()
-    renders: list[int] = []
-    render = calendar_feeds.render_feed
-    monkeypatch.setattr(
-        calendar_feeds, "render_feed", lambda **kw: renders.append(1) or render(**kw)
-    )
+    feeds = calendar_app.state.caches.feeds
+    feeds.clear()
+    renders = feeds.renders
 
     before = get_feed(calendar_client, PUBLIC_FEED)
     assert get_feed(calendar_client, PUBLIC_FEED) == before
-    assert len(renders) == 1  # the second answer came from the cache
+    assert feeds.renders == renders + 1  # the second answer came from the cache
     signup = calendar_client.post(
         f"/api/v1/gigs/{gig['id']}/signups",
         json={"association_id": association["id"], "size": 3},
@@ -252,7 +253,7 @@ def test_a_sign_up_changes_the_feed_without_a_stale_cache(
     assert signup.status_code == 201, signup.text
     after = get_feed(calendar_client, PUBLIC_FEED)
 
-    assert len(renders) == 2
+    assert feeds.renders == renders + 2
     assert "Plekken vrij: 10" in str(parse_both(before)[0].events[0]["DESCRIPTION"])
     assert "Plekken vrij: 7" in str(parse_both(after)[0].events[0]["DESCRIPTION"])
 

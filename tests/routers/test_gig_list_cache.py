@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
@@ -30,7 +33,7 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counter = [0]
     original = gig_listing._page
 
-    async def counting(*args: Any, **kwargs: Any) -> bytes:
+    async def counting(*args: Any, **kwargs: Any) -> gig_listing.Made:
         counter[0] += 1
         return await original(*args, **kwargs)
 
@@ -104,7 +107,7 @@ def test_a_commit_while_a_list_is_made_is_seen_by_the_next(
     original = gig_listing._page
     commits = ["Nieuwe titel"]
 
-    async def commit_after_the_query(*args: Any, **kwargs: Any) -> bytes:
+    async def commit_after_the_query(*args: Any, **kwargs: Any) -> gig_listing.Made:
         body = await original(*args, **kwargs)
         if commits:
             _retitle(app.state.database.url, gig["id"], commits.pop())
@@ -252,3 +255,45 @@ def test_no_version_means_no_cache_but_a_list(
     for _ in range(2):
         assert client.get(PATH).status_code == 200
     assert made[0] == 2
+
+
+def _until(moment: datetime) -> None:
+    time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()) + 0.05)
+
+
+def test_a_kept_list_that_starts_now_drops_a_gig_once_it_starts(
+    client: TestClient, made: list[int]
+) -> None:
+    """A list without `starts_after` is kept until its first gig starts, never longer; a
+    list with it does not depend on the clock."""
+    _, org = organization_with_key(client)
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    make_gig(client, org, title="Zo meteen", starts_at=soon.isoformat(),
+             ends_at=(soon + timedelta(hours=1)).isoformat())  # fmt: skip
+    make_gig(client, org, title="Volgende week")
+    both = ["Zo meteen", "Volgende week"]
+    since = quote((soon - timedelta(hours=1)).isoformat())
+    queries = {"": both, "sort=-created_at": both[::-1], f"starts_after={since}": both}
+    for query, titles in queries.items():
+        assert _titles(client, query) == titles
+        assert _answered_again(client, made, query, titles), query
+    assert datetime.now(UTC) < soon, "too slow for this test: the gig started already"
+    _until(soon)
+    assert _titles(client) == ["Volgende week"]
+    assert _titles(client, "sort=-created_at") == ["Volgende week"]
+    assert _answered_again(client, made, f"starts_after={since}", both)
+
+
+def test_a_kept_list_is_valid_until_its_moment(settings: Settings) -> None:
+    database = Database(settings.database_url)
+    version = _run(database, database.data_version())
+    assert version is not None
+    cache = ListCache(max_bytes=1 << 20)
+    now = datetime.now(UTC)
+    cache.put(b"later", version, b"[]", shared=True, valid_until=now + timedelta(hours=1))
+    cache.put(b"passed", version, b"[]", shared=True, valid_until=now)
+    cache.put(b"always", version, b"[]", shared=True, valid_until=None)
+    assert cache.get(b"later", version) == b"[]"
+    assert cache.get(b"passed", version) is None
+    assert cache.get(b"always", version) == b"[]"
+    database.dispose()

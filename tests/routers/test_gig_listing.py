@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from app.models import Gig
+from app.models.base import new_id
 from app.services.geo import python_km_distance as km_distance
-from app.services.gig_listing import GigFilters, explain
+from app.services.gig_listing import _DISTINCT_AREAS, GigFilters, explain
 from tests.direct import db_connection, db_session
 from tests.factories import make_gig, organization_with_key
 
@@ -229,3 +230,82 @@ def test_list_parameters_are_documented_and_validated(client: TestClient) -> Non
         assert response.headers["content-type"] == "application/problem+json"
         assert [error["loc"] for error in response.json()["errors"]] == [location], query
     assert client.get(f"{PATH}?category=odd_jobs&category=care&unknown=1").status_code == 200
+
+
+def test_a_plain_list_starts_now(client: TestClient) -> None:
+    """Without `starts_after` only gigs that have not started: signing up for one that has
+    is `signup-closed`. An earlier `starts_after` lists it again."""
+    _, own = organization_with_key(client)
+    now = datetime.now(UTC).replace(microsecond=0)
+    an_hour_ago, soon = now - timedelta(hours=1), now + timedelta(hours=2)
+    started = make_gig(client, own, starts_at=an_hour_ago.isoformat(), ends_at=soon.isoformat())
+    coming = make_gig(client, own, **_at(1))
+    assert _ids(client) == [coming["id"]]
+    assert _ids(client, sort="-created_at") == [coming["id"]]
+    assert _ids(client, near=f"{CENTRE[0]},{CENTRE[1]}", radius_km=50) == [coming["id"]]
+    earlier = (now - timedelta(hours=2)).isoformat()
+    assert _ids(client, starts_after=earlier) == [started["id"], coming["id"]]
+    assert _ids(client, starts_after=earlier, sort="-created_at") == [coming["id"], started["id"]]
+    volunteer = client.post(
+        "/api/v1/volunteers", json={"name": "Sanne", "email": "laat@example.org", "consent": True}
+    ).json()
+    late = client.post(
+        f"/api/v1/gigs/{started['id']}/signups",
+        json={"volunteer_id": volunteer["id"]},
+        headers={"Authorization": f"Bearer {volunteer['access_token']}"},
+    )
+    assert (late.status_code, late.json()["type"]) == (409, "signup-closed")
+
+
+def test_area_ignores_case_and_accents(client: TestClient) -> None:
+    _, own = organization_with_key(client)
+    selwerd = make_gig(client, own, **_at(1), location={"area": "Selwerd"})
+    accented = make_gig(client, own, **_at(2), location={"area": "Sélwerd"})
+    north = make_gig(client, own, **_at(3), location={"area": "Selwerd-Noord"})
+    make_gig(client, own, **_at(4), location={"area": "Paddepoel"})
+    make_gig(client, own, **_at(5), location={"online": True})
+    both = [selwerd["id"], accented["id"]]
+    for asked in ("selwerd", "SELWÉRD", "Selwerd", " selwerd "):
+        assert _ids(client, area=asked) == both, asked
+    assert _ids(client, area="selwerd", sort="-created_at") == both[::-1]
+    first = client.get(f"{PATH}?area=SELWERD&limit=1").json()
+    assert [item["id"] for item in first["items"]] == [selwerd["id"]]
+    rest = client.get(f"{PATH}?area=SELWERD&limit=1&cursor={first['next_cursor']}").json()
+    assert ([item["id"] for item in rest["items"]], rest["next_cursor"]) == ([accented["id"]], None)
+    assert _ids(client, area="selwerd-noord") == [north["id"]]
+    assert _ids(client, area="Nergens") == []
+    assert _ids(client, area="selwerd", category="care") == []
+
+
+def test_a_rare_area_is_read_through_its_index(app: FastAPI, client: TestClient) -> None:
+    """The spellings are walked in the area index, and the list looks them up there."""
+    organization, _ = organization_with_key(client)
+    now = datetime.now(UTC)
+    rows = [
+        {"id": new_id("gig"), "organization_id": organization["id"], "title": f"Klus {number}",
+         "category": "other", "kind": "one_off", "starts_at": BASE + timedelta(hours=number),
+         "ends_at": BASE + timedelta(hours=number + 1), "area": f"Wijk {number // 2}",
+         "capacity": 1, "status": "open", "search_text": f"klus {number}", "created_at": now,
+         "updated_at": now}
+        for number in range(400)
+    ]  # fmt: skip
+    database = app.state.database
+    with db_session(app) as session, session.begin():
+        session.execute(insert(Gig), rows)
+    assert _ids(client, area="wijk 7") == [rows[14]["id"], rows[15]["id"]]
+    with db_connection(database.url) as connection:
+        # Statistics for the planner, in a transaction that is rolled back: no other test
+        # plans with them.
+        connection.exec_driver_sql("ANALYZE gigs")
+        if not database.is_sqlite:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = " ".join(explain(connection, filters=GigFilters(area="WIJK 7")))
+        walk = connection.exec_driver_sql(
+            ("EXPLAIN QUERY PLAN " if database.is_sqlite else "EXPLAIN ")
+            + str(_DISTINCT_AREAS.compile(connection, compile_kwargs={"literal_binds": True}))
+        ).all()
+    assert "ix_gigs_area_status" in plan, plan
+    walked = " ".join(str(row[-1]) for row in walk)
+    assert "ix_gigs_area_status" in walked, walked
+    assert "SCAN gigs" not in walked, walked
+    assert "Seq Scan" not in walked, walked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,10 +10,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from app.auth import hash_token
 from app.matching import assignment
-from app.models import Signup
+from app.models import Gig, Signup, Volunteer
+from app.models.base import new_id
 from app.services import matching as matching_service
 from tests.direct import db_session
 from tests.factories import (
@@ -127,8 +130,8 @@ def test_matches_are_for_the_volunteer_and_the_admin_only(mclient: TestClient) -
     assert _matches(mclient, volunteer["id"], {}).status_code == 401
 
 
-@pytest.mark.parametrize("limit", [0, 101, "x"])
-def test_limit_outside_1_to_100_is_422(mclient: TestClient, limit: Any) -> None:
+@pytest.mark.parametrize("limit", [0, 201, "x"])
+def test_limit_outside_1_to_200_is_422(mclient: TestClient, limit: Any) -> None:
     volunteer, own = make_volunteer(mclient)
     _, org = organization_with_key(mclient)
     gig = make_gig(mclient, org)
@@ -138,6 +141,43 @@ def test_limit_outside_1_to_100_is_422(mclient: TestClient, limit: Any) -> None:
     candidates = mclient.get(f"/api/v1/gigs/{gig['id']}/candidates?limit={limit}", headers=org)
     assert candidates.status_code == 422
     assert _matches(mclient, volunteer["id"], own, lang="fr").status_code == 422
+
+
+def test_a_limit_of_200_gives_up_to_200(app: FastAPI, mclient: TestClient) -> None:
+    """The contract's range for every list, 1–200, with more than 100 to rank."""
+    organization, org = organization_with_key(mclient)
+    gig = make_gig(mclient, org, **_when(30))
+    volunteer, own = make_volunteer(mclient)
+    now = datetime.now(UTC)
+    gigs = [
+        {"id": new_id("gig"), "organization_id": organization["id"], "title": f"Klus {number}",
+         "category": "other", "kind": "one_off", "starts_at": _at(1, number),
+         "ends_at": _at(1, number + 1), "capacity": 1, "status": "open",
+         "search_text": f"klus {number}", "created_at": now, "updated_at": now}
+        for number in range(150)
+    ]  # fmt: skip
+    people = [
+        {"id": new_id("vol"), "name": f"Vrijwilliger {number}", "languages": ["nl"],
+         "access_token_hash": hash_token(f"test-{uuid.uuid4().hex}"), "consent_at": now,
+         "created_at": now, "updated_at": now}
+        for number in range(150)
+    ]  # fmt: skip
+    with db_session(app) as session, session.begin():
+        session.execute(insert(Gig), gigs)
+        session.execute(insert(Volunteer), people)
+    matches = _matches(mclient, volunteer["id"], own, limit=200)
+    assert len(_ids(matches, "gig")) == 151
+    assert len(_ids(_matches(mclient, volunteer["id"], own, limit=120), "gig")) == 120
+    path = f"/api/v1/gigs/{gig['id']}/candidates"
+    assert len(_ids(mclient.get(f"{path}?limit=200", headers=org), "volunteer")) == 151
+    assert len(_ids(mclient.get(f"{path}?limit=150", headers=org), "volunteer")) == 150
+    for operation in (
+        "/api/v1/volunteers/{volunteer_id}/matches",
+        "/api/v1/gigs/{gig_id}/candidates",
+    ):
+        parameters = mclient.get("/openapi.json").json()["paths"][operation]["get"]["parameters"]
+        limit = next(parameter for parameter in parameters if parameter["name"] == "limit")
+        assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 200)
 
 
 def test_candidates_for_a_one_off_gig_show_no_contact_data(mclient: TestClient) -> None:

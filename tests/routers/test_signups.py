@@ -356,3 +356,49 @@ def test_a_group_signs_up_once_per_gig_even_without_named_members(client: TestCl
     assert (again.status_code, again.json()["type"]) == (409, "already-signed-up")
     unknown = _sign_up(client, gig["id"], ADMIN, association_id="asc_unknown", size=2)
     assert unknown.status_code == 404
+
+
+def test_my_sign_ups_carry_their_gig_in_short(client: TestClient) -> None:
+    _, org = organization_with_key(client)
+    association, key = make_association(client)
+    volunteer, own = make_volunteer(client)
+    client.post(
+        f"/api/v1/associations/{association['id']}/members",
+        json={"volunteer_id": volunteer["id"]},
+        headers=own,
+    )
+    solo = make_gig(client, org, title="Koffie schenken", starts_at=_at(3, 9), ends_at=_at(3, 11),
+                    location={"address": "Vinkhuizen 1", "postcode": "9743 AA", "area": "Selwerd",
+                              "lat": 53.23, "lon": 6.54})  # fmt: skip
+    group = make_gig(client, org, kind="group", capacity=10, group_size_min=2, group_size_max=6,
+                     starts_at=_at(5, 9), ends_at=_at(5, 12), location={"online": True})  # fmt: skip
+    alone = _sign_up(client, solo["id"], own, volunteer_id=volunteer["id"]).json()
+    named = _sign_up(client, group["id"], key, association_id=association["id"], size=3,
+                     member_ids=[volunteer["id"]]).json()  # fmt: skip
+    assert client.post(f"/api/v1/gigs/{group['id']}/cancel", headers=org).status_code == 200
+    path = f"/api/v1/volunteers/{volunteer['id']}/signups"
+    response = client.get(path, headers=own)
+    assert response.status_code == 200, response.text
+    mine = response.json()["items"]
+    assert [item["id"] for item in mine] == [alone["id"], named["id"]]
+    for item, gig, status in ((mine[0], solo, "open"), (mine[1], group, "cancelled")):
+        read = client.get(f"/api/v1/gigs/{gig['id']}").json()
+        assert item["gig"] == {
+            "id": gig["id"], "title": read["title"], "starts_at": read["starts_at"],
+            "ends_at": read["ends_at"], "location": read["location"], "status": status,
+        }  # fmt: skip
+    assert mine[0]["gig"]["location"]["area"] == "Selwerd"
+    assert mine[1]["status"] == "cancelled"  # the sign-up's own status, next to the gig's
+    first = client.get(f"{path}?limit=1", headers=ADMIN).json()
+    rest = client.get(f"{path}?limit=1&cursor={first['next_cursor']}", headers=ADMIN).json()
+    assert [item["gig"]["id"] for item in first["items"] + rest["items"]] == [
+        solo["id"],
+        group["id"],
+    ]
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    listed = schemas["Page_VolunteerSignupRead_"]["properties"]["items"]["items"]["$ref"]
+    item_schema = schemas[listed.rsplit("/", 1)[1]]
+    assert item_schema["properties"]["gig"]["description"]
+    summary = schemas["SignupGig"]["properties"]
+    assert set(summary) == {"id", "title", "starts_at", "ends_at", "location", "status"}
+    assert all(field.get("description") for field in summary.values())
