@@ -334,6 +334,8 @@ class FeedCache:
         self._feeds: OrderedDict[Hashable, KeptFeed] = OrderedDict()
         self._flights: dict[Hashable, asyncio.Task[KeptFeed]] = {}
         self._latest: dict[Hashable, asyncio.Task[KeptFeed]] = {}
+        #: Per feed, the make that waits for the one before it to end (and its window).
+        self._queued: dict[Hashable, tuple[asyncio.Task[KeptFeed], datetime]] = {}
         self._lock = threading.Lock()
         self.renders = 0
 
@@ -364,20 +366,38 @@ class FeedCache:
         flight = self._flights.get(flight_key)
         if flight is None:
             feed_key = (loop, key)
+            queued = self._queued.get(feed_key)
+            if queued is not None and queued[1] == window:
+                # A make of this feed that has not read its rows yet reads them after this
+                # request read its data version, so what it makes is at least as new:
+                # joining it keeps one running and one waiting make per feed, however fast
+                # commits come (else each new version queued a make behind the others).
+                return await asyncio.shield(queued[0])
             earlier = self._latest.get(feed_key)
             # A task of its own: a waiter that goes away does not cancel the others' make.
-            flight = loop.create_task(self._make(key, data_version, window, content, earlier))
+            flight = loop.create_task(
+                self._make(key, data_version, window, content, earlier, feed_key)
+            )
             self._flights[flight_key] = self._latest[feed_key] = flight
+            if earlier is not None and not earlier.done():
+                self._queued[feed_key] = (flight, window)
 
             def landed(task: asyncio.Task[KeptFeed]) -> None:
                 self._flights.pop(flight_key, None)
                 if self._latest.get(feed_key) is task:
                     del self._latest[feed_key]
+                self._unqueue(feed_key, task)
                 if not task.cancelled():
                     task.exception()  # retrieved: every waiter gets it
 
             flight.add_done_callback(landed)
         return await asyncio.shield(flight)
+
+    def _unqueue(self, feed_key: Hashable, task: asyncio.Task[KeptFeed] | None) -> None:
+        """``task`` no longer waits to start: later requests start or join another make."""
+        queued = self._queued.get(feed_key)
+        if queued is not None and queued[0] is task:
+            del self._queued[feed_key]
 
     async def _make(
         self,
@@ -386,11 +406,14 @@ class FeedCache:
         window: datetime,
         content: Callable[[], Awaitable[FeedContent]],
         earlier: asyncio.Task[KeptFeed] | None = None,
+        feed_key: Hashable | None = None,
     ) -> KeptFeed:
         if earlier is not None and not earlier.done():
             # One make of a feed at a time, so each compares with what the one before it
             # made: a commit during a make does not cause a second render of the same text.
             await asyncio.wait([earlier])
+        if feed_key is not None:
+            self._unqueue(feed_key, asyncio.current_task())
         made = await content()
         with self._lock:
             previous = self._feeds.get(key)
