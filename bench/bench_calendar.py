@@ -51,8 +51,9 @@ from app.models import Association, Gig, InstanceSecret, Organization, Signup
 from app.models.base import new_id
 from app.schemas.common import fold_text
 from app.services import calendar_feeds
-from app.services.caches import Caches, KeptFeed
+from app.services.caches import Caches
 from app.services.calendar_tokens import calendar_token
+from app.services.feed_cache import KeptFeed
 from app.services.gig_listing import GigFilters
 from bench import http_load
 from bench.http_load import LoadResult, print_table, run_wrk, seed_session

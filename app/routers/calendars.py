@@ -26,7 +26,7 @@ from app.pagination import Limit
 from app.routers.gig_filters import GigFilterQuery, public_gig_filters, query_parameters
 from app.schemas.calendar import GigSuggestion, GigSuggestionList
 from app.services import calendar_feeds, calendar_suggestions, gigs
-from app.services.caches import KeptFeed
+from app.services.feed_cache import KeptFeed
 from app.services.gig_listing import GigFilters
 
 router = APIRouter(prefix=API_PREFIX, tags=["calendars"])

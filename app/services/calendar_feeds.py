@@ -53,7 +53,7 @@ from app.integrations.calendar_feed import (
 from app.integrations.inbound import gig_link
 from app.models import Association, Gig, Organization, Signup
 from app.services.association_fit import fits_association
-from app.services.caches import MAX_KEY_BYTES, Caches, FeedContent, KeptFeed
+from app.services.caches import MAX_KEY_BYTES, Caches
 from app.services.calendar_tokens import (
     calendar_token,
     digest_matches,
@@ -61,6 +61,7 @@ from app.services.calendar_tokens import (
     token_digest,
     token_matches,
 )
+from app.services.feed_cache import FeedContent, KeptFeed
 
 # The list's planner and statement builder, reused so that the feed's filters are the
 # list's filters to the letter (see the module docstring of `gig_listing`).

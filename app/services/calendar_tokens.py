@@ -4,7 +4,7 @@ token = HMAC-SHA256(instance secret, "<association id>:<calendar_token_version>"
 The instance secret is made once by a migration; rotating a token bumps the version,
 so the old token stops matching. Comparisons are constant-time.
 
-A feed kept in memory (`caches.FeedCache`) holds the SHA-256 of its token
+A feed kept in memory (`feed_cache.FeedCache`) holds the SHA-256 of its token
 (`token_digest`), so a poll checks the token without the database: one hash of what
 the caller sent and a constant-time comparison of two 32-byte digests
 (`digest_matches`), whatever the token's length.

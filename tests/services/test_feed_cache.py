@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from app.services.caches import FeedCache, FeedContent
+from app.services.feed_cache import FeedCache, FeedContent
 
 WINDOW = datetime(2027, 1, 1, tzinfo=UTC)
 
