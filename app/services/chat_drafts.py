@@ -32,7 +32,7 @@ from app.integrations.message_reply import compose_reply
 from app.integrations.message_vocabulary import Language, format_day, to_local
 from app.models import ChatDraft, Gig
 from app.schemas.gig import GigUpdate
-from app.services import gigs, messages
+from app.services import direct_messages, gigs
 
 logger = logging.getLogger("klusmakelaar.chat_drafts")
 
@@ -188,7 +188,7 @@ async def drop_expired(tx: Tx, *, now: datetime, channels: Channels, limit: int 
         await gigs.cancel(tx, principal=principal, gig_id=draft.gig_id)
         language: Language = "en" if draft.state.get("language") == "en" else "nl"
         day = format_day(to_local(draft.created_at).date(), language).rsplit(" ", 1)[0]
-        await messages.record_reply(
+        await direct_messages.record_reply(
             tx, channels=channels, inbound_id=f"draft-dropped:{draft.gig_id}",
             inbound_channel=draft.channel, sender=draft.sender, language=language,
             reply=_DROPPED[language].format(title=gig.title, day=day),

@@ -33,9 +33,9 @@ from app.schemas.gig import GigCreate, GigLocation, gig_time_errors
 from app.services import (
     answers,
     chat_drafts,
+    direct_messages,
     gigs,
     message_sending,
-    messages,
     number_claims,
     rate_limits,
 )
@@ -373,7 +373,7 @@ async def receive(
         message_in.sender_id if message_in.channel == "waha" else None
     )
     if handling.reply and recipient:
-        await messages.record_reply(
+        await direct_messages.record_reply(
             tx, channels=channels, inbound_id=inserted, inbound_channel=message_in.channel,
             sender=recipient, language=handling.language or "nl",
             reply=handling.reply, organization_id=handling.organization_id,

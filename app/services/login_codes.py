@@ -19,7 +19,7 @@ from app.auth import VOLUNTEER_TOKEN_PREFIX, generate_token, hash_token
 from app.db import Row, Tx, writes
 from app.integrations.channels import Channels
 from app.models import LoginCode, Volunteer
-from app.services import messages, rate_limits
+from app.services import direct_messages, rate_limits
 
 CODE_LIFETIME: Final = timedelta(minutes=15)
 MAX_TRIES: Final = 5
@@ -66,7 +66,7 @@ async def send(
         insert(LoginCode).values(volunteer_id=volunteer.id, code_hash=hash_token(code),
                                  tries=0, expires_at=now + CODE_LIFETIME, created_at=now)
     )  # fmt: skip
-    await messages.record_login_code(
+    await direct_messages.record_login_code(
         tx, channels=channels, volunteer=volunteer, by_email=email is not None, code=code,
         minutes=int(CODE_LIFETIME.total_seconds() // 60), now=now,
     )  # fmt: skip

@@ -20,7 +20,8 @@ from app.models import Gig, InboundMessage, Message, MessageOptOut, Signup, Volu
 from app.models.base import UTCDateTime
 from app.models.message import SECRET_KINDS
 from app.services import events
-from app.services.messages import CURSOR, event_id_of, outgoing_json
+from app.services.message_rows import event_id_of, outgoing_json
+from app.services.messages import CURSOR
 
 LEASE: Final = timedelta(seconds=60)
 #: After the n-th failed attempt, wait RETRY_DELAYS[n - 1]; after the last, give up.

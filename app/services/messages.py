@@ -8,7 +8,7 @@ How a message comes to be:
   so nothing is made twice and, since the event commits with its change, nothing is
   lost. The hot paths (a sign-up) write nothing more than their event.
 - A chat message's reply is made in the transaction that handles the chat message
-  (`record_reply`).
+  (`direct_messages.record_reply`).
 
 Which events make which messages (to the sign-up's volunteer, or a group's association):
 `signup.confirmed` → `signup_confirmed`, `signup.waitlisted` → `signup_waitlisted`,
@@ -27,10 +27,8 @@ Sending them is `services.message_sending`.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -38,7 +36,6 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -53,10 +50,8 @@ from app.integrations.message_texts import (
     GigFacts,
     language_of,
     render,
-    render_login_code,
-    render_number_code,
 )
-from app.integrations.quiet_hours import Window, quiet_until
+from app.integrations.quiet_hours import Window
 from app.models import (
     Association,
     Event,
@@ -66,9 +61,9 @@ from app.models import (
     Signup,
     Volunteer,
 )
-from app.models.base import new_id
 from app.pagination import decode_cursor, split_page
 from app.services import events
+from app.services.message_rows import Plan, make
 
 CURSOR: Final = "messages"
 HAND_OUT_BATCH: Final = 200
@@ -84,27 +79,6 @@ _KIND_OF: Final = {
 
 
 # ---- making messages -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """A message to make: its cause and what it says."""
-
-    key: str
-    kind: str
-    channel: str
-    recipient: str | None
-    volunteer_id: str | None
-    association_id: str | None
-    organization_id: str | None
-    gig_id: str | None
-    signup_id: str | None
-    language: str
-    subject: str | None
-    body: str
-    status: str = "queued"
-    due: datetime | None = None  # when to send it (None: now)
-    gig_starts_at: datetime | None = None
 
 
 @writes
@@ -146,7 +120,7 @@ async def hand_out(
             ),
             signups=sorted(dropped),
         )
-    await _make(tx, plans, now=now, quiet=quiet)
+    await make(tx, plans, now=now, quiet=quiet)
     await events.move_place(tx, CURSOR, batch[-1])
     return len(batch)
 
@@ -159,7 +133,7 @@ async def _plans(
     channels: Channels,
     base_url: str,
     hours: Sequence[float],
-) -> tuple[list[_Plan], set[str]]:
+) -> tuple[list[Plan], set[str]]:
     """The messages ``batch`` asks for, with what each says (read as things are now),
     and the sign-ups whose waiting reminders are to go."""
     data = {event.id: json.loads(event.data) for event in batch}
@@ -192,7 +166,7 @@ async def _plans(
         .where(in_ids(Association.id, "ids")),
         ids=sorted({s.association_id for s in signups.values() if s.association_id}))}  # fmt: skip
 
-    plans: list[_Plan] = []
+    plans: list[Plan] = []
     dropped: set[str] = set()
 
     def add(kind: str, key: str, signup: Row, *, due: datetime | None = None,
@@ -220,7 +194,7 @@ async def _plans(
             return  # nobody to tell: a group without an e-mail address
         text = render(kind, language, name=name, gig=_facts(gig, base_url), **facts)
         plans.append(
-            _Plan(key=key, kind=kind, channel=channel, recipient=recipient,
+            Plan(key=key, kind=kind, channel=channel, recipient=recipient,
                   volunteer_id=signup.volunteer_id, association_id=signup.association_id,
                   organization_id=gig.organization_id, gig_id=gig.id, signup_id=signup.id,
                   language=language, subject=text.subject, body=text.body,
@@ -278,180 +252,6 @@ def _facts(gig: Row, base_url: str) -> GigFacts:
     return GigFacts(title=gig.title, starts_at=gig.starts_at, ends_at=gig.ends_at,
                     address=gig.address, area=gig.area, postcode=gig.postcode,
                     url=gig_link(base_url, gig.id))  # fmt: skip
-
-
-#: Sent at once, whatever the hour: answers to a person's own message, and login codes.
-_NEVER_HELD: Final = frozenset({"reply", "ack", "login_code"})
-
-
-def _send_at(plan: _Plan, now: datetime, quiet: Window | None) -> datetime:
-    """When a message goes: when due, or, if that falls in the quiet hours, when they
-    end (unless it cannot wait: see `_NEVER_HELD`, and a gig that starts before then)."""
-    due = plan.due or now
-    held = None if plan.kind in _NEVER_HELD else quiet_until(due, quiet)
-    starts = plan.gig_starts_at
-    if held is None or (starts is not None and due < starts <= held):
-        return due
-    return held
-
-
-async def _make(
-    tx: Tx, plans: Sequence[_Plan], *, now: datetime, quiet: Window | None = None
-) -> None:
-    """Insert the messages whose key is new, each `message.outgoing` event with them."""
-    if not plans:
-        return
-    taken = set(
-        await tx.scalars(
-            select(Message.key).where(in_ids(Message.key, "keys")),
-            keys=[plan.key for plan in plans],
-        )
-    )
-    rows = []
-    # Without a channel and due now: handed to bridges at once (no claim needed), unless
-    # the address sent STOP.
-    at_once = {plan.key for plan in plans if plan.channel == "none" and plan.status == "queued"
-               and _send_at(plan, now, quiet) <= now}  # fmt: skip
-    silenced: set[str] = set()
-    if at_once:
-        to = sorted({plan.recipient for plan in plans if plan.key in at_once and plan.recipient})
-        silenced = set(await tx.scalars(
-            select(MessageOptOut.address).where(in_ids(MessageOptOut.address, "addresses")),
-            addresses=to))  # fmt: skip
-    for plan in plans:
-        if plan.key in taken:
-            continue
-        taken.add(plan.key)
-        if plan.key in at_once:
-            status = "suppressed" if plan.recipient in silenced else "not_sent"
-            plan = dataclasses.replace(plan, status=status)
-        row = {
-            "id": new_id("out"), "key": plan.key, "kind": plan.kind, "channel": plan.channel,
-            "recipient": plan.recipient, "volunteer_id": plan.volunteer_id,
-            "association_id": plan.association_id, "organization_id": plan.organization_id,
-            "gig_id": plan.gig_id, "signup_id": plan.signup_id, "language": plan.language,
-            "subject": plan.subject, "body": plan.body, "status": plan.status, "attempts": 0,
-            "next_attempt_at": _send_at(plan, now, quiet), "created_at": now,
-            "sent_at": now if plan.status == "sent" else None,
-            "error": "no channel for this contact" if plan.status == "failed" else None,
-        }  # fmt: skip
-        rows.append(row)
-        if plan.status in ("sent", "not_sent"):  # the bridge's reply, or one for bridges
-            # The event's id follows from the message's, so erasure finds it.
-            event_id = event_id_of(str(row["id"]))
-            events.record(tx, "message.outgoing", outgoing_json(row), event_id=event_id)
-    if rows:
-        await tx.run_many(insert(Message), rows)
-
-
-def event_id_of(message_id: str) -> str:
-    """The id of a message's `message.outgoing` event (it follows from the message's)."""
-    return "evt" + message_id.removeprefix("out")
-
-
-def outgoing_json(message: dict[str, Any]) -> str:
-    """The data of `message.outgoing`: the message and what a bridge needs to send it."""
-    created = message["created_at"]
-    return json.dumps(
-        {"id": message["id"], "kind": message["kind"], "channel": message["channel"],
-         "status": message["status"], "to": message["recipient"],
-         "language": message["language"], "text": message["body"],
-         "gig_id": message["gig_id"], "signup_id": message["signup_id"],
-         "created_at": created.isoformat().replace("+00:00", "Z")},
-        separators=(",", ":"), ensure_ascii=False,
-    )  # fmt: skip
-
-
-async def record_reply(
-    tx: Tx,
-    *,
-    channels: Channels,
-    inbound_id: str,
-    inbound_channel: str,
-    sender: str,
-    language: str,
-    reply: str,
-    organization_id: str | None,
-    gig_id: str | None,
-    now: datetime,
-    kind: str = "reply",
-) -> None:
-    """The reply to a chat message (``kind`` "ack" for an answer to a reminder, STOP or
-    START), made with the message's handling: sent by the channel it came in on (the
-    bridge's is in its answer already)."""
-    channel = channels.for_chat(inbound_channel)
-    status = "sent" if channel == "bridge" else "queued"
-    await _make(
-        tx,
-        [_Plan(key=f"reply:{inbound_id}", kind=kind, channel=channel, recipient=sender,
-               volunteer_id=None, association_id=None, organization_id=organization_id,
-               gig_id=gig_id, signup_id=None, language=language, subject=None, body=reply,
-               status=status)],
-        now=now,
-    )  # fmt: skip
-
-
-async def record_login_code(
-    tx: Tx,
-    *,
-    channels: Channels,
-    volunteer: Row,
-    by_email: bool,
-    code: str,
-    minutes: int,
-    now: datetime,
-) -> None:
-    """A login code, by the channel of the contact it was asked for (sent at once; its
-    text is blanked once it has gone)."""
-    phone, email = (None, volunteer.email) if by_email else (volunteer.phone, None)
-    channel, recipient = channels.for_person(phone, email)
-    language = language_of(volunteer.languages)
-    text = render_login_code(language, code=code, minutes=minutes)
-    # Never handed to bridges (an integration key would read the code): without a channel
-    # for the contact, the request is recorded as failed, without its text.
-    unsendable = channel == "none"
-    await _make(
-        tx,
-        [_Plan(key=f"login_code:{new_id('code')}", kind="login_code", channel=channel,
-               recipient=recipient, volunteer_id=volunteer.id, association_id=None,
-               organization_id=None, gig_id=None, signup_id=None, language=language,
-               subject=None if unsendable else text.subject,
-               body="" if unsendable else text.body,
-               status="failed" if unsendable else "queued")],
-        now=now,
-    )  # fmt: skip
-
-
-async def record_number_code(
-    tx: Tx,
-    *,
-    channels: Channels | None,
-    organization_id: str,
-    organization: str,
-    number: str,
-    code: str,
-    hours: int,
-    now: datetime,
-) -> None:
-    """The code that asks ``number`` to confirm it posts for the organisation (Dutch, then
-    English: nothing tells which the number's owner reads). Like a login code it never goes
-    to bridges: without a WhatsApp channel it is recorded as failed, without its text."""
-    channel, recipient = channels.for_person(number, None) if channels else ("none", number)
-    unsendable = channel == "none"
-    dutch, english = (
-        render_number_code(language, organization=organization, code=code, hours=hours)
-        for language in ("nl", "en")
-    )
-    await _make(
-        tx,
-        [_Plan(key=f"number_code:{new_id('code')}", kind="number_code", channel=channel,
-               recipient=recipient, volunteer_id=None, association_id=None,
-               organization_id=organization_id, gig_id=None, signup_id=None, language="nl",
-               subject=None if unsendable else dutch.subject,
-               body="" if unsendable else f"{dutch.body}\n\n{english.body}",
-               status="failed" if unsendable else "queued")],
-        now=now,
-    )  # fmt: skip
 
 
 # ---- reading and erasing -----------------------------------------------------------------

@@ -25,7 +25,7 @@ from app.db import Tx
 from app.integrations.channels import Channels
 from app.models import Organization, OrganizationWhatsappNumber, WhatsappNumberClaim
 from app.models.base import utcnow
-from app.services import messages
+from app.services import direct_messages
 
 CODE_LIFETIME: Final = timedelta(hours=24)
 MAX_TRIES: Final = 5
@@ -71,7 +71,7 @@ async def claim(
             .values(organization_id=organization_id, number=number, **values)
             .on_conflict_do_update(index_elements=["organization_id", "number"], set_=values)
         )
-        await messages.record_number_code(
+        await direct_messages.record_number_code(
             tx, channels=channels, organization_id=organization_id, organization=str(name),
             number=number, code=code, hours=int(CODE_LIFETIME.total_seconds() // 3600), now=now,
         )  # fmt: skip
