@@ -24,13 +24,20 @@ $(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/pac
 	npm ci --prefix $(TS_CLIENT) --no-audit --no-fund
 	touch $@
 
+# axe-core for the browser tests' accessibility scan (tests/web/test_browser.py).
+BROWSER_TOOLS := tests/web/browser_tools
+$(BROWSER_TOOLS)/node_modules/.installed: $(BROWSER_TOOLS)/package.json $(BROWSER_TOOLS)/package-lock.json
+	npm ci --prefix $(BROWSER_TOOLS) --no-audit --no-fund
+	touch $@
+
 ## run: install, migrate the database (SQLite by default), load demo data if empty, serve
 run: $(BIN)/.installed-run
 	$(BIN)/klusmakelaar migrate
 	KLUSMAKELAAR_DEMO_DATA=$${KLUSMAKELAAR_DEMO_DATA:-true} $(BIN)/klusmakelaar serve
 
 ## test: the whole suite (SQLite; PostgreSQL when KLUSMAKELAAR_TEST_DATABASE_URL is set)
-test: $(BIN)/.installed-dev $(TS_CLIENT)/node_modules/.installed
+## (the browser tests need Chromium: `sudo apt-get install chromium`; skipped without it)
+test: $(BIN)/.installed-dev $(TS_CLIENT)/node_modules/.installed $(BROWSER_TOOLS)/node_modules/.installed
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed-dev

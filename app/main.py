@@ -42,6 +42,7 @@ from app.routers import (
 from app.routers.operations import SWAGGER_ASSETS
 from app.services.caches import Caches
 from app.services.dispatcher import Dispatcher, DispatchMetrics
+from app.web import pages, signup_pages
 
 logger = logging.getLogger("klusmakelaar")
 
@@ -122,7 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (
         operations,
-        # The hot paths first: routes are matched in order (calendar clients poll most).
+        # The hot paths first: routes are matched in order. A gig's page is what a link
+        # shared in a group opens; calendar clients poll.
+        pages,
         calendars,
         gigs,
         signups,
@@ -134,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         integrations,
         events,
         messages,
+        signup_pages,
     ):
         app.include_router(module.router)
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")

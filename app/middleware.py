@@ -18,7 +18,8 @@ from app.logging_setup import request_id_var
 access_logger = logging.getLogger("klusmakelaar.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 #: Query parameters whose values are never logged (`token`, `hub.verify_token`, ...).
-_SECRET_PARAMETER = re.compile(r"token|secret|password|signature|key|code", re.IGNORECASE)
+# `t`: the token of a sign-up's or a confirmation's link (`app.web`).
+_SECRET_PARAMETER = re.compile(r"token|secret|password|signature|key|code|^t$", re.IGNORECASE)
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 MAX_LOGGED_TARGET = 1000
 _READS = frozenset({"GET", "HEAD"})

@@ -133,5 +133,6 @@ def hmac_hex_matches(key: str | None, body: bytes, signature: str | None, digest
 
 
 def gig_link(public_base_url: str, gig_id: str) -> str:
-    """The link to a gig in replies and share texts: the gig's public API resource."""
-    return f"{public_base_url}/api/v1/gigs/{gig_id}"
+    """The link to a gig in replies, share texts, messages and calendars: its public page
+    (`app.web.pages`), which people can read and sign up on."""
+    return f"{public_base_url}/g/{gig_id}"

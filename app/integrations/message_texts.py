@@ -270,6 +270,34 @@ _NUMBER_CODE: Final = {
 }
 
 
+_SIGNUP_LINK: Final = {
+    "nl": (
+        "Bevestig je aanmelding: {title}",
+        "Dank je wel dat je wilt helpen, {name}! Iemand heeft je via onze website aangemeld "
+        "voor *{title}* ({when}). Was jij dat? Bevestig het dan met deze link (hij werkt "
+        "{hours} uur):\n{url}\nWas jij het niet? Dan hoef je niets te doen.",
+    ),
+    "en": (
+        "Confirm your sign-up: {title}",
+        "Thank you for wanting to help, {name}! Someone asked on our website to sign you up "
+        "for *{title}* ({when}). Was it you? Then confirm with this link (it works for "
+        "{hours} hours):\n{url}\nWasn't it you? Then you don't need to do anything.",
+    ),
+}
+
+
+def render_signup_link(
+    language: Language, *, name: str, gig: GigFacts, url: str, hours: int
+) -> Text:
+    """The message with a link to confirm a sign-up asked for on a gig's page."""
+    subject, body = _SIGNUP_LINK[language]
+    title = gig.title.replace("*", "")
+    values = {"name": name.strip() or ("vrijwilliger" if language == "nl" else "volunteer"),
+              "title": title, "when": format_when(gig.starts_at, gig.ends_at, language),
+              "url": url, "hours": hours}  # fmt: skip
+    return Text(subject.format(**values), body.format(**values))
+
+
 def render_number_code(language: Language, *, organization: str, code: str, hours: int) -> Text:
     """The message that asks a number to confirm it posts for an organisation."""
     subject, body = _NUMBER_CODE[language]

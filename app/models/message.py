@@ -11,10 +11,11 @@ from app.models.base import Base, UTCDateTime, new_id, utcnow
 
 MESSAGE_KINDS = (
     "reply", "signup_confirmed", "signup_waitlisted", "promoted", "gig_changed",
-    "gig_cancelled", "reminder", "thanks", "login_code", "ack", "number_code",
+    "gig_cancelled", "reminder", "thanks", "login_code", "ack", "number_code", "signup_link",
 )  # fmt: skip
-#: Messages with a code in them: never handed to bridges, their text blanked once gone.
-SECRET_KINDS = frozenset({"login_code", "number_code"})
+#: Messages with a code, or a link that acts, in them: never handed to bridges, their text
+#: blanked once gone.
+SECRET_KINDS = frozenset({"login_code", "number_code", "signup_link"})
 MESSAGE_STATUSES = (
     "queued",  # waits for its (next) attempt at `next_attempt_at`
     "sending",  # claimed by a dispatcher until `lease_until`

@@ -10,7 +10,7 @@ from app.schemas.common import ResponseModel, Timestamp
 
 MessageKind = Literal[
     "reply", "signup_confirmed", "signup_waitlisted", "promoted", "gig_changed",
-    "gig_cancelled", "reminder", "thanks", "login_code", "ack", "number_code",
+    "gig_cancelled", "reminder", "thanks", "login_code", "ack", "number_code", "signup_link",
 ]  # fmt: skip
 MessageStatus = Literal[
     "queued", "sending", "sent", "delivered", "read", "failed", "not_sent", "suppressed"

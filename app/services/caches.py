@@ -25,6 +25,13 @@ agree because every rule is checked against the database.
 - `gig_reads` (`GigReads`): `GET /gigs/{id}` answers (the JSON and the ETag). Used
   while the data version is the one read before the gig's row was read; who may see
   the gig is checked on every use.
+- `gig_pages` (`GigPages`): what a gig's public page shows (`services.gig_pages`): the
+  gig's row with its organisation, and the open gigs read for a closed gig's page. Used
+  while the data version is the one read before they were read; where the gig stands
+  (open, started, past) is worked out from the clock at every visit, and a nearby gig
+  that has started since is left out then. It also keeps the keys of the pages' links
+  and forms (`page_links.LinkKeys`): they follow from the instance secret, which a
+  migration makes once and nothing changes.
 
 The data version (`Database.data_version`, `app.db.data_version`) changes with every
 commit. Row versions: every UPDATE of a gig, volunteer, organisation or association gets
@@ -42,7 +49,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import select
 
@@ -313,6 +320,41 @@ class GigReads:
                 del self._answers[next(iter(self._answers))]
 
 
+class _Versioned(Protocol):
+    @property
+    def data_version(self) -> str | None: ...
+
+
+V = TypeVar("V", bound=_Versioned)
+
+
+class GigPages(Generic[V]):
+    """Public gig pages by gig id, each used while the data version is the one read
+    before its rows were read (see the module docstring). Bounded: the oldest go first."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._pages: dict[str, V] = {}
+        self._lock = threading.Lock()
+        #: The pages' link keys (`page_links.LinkKeys`), once read.
+        self.keys: Any = None
+
+    def get(self, gig_id: str, data_version: str | None) -> V | None:
+        """The kept page of ``gig_id`` if it was read at ``data_version``."""
+        if data_version is None:
+            return None
+        page = self._pages.get(gig_id)
+        return page if page is not None and page.data_version == data_version else None
+
+    def put(self, gig_id: str, page: V) -> None:
+        """Keep ``page`` (replacing an older one)."""
+        with self._lock:
+            self._pages.pop(gig_id, None)
+            self._pages[gig_id] = page
+            while len(self._pages) > self._size:
+                del self._pages[next(iter(self._pages))]
+
+
 @dataclass(frozen=True)
 class Caches:
     """The caches of one application (see the table in the module docstring)."""
@@ -322,6 +364,7 @@ class Caches:
     pool: PoolCache[Any]
     feeds: FeedCache
     gig_reads: GigReads = field(default_factory=GigReads)
+    gig_pages: GigPages[Any] = field(default_factory=GigPages)
 
     @classmethod
     def create(cls, settings: Settings) -> Caches:

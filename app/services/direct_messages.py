@@ -8,13 +8,18 @@ the dispatcher like every other message.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
 
 from app.db import Row, Tx
 from app.integrations.channels import Channels
 from app.integrations.message_texts import (
+    GigFacts,
     language_of,
     render_login_code,
     render_number_code,
+    render_signup_link,
 )
 from app.models.base import new_id
 from app.services.message_rows import Plan, make
@@ -110,3 +115,46 @@ async def record_number_code(
                status="failed" if unsendable else "queued")],
         now=now,
     )  # fmt: skip
+
+
+async def record_signup_link(
+    tx: Tx,
+    *,
+    channels: Channels,
+    volunteer: Row,
+    by_email: bool,
+    gig: GigFacts,
+    gig_id: str,
+    organization_id: str,
+    url: str,
+    hours: int,
+    now: datetime,
+) -> Literal["queued", "unsendable", "already_sent"]:
+    """A link to confirm a sign-up that was asked for on a gig's page with a registered
+    contact, sent to that contact only. At most one a day per person and gig (its key),
+    so the form cannot be used to flood someone: `already_sent` then. `unsendable`: no
+    channel reaches the contact (recorded as failed, without its text)."""
+    phone, email = (None, volunteer.email) if by_email else (volunteer.phone, None)
+    channel, recipient = channels.for_person(phone, email)
+    language = language_of(volunteer.languages)
+    text = render_signup_link(language, name=volunteer.name, gig=gig, url=url, hours=hours)
+    # Like a login code, never handed to bridges: whoever reads it could sign the person up.
+    unsendable = channel == "none"
+    key = f"signup_link:{volunteer.id}:{gig_id}:{now.date().isoformat()}"
+    try:
+        async with tx.savepoint():  # the same form sent twice at once: one message
+            made = await make(
+                tx,
+                [Plan(key=key, kind="signup_link", channel=channel, recipient=recipient,
+                      volunteer_id=volunteer.id, association_id=None,
+                      organization_id=organization_id, gig_id=gig_id, signup_id=None,
+                      language=language, subject=None if unsendable else text.subject,
+                      body="" if unsendable else text.body,
+                      status="failed" if unsendable else "queued")],
+                now=now,
+            )  # fmt: skip
+    except IntegrityError:
+        made = 0
+    if not made:
+        return "already_sent"
+    return "unsendable" if unsendable else "queued"

@@ -45,8 +45,9 @@ class Plan:
     gig_starts_at: datetime | None = None
 
 
-#: Sent at once, whatever the hour: answers to a person's own message, and login codes.
-_NEVER_HELD: Final = frozenset({"reply", "ack", "login_code"})
+#: Sent at once, whatever the hour: answers to what a person just did (a chat message, a
+#: login, the form on a gig's page).
+_NEVER_HELD: Final = frozenset({"reply", "ack", "login_code", "signup_link"})
 
 
 def send_at(plan: Plan, now: datetime, quiet: Window | None) -> datetime:
@@ -60,12 +61,11 @@ def send_at(plan: Plan, now: datetime, quiet: Window | None) -> datetime:
     return held
 
 
-async def make(
-    tx: Tx, plans: Sequence[Plan], *, now: datetime, quiet: Window | None = None
-) -> None:
-    """Insert the messages whose key is new, each `message.outgoing` event with them."""
+async def make(tx: Tx, plans: Sequence[Plan], *, now: datetime, quiet: Window | None = None) -> int:
+    """Insert the messages whose key is new, each `message.outgoing` event with them; how
+    many were new."""
     if not plans:
-        return
+        return 0
     taken = set(
         await tx.scalars(
             select(Message.key).where(in_ids(Message.key, "keys")),
@@ -107,6 +107,7 @@ async def make(
             events.record(tx, "message.outgoing", outgoing_json(row), event_id=event_id)
     if rows:
         await tx.run_many(insert(Message), rows)
+    return len(rows)
 
 
 def event_id_of(message_id: str) -> str:

@@ -62,7 +62,7 @@ from app.models import (
     Volunteer,
 )
 from app.pagination import decode_cursor, split_page
-from app.services import events
+from app.services import events, page_links
 from app.services.message_rows import Plan, make
 
 CURSOR: Final = "messages"
@@ -168,6 +168,7 @@ async def _plans(
 
     plans: list[Plan] = []
     dropped: set[str] = set()
+    keys = await page_links.read_keys(tx) if signups else None
 
     def add(kind: str, key: str, signup: Row, *, due: datetime | None = None,
             **facts: Any) -> None:  # fmt: skip
@@ -192,7 +193,11 @@ async def _plans(
             return  # erased, or the association is gone
         if recipient is None:
             return  # nobody to tell: a group without an e-mail address
-        text = render(kind, language, name=name, gig=_facts(gig, base_url), **facts)
+        # A sign-up's own messages link to its page, where it can be cancelled; the news
+        # that the gig is off, and thanks, to the gig's page.
+        own_page = kind not in ("gig_cancelled", "thanks")
+        url = page_links.signup_url(base_url, keys, signup.id) if own_page and keys else None
+        text = render(kind, language, name=name, gig=_facts(gig, base_url, url), **facts)
         plans.append(
             Plan(key=key, kind=kind, channel=channel, recipient=recipient,
                   volunteer_id=signup.volunteer_id, association_id=signup.association_id,
@@ -248,10 +253,10 @@ async def _plans(
     return plans, dropped
 
 
-def _facts(gig: Row, base_url: str) -> GigFacts:
+def _facts(gig: Row, base_url: str, url: str | None = None) -> GigFacts:
     return GigFacts(title=gig.title, starts_at=gig.starts_at, ends_at=gig.ends_at,
                     address=gig.address, area=gig.area, postcode=gig.postcode,
-                    url=gig_link(base_url, gig.id))  # fmt: skip
+                    url=url or gig_link(base_url, gig.id))  # fmt: skip
 
 
 # ---- reading and erasing -----------------------------------------------------------------

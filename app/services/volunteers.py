@@ -94,8 +94,11 @@ async def _ensure_contact_free(
 
 
 @writes
-async def register(tx: Tx, *, volunteer_in: VolunteerCreate) -> tuple[Tagged[VolunteerRead], str]:
-    """A new volunteer and its access token (shown once; only the hash is kept)."""
+async def register(
+    tx: Tx, *, volunteer_in: VolunteerCreate, volunteer_id: str | None = None
+) -> tuple[Tagged[VolunteerRead], str]:
+    """A new volunteer (with ``volunteer_id``, or a new id) and its access token (shown
+    once; only the hash is kept)."""
     email = volunteer_in.email.lower() if volunteer_in.email else None
     await _ensure_contact_free(tx, email=email, phone=volunteer_in.phone)
     choice = volunteer_in.notifications.model_dump() if volunteer_in.notifications else None
@@ -103,7 +106,7 @@ async def register(tx: Tx, *, volunteer_in: VolunteerCreate) -> tuple[Tagged[Vol
     token = generate_token(VOLUNTEER_TOKEN_PREFIX)
     fields = volunteer_in.model_dump(exclude={"consent", "email"})
     fields["notifications"] = choice
-    volunteer_id = new_id("vol")
+    volunteer_id = volunteer_id or new_id("vol")
     now = utcnow()
     try:
         async with tx.savepoint():

@@ -46,7 +46,7 @@ def test_a_new_message_is_201_with_the_gig_and_a_reply_with_its_link(
     )  # fmt: skip
     assert response.headers["location"] == f"/api/v1/gigs/{gig['id']}"
     assert result["reply"].startswith("Thank you! The task is online")
-    assert f"https://klusmakelaar.test/api/v1/gigs/{gig['id']}" in result["reply"]
+    assert f"https://klusmakelaar.test/g/{gig['id']}" in result["reply"]
 
 
 def test_a_repeat_is_200_duplicate_with_the_first_outcome(

@@ -80,7 +80,7 @@ def test_public_feed_holds_open_gigs_parsed_alike_by_both_parsers(
     assert [event.summary for event in strict.events] == [first["title"], later["title"]]
     assert [event.status for event in strict.events] == [EventStatus.CONFIRMED] * 2
     event = loose.events[1]
-    assert str(event["URL"]) == f"https://klusmakelaar.test/api/v1/gigs/{later['id']}"
+    assert str(event["URL"]) == f"https://klusmakelaar.test/g/{later['id']}"
     assert "Organisatie: Buurthuis De Kroon" in str(event["DESCRIPTION"])
     assert "Plekken vrij: 4" in str(event["DESCRIPTION"])
     assert str(event["LOCATION"]) == "Oosterpoort, 9724 AB"

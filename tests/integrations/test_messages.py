@@ -142,7 +142,8 @@ def test_a_sign_up_is_confirmed_over_the_cloud_api_in_dutch(talking: Talking) ->
         assert "\n" not in text  # a template parameter has no line breaks
         assert text.startswith("Dank je wel, Anna!")
         assert "*Boodschappen doen*" in text
-        assert f"https://klusmakelaar.test/api/v1/gigs/{gig['id']}" in text
+        # The link is the sign-up's own page, where it can be seen and cancelled.
+        assert f"https://klusmakelaar.test/s/{signup['id']}?t=" in text
         (message,) = wait_for_status(client, 1, "sent")
         assert message["kind"] == "signup_confirmed"
         assert message["channel"] == "whatsapp"
@@ -304,7 +305,7 @@ def test_e_mail_for_those_without_a_phone_and_for_groups(talking: Talking) -> No
         html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
         assert '<html lang="nl">' in html
         assert "<strong>Tuin &lt;wieden&gt; &amp; meer</strong>" in html
-        assert f'<a href="https://klusmakelaar.test/api/v1/gigs/{gig["id"]}">' in html
+        assert '<a href="https://klusmakelaar.test/s/sgn_' in html
         sent = wait_for_status(client, 2, "sent")
         assert mail["Message-ID"] in {f"<{m['id']}@klusmakelaar.test>" for m in sent}
         group_mail = by_to["bestuur@vereniging.example.org"]

@@ -13,7 +13,7 @@ def test_the_share_text_contains_the_link_title_and_spots(client: TestClient) ->
     response = client.get(f"/api/v1/gigs/{gig['id']}/share")
     assert response.status_code == 200
     shared = response.json()
-    assert shared["url"] == f"https://klusmakelaar.test/api/v1/gigs/{gig['id']}"
+    assert shared["url"] == f"https://klusmakelaar.test/g/{gig['id']}"
     assert shared["url"] in shared["text"]
     assert gig["title"] in shared["text"]
     assert "Nog 4 plekken vrij" in shared["text"]

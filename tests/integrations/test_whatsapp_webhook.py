@@ -122,7 +122,7 @@ def test_a_batch_becomes_gigs_for_known_numbers_and_records_the_rest(client: Tes
     assert set(by_id) == {"wamid.a1", "wamid.a2", "wamid.a3", "wamid.b1", "wamid.b2"}
     assert by_id["wamid.a1"]["status"] == "created"
     assert by_id["wamid.a1"]["gig_id"] == opened["id"]
-    assert f"https://klusmakelaar.test/api/v1/gigs/{opened['id']}" in by_id["wamid.a1"]["reply"]
+    assert f"https://klusmakelaar.test/g/{opened['id']}" in by_id["wamid.a1"]["reply"]
     assert by_id["wamid.a1"]["reply"].startswith("Dank je!")
     assert by_id["wamid.a2"]["status"] == "draft"
     assert "Op welke datum?" in by_id["wamid.a2"]["reply"]

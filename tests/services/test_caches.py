@@ -1,8 +1,8 @@
 """Every cache follows a change that a plain Core UPDATE makes, without being told.
 
 The database gives every updated gig a new `version` (migration 0007's trigger), and
-every commit a new data version: lists, rendered gigs, the matching pool and calendar
-feeds all notice, whatever statement changed the row.
+every commit a new data version: lists, rendered gigs, gig pages, the matching pool and
+calendar feeds all notice, whatever statement changed the row.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
-from app.models import Gig, Signup, Volunteer
+from app.models import Gig, Organization, Signup, Volunteer
 from tests.direct import db_session
 from tests.factories import make_gig, make_volunteer, organization_with_key
 
@@ -75,6 +75,24 @@ def test_the_calendar_follows_a_core_update(app: FastAPI, client: TestClient) ->
     )
     assert changed.status_code == 200
     assert b"Nieuwe titel" in changed.content
+
+
+def test_the_gig_page_follows_core_updates_of_the_gig_and_its_organisation(
+    app: FastAPI, client: TestClient
+) -> None:
+    organization, org = organization_with_key(client, name="Oude naam")
+    gig = make_gig(client, org, title="Oude titel")
+    first = client.get(f"/g/{gig['id']}")
+    assert "Oude titel" in first.text
+    assert client.get(f"/g/{gig['id']}").text == first.text  # the page's rows are kept
+    assert gig["id"] in app.state.caches.gig_pages._pages
+    _core_update(app, update(Gig).where(Gig.id == gig["id"]).values(title="Nieuwe titel"))
+    assert "Nieuwe titel" in client.get(f"/g/{gig['id']}").text
+    _core_update(app, update(Organization).where(Organization.id == organization["id"])
+                 .values(name="Nieuwe naam"))  # fmt: skip
+    assert "Een klus van Nieuwe naam" in client.get(f"/g/{gig['id']}").text
+    _core_update(app, update(Gig).where(Gig.id == gig["id"]).values(status="draft"))
+    assert client.get(f"/g/{gig['id']}").status_code == 404
 
 
 def _candidates(client: TestClient, gig: dict[str, Any], org: dict[str, str]) -> list[str]:
