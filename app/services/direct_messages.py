@@ -8,8 +8,9 @@ the dispatcher like every other message.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Row, Tx
@@ -21,8 +22,13 @@ from app.integrations.message_texts import (
     render_number_code,
     render_signup_link,
 )
+from app.models import Message
 from app.models.base import new_id
+from app.services import rate_limits
 from app.services.message_rows import Plan, make
+
+#: Links to confirm a sign-up that one person may be sent in a day, whatever the gigs.
+SIGNUP_LINKS_PER_DAY: Final = 3
 
 
 async def record_reply(
@@ -131,16 +137,30 @@ async def record_signup_link(
     now: datetime,
 ) -> Literal["queued", "unsendable", "already_sent"]:
     """A link to confirm a sign-up that was asked for on a gig's page with a registered
-    contact, sent to that contact only. At most one a day per person and gig (its key),
-    so the form cannot be used to flood someone: `already_sent` then. `unsendable`: no
-    channel reaches the contact (recorded as failed, without its text)."""
+    contact, sent to that contact only.
+
+    Whoever fills in the form need not be the contact's owner, so the form must not be a
+    way to flood someone: at most one a day per person and gig (its key), and at most
+    `SIGNUP_LINKS_PER_DAY` a day per person; past either, nothing more is made
+    (`already_sent`). `unsendable`: no channel reaches the contact, or the person chose
+    no messages (recorded as failed, without its text).
+    """
+    key = f"signup_link:{volunteer.id}:{gig_id}:{now.date().isoformat()}"
+    made_before = await tx.scalar(select(Message.status).where(Message.key == key))
+    if made_before is not None:
+        return "unsendable" if made_before in ("failed", "suppressed") else "already_sent"
     phone, email = (None, volunteer.email) if by_email else (volunteer.phone, None)
     channel, recipient = channels.for_person(phone, email)
-    language = language_of(volunteer.languages)
-    text = render_signup_link(language, name=volunteer.name, gig=gig, url=url, hours=hours)
+    if (volunteer.notifications or {}).get("channel") == "none":
+        channel = "none"
     # Like a login code, never handed to bridges: whoever reads it could sign the person up.
     unsendable = channel == "none"
-    key = f"signup_link:{volunteer.id}:{gig_id}:{now.date().isoformat()}"
+    counted = await rate_limits.count(tx, key=f"signup-link:{volunteer.id}",
+                                      period_seconds=86_400, now=now.timestamp())  # fmt: skip
+    if counted > SIGNUP_LINKS_PER_DAY:
+        return "unsendable" if unsendable else "already_sent"
+    language = language_of(volunteer.languages)
+    text = render_signup_link(language, name=volunteer.name, gig=gig, url=url, hours=hours)
     try:
         async with tx.savepoint():  # the same form sent twice at once: one message
             made = await make(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 
 from app.db import Database, Row
 from app.errors import NotFound
@@ -46,11 +46,14 @@ GIG_PAGE = (
     .where(Gig.id == bindparam("gig_id"))
 )  # fmt: skip
 
+#: Gigs a person who followed the link could sign up for on their page: open, one-off,
+#: with a spot, not started and not past their deadline.
 _OPEN_SOON = (
-    select(Gig.id, Gig.title, Gig.starts_at, Gig.ends_at, Gig.area, Gig.lat, Gig.lon,
-           Gig.capacity, Gig.confirmed_people)
-    .where(Gig.status == "open", Gig.starts_at > bindparam("now"),
-           Gig.id != bindparam("gig_id"))
+    select(Gig.id, Gig.title, Gig.starts_at, Gig.ends_at, Gig.signup_deadline, Gig.area,
+           Gig.lat, Gig.lon)
+    .where(Gig.status == "open", Gig.kind == "one_off", Gig.starts_at > bindparam("now"),
+           Gig.confirmed_people < Gig.capacity, Gig.id != bindparam("gig_id"),
+           or_(Gig.signup_deadline.is_(None), Gig.signup_deadline > bindparam("now")))
     .order_by(Gig.starts_at, Gig.id)
     .limit(_NEARBY_POOL)
 )  # fmt: skip
@@ -119,7 +122,8 @@ def nearby(page: GigPage, now: datetime) -> list[Row]:
     """Up to `NEARBY_COUNT` open gigs that have not started, nearest first (by distance
     when both places are known, else the same area first), then soonest."""
     gig = page.gig
-    coming = [row for row in page.nearby or () if row.starts_at > now]
+    coming = [row for row in page.nearby or () if row.starts_at > now
+              and (row.signup_deadline is None or row.signup_deadline > now)]  # fmt: skip
 
     def distance(row: Row) -> tuple[float, datetime]:
         if None not in (gig.lat, gig.lon, row.lat, row.lon):

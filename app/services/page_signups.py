@@ -13,19 +13,20 @@ The rules are those of the API's use cases (`volunteers.register`, `signups.sign
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 
 from app.auth import Principal
-from app.db import Row, Tx, reads, writes
+from app.db import Database, Row, Tx, reads, writes
 from app.errors import NotFound
 from app.integrations.channels import Channels
 from app.integrations.inbound import gig_link
 from app.integrations.message_texts import GigFacts
-from app.models import Gig, Organization, Signup, Volunteer
+from app.models import Association, Gig, Organization, Signup, Volunteer
 from app.schemas.signup import SignupCreate, SignupRead
 from app.schemas.volunteer import VolunteerCreate
 from app.services import direct_messages, signups, volunteers, waitlist
@@ -41,11 +42,13 @@ SIGNUP_PAGE = (
         Signup.status, Signup.attended, Signup.queue_number,
         Gig.title, Gig.starts_at, Gig.ends_at, Gig.address, Gig.postcode, Gig.area,
         Gig.online, Gig.status.label("gig_status"), Gig.waitlist_count,
-        Volunteer.name.label("volunteer_name"), Organization.name.label("organization_name"),
+        Volunteer.name.label("volunteer_name"), Association.name.label("association_name"),
+        Organization.name.label("organization_name"),
     )
     .join(Gig, Gig.id == Signup.gig_id)
     .join(Organization, Organization.id == Gig.organization_id)
     .outerjoin(Volunteer, Volunteer.id == Signup.volunteer_id)
+    .outerjoin(Association, Association.id == Signup.association_id)
     .where(Signup.id == bindparam("signup_id"))
 )  # fmt: skip
 
@@ -74,6 +77,18 @@ async def sign_up_newcomer(
     )
 
 
+@writes
+async def drop_newcomer(tx: Tx, *, volunteer_id: str) -> None:
+    """Undo `sign_up_newcomer`'s registration when its sign-up failed after all.
+
+    On PostgreSQL a sign-up sends its place with the COMMIT, and learns only then that
+    the gig closed or changed: the person was registered in that commit. A newcomer
+    without any sign-up is removed again, so a failed sign-up leaves nobody behind.
+    """
+    has_signups = select(Signup.id).where(Signup.volunteer_id == volunteer_id).exists()
+    await tx.run(delete(Volunteer).where(Volunteer.id == volunteer_id, ~has_signups))
+
+
 @reads
 async def registered(tx: Tx, *, email: str | None, phone: str | None) -> Row | None:
     """The volunteer with this e-mail address or phone number, if any."""
@@ -86,7 +101,7 @@ async def registered(tx: Tx, *, email: str | None, phone: str | None) -> Row | N
         return None
     return await tx.row(
         select(Volunteer.id, Volunteer.name, Volunteer.email, Volunteer.phone,
-               Volunteer.languages).where(or_(*conditions)).limit(1)
+               Volunteer.languages, Volunteer.notifications).where(or_(*conditions)).limit(1)
     )  # fmt: skip
 
 
@@ -148,11 +163,37 @@ async def signup_page(tx: Tx, *, signup_id: str) -> SignupPage:
     return SignupPage(signup=row, waitlist_position=positions.get(row.id))
 
 
+_CONTACT = select(Volunteer.email, Volunteer.phone).where(Volunteer.id == bindparam("volunteer_id"))
+
+
+async def erase_by_contact(
+    database: Database, *, signup_id: str, email: str | None, phone: str | None
+) -> bool:
+    """Erase the person of a sign-up (`volunteers.erase`) if ``email`` or ``phone`` is the
+    contact they registered with; whether they were (404 for an unknown sign-up)."""
+    async with database.read() as tx:
+        page = await signup_page(tx, signup_id=signup_id)
+        volunteer_id = page.signup.volunteer_id
+        person = await tx.row(_CONTACT, volunteer_id=volunteer_id) if volunteer_id else None
+    if person is None or volunteer_id is None:
+        return False
+    matches = (email is not None and person.email is not None
+               and hmac.compare_digest(email.lower(), person.email.lower())) or (
+        phone is not None and person.phone is not None
+        and hmac.compare_digest(phone, person.phone))  # fmt: skip
+    if matches:
+        await volunteers.erase(database, volunteer_id=volunteer_id)
+    return bool(matches)
+
+
 def signer(row: Row) -> Principal:
-    """Who a sign-up's link stands for: its volunteer, or its group."""
+    """Who a sign-up's link stands for: its volunteer, or its group (404 when the person
+    was erased: the sign-up is nobody's any more)."""
     if row.volunteer_id is not None:
         return _as_volunteer(row.volunteer_id)
-    return Principal(role="association", association_id=row.association_id)
+    if row.association_id is not None:
+        return Principal(role="association", association_id=row.association_id)
+    raise NotFound("No such sign-up.")
 
 
 @writes

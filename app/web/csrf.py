@@ -19,12 +19,19 @@ from starlette.responses import Response
 from app.services.page_links import LinkKeys, sign, signed
 
 COOKIE: Final = "klus_form"
+#: On https the cookie is `__Host-` prefixed: Secure, for this host only, path `/`, so
+#: no other subdomain can set a nonce of its own choosing.
+SECURE_COOKIE: Final = "__Host-klus_form"
 _NONCE: Final = re.compile(r"^[A-Za-z0-9_-]{22}$")
+
+
+def _cookie_name(request: Request) -> str:
+    return SECURE_COOKIE if request.url.scheme == "https" else COOKIE
 
 
 def nonce_of(request: Request) -> str | None:
     """The nonce in the request's cookie, if it is one of ours."""
-    nonce = request.cookies.get(COOKIE)
+    nonce = request.cookies.get(_cookie_name(request))
     return nonce if nonce and _NONCE.match(nonce) else None
 
 
@@ -41,14 +48,13 @@ class FormGuard:
         self._new = kept is None
         self.nonce = kept or secrets.token_urlsafe(16)
         self.token = form_token(keys, self.nonce)
-        self._secure = request.url.scheme == "https"
+        self._name = _cookie_name(request)
 
     def set_cookie(self, response: Response) -> None:
         """Give a new visitor its cookie (a visitor that has one keeps it)."""
         if self._new:
-            response.set_cookie(
-                COOKIE, self.nonce, httponly=True, samesite="lax", secure=self._secure, path="/"
-            )
+            response.set_cookie(self._name, self.nonce, httponly=True, samesite="lax",
+                                secure=self._name == SECURE_COOKIE, path="/")  # fmt: skip
 
 
 def form_is_genuine(request: Request, keys: LinkKeys, token: str | None) -> bool:

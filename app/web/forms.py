@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import parse_qs
@@ -24,6 +25,8 @@ class _Contact(BaseModel):
 #: A form is a few short fields; anything longer is not ours.
 MAX_FORM_BYTES: Final = 8 * 1024
 _MAX_NAME_CHARS: Final = 200
+#: Characters no name has (a NUL cannot even be stored by PostgreSQL).
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def parse_form(body: bytes) -> dict[str, str]:
@@ -35,7 +38,10 @@ def parse_form(body: bytes) -> dict[str, str]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return {}
-    fields = parse_qs(text, keep_blank_values=True, max_num_fields=20)
+    try:
+        fields = parse_qs(text, keep_blank_values=True, max_num_fields=20)
+    except ValueError:  # more fields than any form of ours has
+        return {}
     return {name: values[0] for name, values in fields.items() if values}
 
 
@@ -66,6 +72,8 @@ def read_signup_form(fields: dict[str, str], language: Language) -> SignupForm:
         form.errors["name"] = "name_missing"
     elif len(form.name) > _MAX_NAME_CHARS:
         form.errors["name"] = "name_too_long"
+    elif _CONTROL.search(form.name):
+        form.errors["name"] = "name_invalid"
     contact = {"email": form.contact} if form.by_email else {"phone": form.contact}
     if not form.contact:
         form.errors["contact"] = "contact_missing"
@@ -85,3 +93,14 @@ def read_signup_form(fields: dict[str, str], language: Language) -> SignupForm:
     except ValidationError:  # the same rules as above: only what they do not name
         form.errors["contact"] = "contact_invalid"
     return form
+
+
+def read_contact(typed: str) -> _Contact | None:
+    """A phone number or e-mail address as the API stores it, or None if it is neither."""
+    typed = typed.strip()[:320]
+    if not typed:
+        return None
+    try:
+        return _Contact.model_validate({"email": typed} if "@" in typed else {"phone": typed})
+    except ValidationError:
+        return None

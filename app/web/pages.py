@@ -11,17 +11,26 @@ from __future__ import annotations
 
 import math
 import secrets
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.dependencies import CachesDep, ChannelsDep, DatabaseDep, SettingsDep
+from app.dependencies import (
+    CachesDep,
+    ChannelsDep,
+    DatabaseDep,
+    SettingsDep,
+    database_of,
+    settings_of,
+)
 from app.errors import Conflict, NotFound, RateLimited
 from app.integrations.message_vocabulary import Language
 from app.models.base import new_id, utcnow
 from app.services import gig_pages, page_signups, rate_limits
+from app.services.caches import Caches
 from app.services.gig_pages import GigPage, spots_left, state
 from app.services.page_links import signup_token
 from app.services.volunteers import VolunteerExists
@@ -36,6 +45,7 @@ from app.web.rendering import (
     notice,
     page_html,
     respond,
+    shows_year,
     when_text,
     where_text,
 )
@@ -44,7 +54,6 @@ from app.web.texts import TEXTS
 router = APIRouter(include_in_schema=False)
 #: Where a visitor's form token goes in a kept page: random, so no gig's text can hold it.
 _TOKEN_MARK = f"form-token-{secrets.token_hex(16)}"
-_RENDERED_PER_PAGE = 16
 _STYLESHEET = (STATIC_DIR / "klus.css").read_bytes()
 
 
@@ -56,6 +65,7 @@ def gig_page(
     request: Request,
     page: GigPage,
     *,
+    caches: Caches,
     lang: Language,
     guard: FormGuard,
     base_url: str,
@@ -65,10 +75,43 @@ def gig_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The gig's page as it stands now, with the form (and what was typed in it)."""
-    words = TEXTS[lang]
     now = utcnow()
     gig = page.gig
     where_is = state(gig, now)
+    others = gig_pages.nearby(page, now) if where_is not in _TAKES_SIGN_UPS else None
+    plain_view = form is None and form_notice is None and status == 200
+    # Everything the page depends on besides its rows (which its entry in
+    # `caches.gig_pages` is valid for) and the visitor's token (put in below).
+    years = tuple((other.id, shows_year(other.starts_at, now)) for other in others or ())
+    key = (lang, where_is, shows_year(gig.starts_at, now), years)
+    html = page.rendered.get(key) if plain_view else None
+    if html is None:
+        html = _gig_html(request, page, lang=lang, where_is=where_is, others=others, now=now,
+                         base_url=base_url, form=form, form_notice=form_notice)  # fmt: skip
+        if plain_view:
+            caches.gig_pages.remember(gig.id, page, key, html)
+    return respond(request, html.replace(_TOKEN_MARK, guard.token), lang=lang, status=status,
+                   guard=guard, headers=headers)  # fmt: skip
+
+
+_TAKES_SIGN_UPS = ("open", "full", "group")
+
+
+def _gig_html(
+    request: Request,
+    page: GigPage,
+    *,
+    lang: Language,
+    where_is: str,
+    others: list[Any] | None,
+    now: datetime,
+    base_url: str,
+    form: SignupForm | None,
+    form_notice: str | None,
+) -> str:
+    """The page's HTML, with `_TOKEN_MARK` where the visitor's form token goes."""
+    words = TEXTS[lang]
+    gig = page.gig
     spots = spots_left(gig)
     if spots > 0:
         spots_text = words["spots_left_one"] if spots == 1 else words["spots_left"].format(
@@ -80,53 +123,46 @@ def gig_page(
     where = where_text(gig, lang)
     closed_notice = words.get(f"state_{where_is}")
     nearby = None
-    if where_is not in ("open", "full", "group"):
+    if others is not None:
         nearby = [
             {"title": other.title, "url": f"/g/{other.id}{language_query(lang)}",
              "when": when_text(other.starts_at, other.ends_at, lang, now)}
-            for other in gig_pages.nearby(page, now)
+            for other in others
         ]  # fmt: skip
     summary = " · ".join(part for part in (when, where, closed_notice or spots_text) if part)
-    plain_view = form is None and form_notice is None and status == 200
-    key = (lang, where_is, when, tuple(other["url"] for other in nearby or ()))
-    html = page.rendered.get(key) if plain_view else None
-    if html is None:
-        context: dict[str, Any] = {
-            "gig": gig, "when": when, "where": where, "summary": summary,
-            "page_url": f"{base_url}/g/{gig.id}{language_query(lang)}",
-            "notice": closed_notice, "show_spots": where_is in ("open", "full"),
-            "spots_text": spots_text,
-            "waitlist_text": words["waitlist_count"].format(count=gig.waitlist_count)
-            if gig.waitlist_count and where_is in ("open", "full") else None,
-            "description": _paragraphs(gig.description), "nearby": nearby,
-            "form_open": where_is in ("open", "full"), "full": where_is == "full",
-            "form": form or SignupForm(), "errors": (form.errors if form else {}),
-            "form_notice": form_notice, "csrf": _TOKEN_MARK,
-            "form_action": f"/g/{gig.id}{language_query(lang)}",
-        }  # fmt: skip
-        html = page_html(request, "gig.html", lang=lang, **context)
-        if plain_view:
-            # Kept with the page's rows (valid for their data version, `caches.gig_pages`),
-            # by everything else the page depends on; the visitor's token goes in below.
-            if len(page.rendered) >= _RENDERED_PER_PAGE:
-                page.rendered.clear()
-            page.rendered[key] = html
-    return respond(request, html.replace(_TOKEN_MARK, guard.token), lang=lang, status=status,
-                   guard=guard, headers=headers)  # fmt: skip
+    takes = where_is in ("open", "full")
+    context: dict[str, Any] = {
+        "gig": gig, "when": when, "where": where, "summary": summary,
+        "page_url": f"{base_url}/g/{gig.id}{language_query(lang)}",
+        "notice": closed_notice, "show_spots": takes, "spots_text": spots_text,
+        "waitlist_text": words["waitlist_count"].format(count=gig.waitlist_count)
+        if gig.waitlist_count and takes else None,
+        "description": _paragraphs(gig.description), "nearby": nearby,
+        "form_open": takes, "full": where_is == "full",
+        "form": form or SignupForm(), "errors": (form.errors if form else {}),
+        "form_notice": form_notice, "csrf": _TOKEN_MARK,
+        # Back at the form after a post, not at the top of a long page.
+        "form_action": f"/g/{gig.id}{language_query(lang)}#signup-title",
+        "failed": bool(form_notice or (form and form.errors)),
+    }  # fmt: skip
+    # Whatever address showed it (a form post, a confirmation link), the page is the gig's.
+    return page_html(request, "gig.html", lang=lang, path=f"/g/{gig.id}", **context)
 
 
 @router.get("/g/{gig_id}")
-async def show_gig(
-    gig_id: str, request: Request, db: DatabaseDep, caches: CachesDep, settings: SettingsDep
-) -> Response:
+async def show_gig(gig_id: str, request: Request) -> Response:
     """A gig's page: what, when, where, spots, and the form (404 for a draft)."""
+    # The hottest page: the application's parts are taken directly, which costs less
+    # than FastAPI's dependency resolution (`app.dependencies`).
+    db, caches, settings = database_of(request), request.app.state.caches, settings_of(request)
     lang = page_language(request)
     try:
         page = await gig_pages.read_page(db, caches, gig_id=gig_id, now=utcnow())
     except NotFound:
         return not_found(request, lang)
     guard = FormGuard(request, await gig_pages.link_keys(db, caches))
-    return gig_page(request, page, lang=lang, guard=guard, base_url=settings.public_base_url)
+    return gig_page(request, page, caches=caches, lang=lang, guard=guard,
+                    base_url=settings.public_base_url)  # fmt: skip
 
 
 @router.post("/g/{gig_id}")
@@ -152,7 +188,7 @@ async def sign_up_on_page(
                        consent=fields.get("consent") == "yes")  # fmt: skip
 
     def again(status: int, **extra: Any) -> Response:
-        return gig_page(request, page, lang=lang, guard=guard,
+        return gig_page(request, page, caches=caches, lang=lang, guard=guard,
                         base_url=settings.public_base_url, status=status, **extra)  # fmt: skip
 
     if not form_is_genuine(request, keys, fields.get("csrf")):
@@ -165,8 +201,9 @@ async def sign_up_on_page(
     except RateLimited as limited:
         seconds = int((limited.headers or {}).get("Retry-After", "60"))
         minutes = max(1, math.ceil(seconds / 60))
+        wait = words["rate_limited_one" if minutes == 1 else "rate_limited"]
         return again(429, form=typed, headers=limited.headers,
-                     form_notice=words["rate_limited"].format(minutes=minutes))  # fmt: skip
+                     form_notice=wait.format(minutes=minutes))  # fmt: skip
     form = read_signup_form(fields, lang)
     if form.errors or form.volunteer is None:
         return again(422, form=form)
@@ -174,10 +211,11 @@ async def sign_up_on_page(
         return again(409, form=form)
     volunteer = form.volunteer
     known = await page_signups.registered(db, email=volunteer.email, phone=volunteer.phone)
+    newcomer = new_id("vol")
     try:
         if known is None:
             signup = await page_signups.sign_up_newcomer(
-                db, volunteer_id=new_id("vol"), volunteer_in=volunteer, gig_id=gig_id
+                db, volunteer_id=newcomer, volunteer_in=volunteer, gig_id=gig_id
             )
             token = signup_token(keys, signup.id)
             return RedirectResponse(
@@ -186,7 +224,8 @@ async def sign_up_on_page(
             )
     except VolunteerExists:  # registered in a parallel request
         known = await page_signups.registered(db, email=volunteer.email, phone=volunteer.phone)
-    except Conflict:  # the gig filled up, closed or changed since the page was read
+    except Conflict:  # the gig closed or changed since the page was read
+        await page_signups.drop_newcomer(db, volunteer_id=newcomer)
         page = await gig_pages.read_page(db, caches, gig_id=gig_id, now=utcnow())
         return again(409, form=form)
     if known is None:

@@ -54,11 +54,16 @@ def language_query(lang: Language) -> str:
     return "?lang=en" if lang == "en" else ""
 
 
+def shows_year(starts_at: datetime, now: datetime) -> bool:
+    """Whether a time is written with its year: when it is not within about ten months."""
+    return abs((starts_at - now).days) > 300
+
+
 def when_text(starts_at: datetime, ends_at: datetime, lang: Language, now: datetime) -> str:
     """A gig's time as people write it, in Europe/Amsterdam: "zaterdag 14 december,
-    10:00–13:00" (with the year only when it is not within the coming months)."""
+    10:00–13:00" (with the year when `shows_year`)."""
     start, end = to_local(starts_at), to_local(ends_at)
-    if abs((start.date() - to_local(now).date()).days) > 300:
+    if shows_year(starts_at, now):
         return format_when(starts_at, ends_at, lang)
 
     def day(moment: datetime) -> str:
@@ -76,21 +81,27 @@ def where_text(gig: Any, lang: Language) -> str | None:
     return place_text(gig.address, gig.area, gig.postcode)
 
 
-#: Query parameters a page's other-language link keeps (a link's own tokens).
-_KEPT_PARAMETERS: Final = ("t", "v", "e")
-
-
-def page_html(request: Request, template: str, *, lang: Language, **context: Any) -> str:
-    """The page ``template`` in ``lang``, as text."""
+def page_html(
+    request: Request,
+    template: str,
+    *,
+    lang: Language,
+    keep: tuple[str, ...] = (),
+    path: str | None = None,
+    **context: Any,
+) -> str:
+    """The page ``template`` in ``lang``, as text. Its other-language link is to ``path``
+    (by default the request's) and keeps the query parameters named in ``keep`` (a
+    link's own tokens), and no others."""
     other: Language = "en" if lang == "nl" else "nl"
-    kept = {name: request.query_params[name] for name in _KEPT_PARAMETERS
+    kept = {name: request.query_params[name] for name in keep
             if name in request.query_params}  # fmt: skip
     values = {
         "lang": lang,
         "t": TEXTS[lang],
         "stylesheet": STYLESHEET_URL,
         "privacy_url": "/privacy" + language_query(lang),
-        "other_language_url": request.url.path + "?" + urlencode({**kept, "lang": other}),
+        "other_language_url": (path or request.url.path) + "?" + urlencode({**kept, "lang": other}),
         **context,
     }
     return TEMPLATES.get_template(template).render(values)
@@ -137,10 +148,11 @@ def render(
     guard: FormGuard | None = None,
     headers: dict[str, str] | None = None,
     personal: bool = False,
+    keep: tuple[str, ...] = (),
     **context: Any,
 ) -> Response:
     """The page ``template`` in ``lang``, answered (`respond`)."""
-    html = page_html(request, template, lang=lang, **context)
+    html = page_html(request, template, lang=lang, keep=keep, **context)
     return respond(request, html, lang=lang, status=status, guard=guard, headers=headers,
                    personal=personal)  # fmt: skip
 

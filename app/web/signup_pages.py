@@ -11,6 +11,7 @@ with the visitor's CSRF token (`app.web.csrf`) as well as the link's token.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter
@@ -21,17 +22,19 @@ from app.dependencies import CachesDep, DatabaseDep, SettingsDep
 from app.errors import Conflict, NotFound
 from app.integrations.message_vocabulary import Language
 from app.models.base import utcnow
-from app.services import gig_pages, page_signups, volunteers
+from app.services import gig_pages, page_signups
+from app.services.gig_pages import state
 from app.services.page_links import LinkKeys, confirm_message, signed, signup_token
 from app.services.places import AlreadySignedUp, TimeConflict
 from app.web.csrf import FormGuard, form_is_genuine
-from app.web.forms import parse_form
+from app.web.forms import parse_form, read_contact
 from app.web.language import page_language
 from app.web.pages import gig_page
 from app.web.rendering import language_query, not_found, notice, render, when_text, where_text
 from app.web.texts import TEXTS
 
 router = APIRouter(include_in_schema=False)
+_EXPIRY = re.compile(r"[0-9]{1,12}")  # ASCII digits only (`str.isdigit` takes "²")
 
 
 def _signup_link_ok(keys: LinkKeys, signup_id: str, token: str | None) -> bool:
@@ -53,6 +56,7 @@ async def _signup_page(
     guard: FormGuard,
     lang: Language,
     status: int = 200,
+    forget_error: str | None = None,
 ) -> Response:
     words = TEXTS[lang]
     try:
@@ -60,13 +64,23 @@ async def _signup_page(
     except NotFound:
         return not_found(request, lang)
     signup, now = page.signup, utcnow()
-    name = (signup.volunteer_name or "").split(" ")[0] or words["site"]
-    if signup.attended:
+    if signup.volunteer_id is not None:
+        name = (signup.volunteer_name or "").split(" ")[0]
+    else:
+        name = signup.association_name or ""
+    erased = signup.volunteer_id is None and signup.association_id is None
+    over = signup.gig_status == "completed" or signup.ends_at <= now
+    text: str | None
+    if erased:
+        heading, text = words["signup_erased"], words["signup_erased_text"]
+    elif signup.attended:
         heading, text = words["signup_attended"], words["signup_attended_text"]
     elif signup.status == "cancelled":
         heading, text = words["signup_cancelled"], words["signup_cancelled_text"]
     elif signup.gig_status == "cancelled":
         heading, text = words["state_cancelled"], None
+    elif over:
+        heading, text = words["signup_past"], words["signup_past_text"]
     elif signup.status == "waitlisted":
         heading = words["signup_waitlisted"]
         text = words["signup_waitlisted_text"].format(name=name, position=page.waitlist_position)
@@ -75,8 +89,8 @@ async def _signup_page(
         text = words["signup_confirmed_text"].format(
             name=name, organization=signup.organization_name
         )
-    active = (signup.status in ("confirmed", "waitlisted") and signup.attended is None
-              and signup.gig_status == "open" and signup.ends_at > now)  # fmt: skip
+    active = (not erased and signup.status in ("confirmed", "waitlisted")
+              and signup.attended is None and signup.gig_status == "open" and not over)  # fmt: skip
     token = signup_token(keys, signup_id)
     context: dict[str, Any] = {
         "heading": heading, "text": text, "signup": signup,
@@ -86,9 +100,10 @@ async def _signup_page(
         "cancel_action": f"/s/{signup_id}/cancel{language_query(lang)}",
         "forget_action": f"/s/{signup_id}/forget{language_query(lang)}"
         if signup.volunteer_id else None,
+        "forget_error": forget_error,
     }  # fmt: skip
     return render(request, "signup.html", lang=lang, status=status, guard=guard, personal=True,
-                  **context)  # fmt: skip
+                  keep=("t",), **context)  # fmt: skip
 
 
 @router.get("/s/{signup_id}")
@@ -132,7 +147,9 @@ async def cancel_signup(
 async def forget_volunteer(
     signup_id: str, request: Request, db: DatabaseDep, caches: CachesDep
 ) -> Response:
-    """Erase the person of this sign-up for good (`volunteers.erase`)."""
+    """Erase the person of this sign-up for good (`volunteers.erase`), once they have
+    typed the contact they signed up with: the link alone (which may have been
+    forwarded) can cancel a sign-up, not erase a person."""
     lang = page_language(request)
     words = TEXTS[lang]
     keys = await gig_pages.link_keys(db, caches)
@@ -143,12 +160,17 @@ async def forget_volunteer(
     if not form_is_genuine(request, keys, fields.get("csrf")):
         return await _signup_page(request, db, signup_id=signup_id, keys=keys, guard=guard,
                                   lang=lang, status=403)  # fmt: skip
+    contact = read_contact(fields.get("contact", ""))
     try:
-        page = await page_signups.signup_page(db, signup_id=signup_id)
-        if page.signup.volunteer_id is not None:
-            await volunteers.erase(db, volunteer_id=page.signup.volunteer_id)
+        erased = contact is not None and await page_signups.erase_by_contact(
+            db, signup_id=signup_id, email=contact.email, phone=contact.phone
+        )
     except NotFound:
-        pass  # erased already
+        return not_found(request, lang)
+    if not erased:
+        return await _signup_page(request, db, signup_id=signup_id, keys=keys, guard=guard,
+                                  lang=lang, status=422,
+                                  forget_error="forget_mismatch")  # fmt: skip
     return notice(request, lang=lang, heading=words["forgotten_title"],
                   paragraphs=[words["forgotten_text"]])  # fmt: skip
 
@@ -157,7 +179,7 @@ def _confirm_link(
     keys: LinkKeys, gig_id: str, volunteer_id: str | None, expires: str | None, token: str | None
 ) -> tuple[str, int] | None:
     """The volunteer and expiry of a genuine confirmation link (expired or not)."""
-    if not volunteer_id or not expires or not expires.isdigit() or len(expires) > 12:
+    if not volunteer_id or not expires or not _EXPIRY.fullmatch(expires):
         return None
     if not signed(keys.confirm, confirm_message(volunteer_id, gig_id, int(expires)), token):
         return None
@@ -173,7 +195,7 @@ def _expired(request: Request, lang: Language, gig_id: str) -> Response:
 
 @router.get("/g/{gig_id}/confirm")
 async def show_confirmation(
-    gig_id: str, request: Request, db: DatabaseDep, caches: CachesDep
+    gig_id: str, request: Request, db: DatabaseDep, caches: CachesDep, settings: SettingsDep
 ) -> Response:
     """The page of a confirmation link: the gig and one button."""
     lang = page_language(request)
@@ -190,11 +212,17 @@ async def show_confirmation(
         return not_found(request, lang)
     guard = FormGuard(request, keys)
     gig, now = page.gig, utcnow()
+    where_is = state(gig, now)
+    if where_is not in ("open", "full"):  # closed since the link was sent: the page says so
+        return gig_page(
+            request, page, caches=caches, lang=lang, guard=guard, base_url=settings.public_base_url
+        )
     return render(
         request, "confirm.html", lang=lang, guard=guard, gig=gig, personal=True,
+        keep=("v", "e", "t"),
         when=when_text(gig.starts_at, gig.ends_at, lang, now), where=where_text(gig, lang),
         csrf=guard.token, volunteer_id=link[0], expires=link[1], token=query.get("t"),
-        form_action=f"/g/{gig_id}/confirm{language_query(lang)}",
+        form_action=f"/g/{gig_id}/confirm{language_query(lang)}", full=where_is == "full",
         gig_url=f"/g/{gig_id}{language_query(lang)}",
     )  # fmt: skip
 
@@ -233,7 +261,7 @@ async def confirm_signup(
                       paragraphs=[words["time_conflict"]], status=409, back_url=back)  # fmt: skip
     except Conflict:  # the gig closed since the link was sent: its page says so
         page = await gig_pages.read_page(db, caches, gig_id=gig_id, now=utcnow())
-        return gig_page(request, page, lang=lang, guard=guard,
+        return gig_page(request, page, caches=caches, lang=lang, guard=guard,
                         base_url=settings.public_base_url, status=409)  # fmt: skip
     return RedirectResponse(_own_page(signup.id, keys, lang), status_code=303)
 

@@ -50,6 +50,8 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "errors_title": "Nog niet gelukt. Kijk even naar:",
         "name_missing": "Vul je naam in.",
         "name_too_long": "Je naam mag hoogstens 200 tekens lang zijn.",
+        "name_invalid": "Je naam bevat een teken dat we niet kunnen bewaren. Typ hem "
+        "opnieuw, alleen met letters.",
         "contact_missing": "Vul je telefoonnummer of e-mailadres in.",
         "contact_invalid": "Dit herkennen we niet als telefoonnummer of e-mailadres. "
         "Bijvoorbeeld: 06 12345678 of naam@voorbeeld.nl.",
@@ -58,6 +60,9 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "We hebben hem vernieuwd: probeer het nog een keer.",
         "rate_limited": "Er zijn net veel aanmeldingen vanaf dit adres gedaan. Probeer het "
         "over {minutes} minuten nog een keer.",
+        "rate_limited_one": "Er zijn net veel aanmeldingen vanaf dit adres gedaan. Probeer "
+        "het over een minuut nog een keer.",
+        "error_prefix": "Let op:",
         "state_cancelled": "Deze klus gaat helaas niet door.",
         "state_past": "Deze klus is al voorbij. Dank aan iedereen die heeft geholpen!",
         "state_started": "Deze klus is al begonnen, dus aanmelden kan niet meer.",
@@ -76,6 +81,9 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "confirm_title": "Bevestig je aanmelding",
         "confirm_intro": "Tik op de knop om je aan te melden voor deze klus.",
         "confirm_button": "Ja, meld me aan",
+        "confirm_intro_waitlist": "De klus is nu vol. Tik op de knop om op de wachtlijst te "
+        "komen: komt er een plek vrij, dan krijg je meteen bericht.",
+        "confirm_button_waitlist": "Ja, zet me op de wachtlijst",
         "confirm_expired": "Deze link werkt niet meer. Meld je opnieuw aan op de pagina van "
         "de klus; je krijgt dan een nieuwe link.",
         "already_signed_up": "Je was al aangemeld voor deze klus. Tot dan!",
@@ -89,6 +97,11 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "signup_cancelled": "Je bent afgemeld",
         "signup_cancelled_text": "Dank je wel dat je het liet weten. Hopelijk tot een "
         "volgende keer!",
+        "signup_past": "Deze klus is voorbij",
+        "signup_past_text": "Dank je wel dat je je had aangemeld!",
+        "signup_erased": "Deze aanmelding is van niemand meer",
+        "signup_erased_text": "De gegevens van wie zich aanmeldde zijn gewist. Er is hier "
+        "niets meer te doen.",
         "signup_attended": "Dank je wel voor je hulp!",
         "signup_attended_text": "Je was erbij. Zonder mensen zoals jij gebeurt het niet.",
         "keep_page": "Bewaar deze pagina: hier kun je je ook afmelden.",
@@ -98,6 +111,10 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "forget_title": "Je gegevens wissen",
         "forget_text": "We verwijderen dan voorgoed je naam en contactgegevens. Je "
         "aanmeldingen voor klussen die nog komen vervallen.",
+        "forget_contact_label": "Ter controle: het telefoonnummer of e-mailadres waarmee je "
+        "je aanmeldde",
+        "forget_mismatch": "Dit is niet het telefoonnummer of e-mailadres van deze "
+        "aanmelding. Kijk of je het goed hebt getypt.",
         "forget_button": "Wis mijn gegevens",
         "forgotten_title": "Je gegevens zijn gewist",
         "forgotten_text": "We hebben je naam en contactgegevens verwijderd. Dank je wel voor "
@@ -162,6 +179,8 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "errors_title": "Not done yet. Please check:",
         "name_missing": "Please fill in your name.",
         "name_too_long": "Your name can be at most 200 characters long.",
+        "name_invalid": "Your name holds a character we cannot keep. Please type it again, "
+        "with letters only.",
         "contact_missing": "Please fill in your phone number or e-mail address.",
         "contact_invalid": "We don't recognise this as a phone number or e-mail address. For "
         "example: 06 12345678 or name@example.com.",
@@ -170,6 +189,9 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "cookies. We have refreshed it: please try again.",
         "rate_limited": "Many sign-ups were just sent from this address. Please try again in "
         "{minutes} minutes.",
+        "rate_limited_one": "Many sign-ups were just sent from this address. Please try "
+        "again in a minute.",
+        "error_prefix": "Please check:",
         "state_cancelled": "Unfortunately, this task has been cancelled.",
         "state_past": "This task is over. Thanks to everyone who helped!",
         "state_started": "This task has already started, so signing up is no longer possible.",
@@ -187,6 +209,9 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "confirm_title": "Confirm your sign-up",
         "confirm_intro": "Tap the button to sign up for this task.",
         "confirm_button": "Yes, sign me up",
+        "confirm_intro_waitlist": "The task is full now. Tap the button to join the waiting "
+        "list: if a spot opens up, you will hear from us right away.",
+        "confirm_button_waitlist": "Yes, put me on the waiting list",
         "confirm_expired": "This link no longer works. Sign up again on the task's page; "
         "you will get a new link.",
         "already_signed_up": "You were already signed up for this task. See you then!",
@@ -199,6 +224,11 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "waiting list. If a spot opens up, you will hear from us right away.",
         "signup_cancelled": "You have cancelled",
         "signup_cancelled_text": "Thank you for letting us know. Hope to see you another time!",
+        "signup_past": "This task is over",
+        "signup_past_text": "Thank you for signing up!",
+        "signup_erased": "This sign-up belongs to nobody any more",
+        "signup_erased_text": "The data of the person who signed up has been erased. There "
+        "is nothing more to do here.",
         "signup_attended": "Thank you for your help!",
         "signup_attended_text": "You were there. It doesn't happen without people like you.",
         "keep_page": "Keep this page: you can also cancel here.",
@@ -208,6 +238,9 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "forget_title": "Erase your data",
         "forget_text": "We then remove your name and contact details for good. Your sign-ups "
         "for tasks still to come are cancelled.",
+        "forget_contact_label": "To check: the phone number or e-mail address you signed up with",
+        "forget_mismatch": "This is not the phone number or e-mail address of this sign-up. "
+        "Please check how you typed it.",
         "forget_button": "Erase my data",
         "forgotten_title": "Your data has been erased",
         "forgotten_text": "We have removed your name and contact details. Thank you for your "

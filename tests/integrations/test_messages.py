@@ -225,10 +225,14 @@ def test_a_new_time_is_told_a_new_title_is_not_and_a_cancellation_is(talking: Ta
         new_time = f"{later.astimezone(ZoneInfo('Europe/Amsterdam')):%H:%M}"
         assert all("is gewijzigd" in text_of(a) for a in changed)
         assert all(new_time in text_of(a) for a in changed)
+        # About a sign-up: its own page (to cancel); the news that it is off: the gig's page.
+        assert all("https://klusmakelaar.test/s/sgn_" in text_of(a) for a in changed)
         cancelled = client.post(f"/api/v1/gigs/{gig['id']}/cancel", headers=org)
         assert cancelled.status_code == 200
         told = provider.wait_for(6)[4:]
         assert all("Helaas gaat *Nieuwe naam*" in text_of(a) for a in told)
+        assert all(f"https://klusmakelaar.test/g/{gig['id']}" in text_of(a) for a in told)
+        assert not any("/s/" in text_of(a) for a in told)
         wait_for_status(client, 6, "sent")
         kinds = sorted(m["kind"] for m in listed(client))
         assert kinds.count("gig_changed") == 2  # the title change told nobody

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,6 +24,19 @@ from tests.factories import (
 )
 from tests.web.helpers import parse, text_of
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+             "september", "oktober", "november", "december")  # fmt: skip
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")  # fmt: skip
+
+
+def next_saturday_ten() -> datetime:
+    """10:00 in Amsterdam on the first Saturday at least three days from now."""
+    day = datetime.now(AMSTERDAM).date() + timedelta(days=3)
+    day += timedelta(days=(5 - day.weekday()) % 7)
+    return datetime(day.year, day.month, day.day, 10, 0, tzinfo=AMSTERDAM)
+
 
 def _gig_at(client: TestClient, headers: dict[str, str], start: datetime, **fields: Any) -> Any:
     return make_gig(client, headers, starts_at=start.isoformat(),
@@ -31,8 +45,10 @@ def _gig_at(client: TestClient, headers: dict[str, str], start: datetime, **fiel
 
 def test_the_page_shows_the_gig_in_dutch_with_link_preview_tags(client: TestClient) -> None:
     _, org = organization_with_key(client, name="Buurthuis De Kroon")
-    # Saturday 12 December 2026, 10:00–13:00 in Amsterdam (09:00 UTC, winter time).
-    start = datetime(2026, 12, 12, 9, 0, tzinfo=UTC)
+    # A Saturday, 10:00–13:00 in Amsterdam (sent in UTC: the page shows local time).
+    start = next_saturday_ten()
+    said = f"zaterdag {start.day} {MONTHS_NL[start.month - 1]}, 10:00–13:00"
+    start = start.astimezone(UTC)
     gig = _gig_at(client, org, start, title="Koffie schenken", capacity=4,
                   description="Koffie en thee.\nEen praatje met de buurt.",
                   accessible=True)  # fmt: skip
@@ -45,19 +61,19 @@ def test_the_page_shows_the_gig_in_dutch_with_link_preview_tags(client: TestClie
     text = text_of(page.text)
     assert "Koffie schenken" in text
     assert "Een klus van Buurthuis De Kroon" in text
-    assert "zaterdag 12 december, 10:00–13:00" in text
+    assert said in text
     assert "Nog 4 plekken vrij (van de 4)" in text
     assert "Zonder drempels te bereiken" in text
     assert "Een praatje met de buurt." in text
     assert html.meta["og:title"] == "Koffie schenken"
-    assert html.meta["og:description"].startswith("zaterdag 12 december, 10:00–13:00 · ")
+    assert html.meta["og:description"].startswith(f"{said} · ")
     assert html.meta["og:url"] == f"https://klusmakelaar.test/g/{gig['id']}"
     assert html.meta["og:type"] == "website"
     assert html.meta["og:locale"] == "nl_NL"
     assert html.meta["twitter:card"] == "summary"
     # Every field has its label; the form posts to the page itself.
     assert set(html.labels) == {"name", "contact", "consent"}
-    assert html.forms == [f"/g/{gig['id']}"]
+    assert html.forms == [f"/g/{gig['id']}#signup-title"]
     # Nothing from elsewhere: the stylesheet is ours, and no script at all.
     assert "<script" not in page.text
     assert "default-src 'none'" in page.headers["content-security-policy"]
@@ -74,10 +90,13 @@ def html_stylesheet(page: str) -> str:
 
 def test_english_by_query_or_by_the_browsers_preference(client: TestClient) -> None:
     _, org = organization_with_key(client)
-    gig = _gig_at(client, org, datetime(2026, 12, 12, 9, 0, tzinfo=UTC), title="Soup kitchen")
+    start = next_saturday_ten()
+    gig = _gig_at(client, org, start, title="Soup kitchen")
     by_query = client.get(f"/g/{gig['id']}?lang=en")
     assert parse(by_query.text).html_lang == "en"
-    assert "Saturday 12 December, 10:00–13:00" in text_of(by_query.text)
+    assert f"Saturday {start.day} {MONTHS_EN[start.month - 1]}, 10:00–13:00" in text_of(
+        by_query.text
+    )
     assert "4 spots left (of 4)" in text_of(by_query.text)
     assert parse(by_query.text).meta["og:locale"] == "en_GB"
     by_header = client.get(f"/g/{gig['id']}", headers={"Accept-Language": "en-GB,en;q=0.9"})
@@ -236,7 +255,7 @@ def test_the_privacy_text_says_what_how_long_and_how_to_be_forgotten(client: Tes
             assert f"<h2>{word}</h2>" in page.text
 
 
-def test_shared_links_replies_and_calendars_point_at_the_page(client: TestClient) -> None:
+def test_the_share_link_is_the_page_and_the_api_keeps_its_location(client: TestClient) -> None:
     _, org = organization_with_key(client)
     gig = make_gig(client, org)
     share = client.get(f"/api/v1/gigs/{gig['id']}/share").json()

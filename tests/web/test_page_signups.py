@@ -5,12 +5,13 @@ and the form's protection (CSRF, rate limit, errors next to their fields)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.config import Settings
 from app.main import create_app
@@ -118,28 +119,36 @@ def test_a_post_without_the_token_or_with_anothers_is_refused_and_makes_nothing(
 ) -> None:
     _, org = organization_with_key(client)
     gig = make_gig(client, org)
+    path = f"/g/{gig['id']}"
     form = {"name": "Mallory", "contact": "mallory@example.org", "consent": "yes"}
     # No token at all (and no cookie yet).
-    assert client.post(f"/g/{gig['id']}", data=form).status_code == 403
-    # A token of another visitor: right for their cookie, not for ours.
-    with TestClient(app) as other:
-        theirs = csrf_of(other.get(f"/g/{gig['id']}").text)
-    ours = client.get(f"/g/{gig['id']}")
-    refused = client.post(f"/g/{gig['id']}", data={**form, "csrf": theirs})
+    assert client.post(path, data=form).status_code == 403
+    # Two visitors: each a cookie of its own and the token that goes with it.
+    client.cookies.clear()
+    ours = client.get(path)
+    our_cookie = client.cookies["klus_form"]
+    client.cookies.clear()
+    theirs = csrf_of(client.get(path).text)
+    assert theirs != csrf_of(ours.text)
+    # Their token with our cookie: refused.
+    client.cookies.clear()
+    client.cookies.set("klus_form", our_cookie)
+    refused = client.post(path, data={**form, "csrf": theirs})
     assert refused.status_code == 403
     assert "Deze pagina stond te lang open" in text_of(refused.text)
-    # The form comes back with what was typed and a token that works.
+    # The form comes back with what was typed, and our own token.
     assert parse(refused.text).inputs["name"]["value"] == "Mallory"
-    # Our token without our cookie (another site posting for us cannot send it).
-    bare = TestClient(app)
-    assert (
-        bare.post(f"/g/{gig['id']}", data={**form, "csrf": csrf_of(ours.text)}).status_code == 403
-    )
+    assert csrf_of(refused.text) == csrf_of(ours.text)
+    # Our token without our cookie (a post from another site cannot send the cookie).
+    client.cookies.clear()
+    assert client.post(path, data={**form, "csrf": csrf_of(ours.text)}).status_code == 403
     assert _people(app) == 0
     assert _signups(app) == 0
-    accepted = client.post(f"/g/{gig['id']}", data={**form, "csrf": csrf_of(refused.text)},
-                           follow_redirects=False)  # fmt: skip
+    client.cookies.clear()
+    client.cookies.set("klus_form", our_cookie)
+    accepted = client.post(path, data={**form, "csrf": csrf_of(ours.text)}, follow_redirects=False)
     assert accepted.status_code == 303
+    assert _signups(app) == 1
 
 
 def test_the_cookie_is_http_only_and_same_site(client: TestClient) -> None:
@@ -284,17 +293,32 @@ def _split(location: str) -> tuple[str, str]:
     return parts.path.removeprefix("/s/"), parse_qs(parts.query)["t"][0]
 
 
-def test_erasure_from_the_sign_ups_page(client: TestClient, app: Any) -> None:
+def test_erasure_from_the_sign_ups_page_asks_for_the_contact(client: TestClient, app: Any) -> None:
     _, org = organization_with_key(client)
     gig = make_gig(client, org)
-    sent = sign_up_on_page(client, gig["id"], name="Vergeet Mij", contact="vergeet@example.org")
+    sent = sign_up_on_page(client, gig["id"], name="Vergeet Mij", contact="06 5555 1234")
     signup_id, token = _split(sent.headers["location"])
     page = client.get(sent.headers["location"])
-    erased = client.post(f"/s/{signup_id}/forget", data={"t": token, "csrf": csrf_of(page.text)})
+    # The link alone (it may have been forwarded) does not erase anyone.
+    for typed in ("", "06 5555 9999", "iemand@example.org"):
+        refused = client.post(f"/s/{signup_id}/forget",
+                              data={"t": token, "csrf": csrf_of(page.text), "contact": typed})  # fmt: skip
+        assert refused.status_code == 422
+        assert "Dit is niet het telefoonnummer of e-mailadres van deze aanmelding" in text_of(
+            refused.text
+        )
+        assert parse(refused.text).inputs["contact"]["aria-invalid"] == "true"
+    assert _people(app) == 1
+    erased = client.post(f"/s/{signup_id}/forget",
+                         data={"t": token, "csrf": csrf_of(page.text), "contact": "+31655551234"})  # fmt: skip
     assert erased.status_code == 200
     assert "Je gegevens zijn gewist" in text_of(erased.text)
     assert _people(app) == 0
     assert counts(client, gig["id"])[0] == 4  # the sign-up for a gig to come is cancelled
+    after = client.get(sent.headers["location"])
+    assert "Deze aanmelding is van niemand meer" in text_of(after.text)
+    assert "/forget" not in after.text
+    assert "/cancel" not in after.text
 
 
 @pytest.fixture
@@ -315,7 +339,7 @@ def test_the_form_is_rate_limited_per_address(strict_settings: Settings) -> None
             limited = sign_up_on_page(browser, gig["id"], name="Drie", contact="p3@example.org")
             assert limited.status_code == 429
             assert int(limited.headers["retry-after"]) > 0
-            assert "Probeer het over 1 minuten nog een keer." in text_of(limited.text)
+            assert "Probeer het over een minuut nog een keer." in text_of(limited.text)
             assert counts(browser, gig["id"])[0] == 2
     finally:
         application.state.database.dispose()
@@ -343,3 +367,156 @@ def test_the_link_in_a_sign_ups_message_opens_its_page_and_cancels(talking: Any)
         assert client.get(f"/api/v1/signups/{signup_id}", headers=own).json()["status"] == (
             "cancelled"
         )
+
+
+def test_the_sign_up_page_of_a_group_and_of_an_erased_person(client: TestClient, app: Any) -> None:
+    from app.services.calendar_tokens import instance_secret
+    from app.services.page_links import LinkKeys, signup_token
+    from tests.direct import run
+    from tests.factories import make_association
+
+    async def keys() -> LinkKeys:
+        async with app.state.database.read() as tx:
+            return LinkKeys.derive(await instance_secret(tx))
+
+    link_keys = run(app.state.database, keys())
+    _, org = organization_with_key(client)
+    group_gig = make_gig(client, org, kind="group", capacity=10, group_size_max=6)
+    association, key = make_association(client, name="Vindicat")
+    signup = client.post(f"/api/v1/gigs/{group_gig['id']}/signups",
+                         json={"association_id": association["id"], "size": 4}, headers=key).json()  # fmt: skip
+    page = client.get(f"/s/{signup['id']}?t={signup_token(link_keys, signup['id'])}")
+    assert "Dank je wel, Vindicat!" in text_of(page.text)
+    assert "/forget" not in page.text  # a group is not a person to erase
+    cancelled = client.post(f"/s/{signup['id']}/cancel", data={
+        "t": signup_token(link_keys, signup["id"]), "csrf": csrf_of(page.text)},
+        follow_redirects=False)  # fmt: skip
+    assert cancelled.status_code == 303
+    assert counts(client, group_gig["id"])[0] == 10
+
+    # An erased person's sign-up of a gig that has started stays, anonymous.
+    gig = make_gig(client, org)
+    volunteer, own = make_volunteer(client)
+    taken = client.post(f"/api/v1/gigs/{gig['id']}/signups",
+                        json={"volunteer_id": volunteer["id"]}, headers=own).json()  # fmt: skip
+    with db_session(app) as session, session.begin():
+        session.execute(update(Signup).where(Signup.id == taken["id"]).values(volunteer_id=None))
+    orphan = client.get(f"/s/{taken['id']}?t={signup_token(link_keys, taken['id'])}")
+    assert "Deze aanmelding is van niemand meer" in text_of(orphan.text)
+    assert "/cancel" not in orphan.text
+
+
+def test_a_gig_that_closes_between_page_and_post_leaves_nobody_registered(
+    client: TestClient, app: Any
+) -> None:
+    _, org = organization_with_key(client)
+    gig = make_gig(client, org)
+    page = client.get(f"/g/{gig['id']}")
+    assert client.post(f"/api/v1/gigs/{gig['id']}/cancel", headers=org).status_code == 200
+    sent = client.post(f"/g/{gig['id']}", data={"csrf": csrf_of(page.text), "name": "Te Laat",
+                                                "contact": "telaat@example.org", "consent": "yes"})  # fmt: skip
+    assert sent.status_code == 409
+    assert "Deze klus gaat helaas niet door." in text_of(sent.text)
+    assert _people(app) == 0
+
+
+def test_newcomer_registration_is_undone_when_the_sign_up_fails_after_it(app: Any) -> None:
+    """`drop_newcomer`: a newcomer without a sign-up is removed; one with a sign-up stays."""
+    from app.services import page_signups
+    from tests.direct import run
+
+    with db_session(app) as session, session.begin():
+        session.add(Volunteer(id="vol_alone", name="Alleen", email="alleen@example.org",
+                              access_token_hash="x", consent_at=datetime.now(UTC),
+                              created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))  # fmt: skip
+    run(
+        app.state.database, page_signups.drop_newcomer(app.state.database, volunteer_id="vol_alone")
+    )
+    assert _people(app) == 0
+
+
+def test_odd_input_is_answered_without_a_500(client: TestClient) -> None:
+    _, org = organization_with_key(client)
+    gig = make_gig(client, org)
+    page = client.get(f"/g/{gig['id']}")
+    many = "&".join(f"f{number}=x" for number in range(50))
+    crowded = client.post(f"/g/{gig['id']}", content=many,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert crowded.status_code == 403
+    broken = client.post(f"/g/{gig['id']}", content=b"name=\xff\xfe",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert broken.status_code == 403
+    nul = client.post(f"/g/{gig['id']}", data={"csrf": csrf_of(page.text), "name": "A\x00B",
+                                               "contact": "nul@example.org", "consent": "yes"})  # fmt: skip
+    assert nul.status_code == 422
+    assert "Je naam bevat een teken dat we niet kunnen bewaren" in text_of(nul.text)
+    volunteer, _ = make_volunteer(client)
+    for expires in ("²", "1" * 13, "-5", ""):
+        odd = client.get(f"/g/{gig['id']}/confirm?v={volunteer['id']}&e={expires}&t=abc")
+        assert odd.status_code == 404
+    assert client.get("/s/sgn_nope?t=" + "x" * 500).status_code == 404
+    assert client.post("/s/sgn_nope/cancel", data={"t": "x"}).status_code == 404
+
+
+def test_a_link_in_the_address_never_reaches_another_visitors_page(client: TestClient) -> None:
+    _, org = organization_with_key(client)
+    gig = make_gig(client, org)
+    poisoned = client.get(f"/g/{gig['id']}?t=SECRET123&v=vol_x&e=1&lang=nl")
+    assert "SECRET123" not in poisoned.text
+    client.cookies.clear()
+    later = client.get(f"/g/{gig['id']}")
+    assert "SECRET123" not in later.text
+    assert f'href="/g/{gig["id"]}?lang=en"' in later.text
+    # Two visitors: each sees its own form token, never the other's.
+    first = csrf_of(later.text)
+    client.cookies.clear()
+    second = csrf_of(client.get(f"/g/{gig['id']}").text)
+    assert first != second
+
+
+def test_the_form_cookie_is_host_only_and_secure_on_https(app: Any) -> None:
+    with TestClient(app, base_url="https://klusmakelaar.test") as browser:
+        _, org = organization_with_key(browser)
+        gig = make_gig(browser, org)
+        cookie = browser.get(f"/g/{gig['id']}").headers["set-cookie"]
+        assert cookie.startswith("__Host-klus_form=")
+        assert "Secure" in cookie
+        assert "Path=/" in cookie
+        assert (
+            sign_up_on_page(browser, gig["id"], name="Sam", contact="sam@example.org").status_code
+            == 303
+        )
+
+
+def test_a_confirmation_link_of_a_closed_gig_shows_the_gig_as_it_stands(
+    client: TestClient, app: Any
+) -> None:
+    _, org = organization_with_key(client)
+    gig = make_gig(client, org)
+    volunteer, _ = make_volunteer(client, name="Bert", email="bert@example.org")
+    link = _confirm_link(app, client, gig["id"], volunteer["id"])
+    assert client.post(f"/api/v1/gigs/{gig['id']}/cancel", headers=org).status_code == 200
+    shown = client.get(link)
+    assert "Deze klus gaat helaas niet door." in text_of(shown.text)
+    assert "Ja, meld me aan" not in shown.text
+
+
+def test_links_are_capped_per_person_across_gigs_and_repeat_the_same_answer(
+    client: TestClient, app: Any
+) -> None:
+    from app.services.direct_messages import SIGNUP_LINKS_PER_DAY
+
+    _, org = organization_with_key(client)
+    make_volunteer(client, email="bert@example.org")
+    for _ in range(SIGNUP_LINKS_PER_DAY + 2):
+        gig = make_gig(client, org)
+        answer = sign_up_on_page(client, gig["id"], name="B", contact="bert@example.org")
+        assert answer.status_code == 200
+        # Without a channel: said the first time and every time after.
+        assert "maar we kunnen je nu geen bericht sturen" in text_of(answer.text)
+        again = sign_up_on_page(client, gig["id"], name="B", contact="bert@example.org")
+        assert "maar we kunnen je nu geen bericht sturen" in text_of(again.text)
+    with db_session(app) as session:
+        made = session.scalar(select(func.count()).select_from(Message)
+                              .where(Message.kind == "signup_link"))  # fmt: skip
+    assert made == SIGNUP_LINKS_PER_DAY
