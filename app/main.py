@@ -36,6 +36,7 @@ from app.routers import (
     messages,
     operations,
     organizations,
+    reports,
     signups,
     volunteers,
 )
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         integrations,
         events,
         messages,
+        reports,
         signup_pages,
     ):
         app.include_router(module.router)

@@ -34,7 +34,7 @@ NAMED_HEADERS = ("ETag", "Location", "Retry-After", "Idempotent-Replayed")
 ANONYMOUS = {
     "healthz", "readyz", "metrics", "registerVolunteer", "requestLoginCode", "issueToken",
     "publicCalendar", "associationCalendar", "verifyWhatsappWebhook", "whatsappWebhook",
-    "wahaWebhook",
+    "wahaWebhook", "publicReport",
 }  # fmt: skip
 TOKEN_OPTIONAL = {
     "listGigs", "getGig", "shareGig", "listOrganizations", "getOrganization",

@@ -24,6 +24,19 @@ class Signup(Base):
         Index("ix_signups_gig_status_queue", "gig_id", "status", "queue_number"),
         Index("ix_signups_volunteer_status", "volunteer_id", "status"),
         Index("ix_signups_association_status", "association_id", "status"),
+        # What the reports read of each sign-up, by gig, so they read the index alone
+        # (`services.reports_query`; migration 0012).
+        Index(
+            "ix_signups_gig_report",
+            "gig_id",
+            "status",
+            "attended",
+            "id",
+            "volunteer_id",
+            "association_id",
+            "size",
+            "hours",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("sgn"))

@@ -34,6 +34,10 @@ agree because every rule is checked against the database.
   gig stands: `app.web.pages`), bounded by bytes (16 MiB). It also keeps the keys of
   the pages' links and forms (`page_links.LinkKeys`): they follow from the instance
   secret, which a migration makes once and nothing changes.
+- `reports` (`ReportCache`, in `app.services.reports_cache`): report answers by
+  report, form, scope and parameters. Used while the data version is the one read
+  before the report's statement ran; a public answer holding a month not over yet only
+  until that month ends.
 
 The data version (`Database.data_version`, `app.db.data_version`) changes with every
 commit. Row versions: every UPDATE of a gig, volunteer, organisation or association gets
@@ -62,6 +66,7 @@ from app.models.base import utcnow
 from app.services.feed_cache import ENTRY_OVERHEAD_BYTES, FeedCache
 from app.services.gig_json import gig_json
 from app.services.page_cache import GigPages
+from app.services.reports_cache import ReportCache
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -333,6 +338,7 @@ class Caches:
     feeds: FeedCache
     gig_reads: GigReads = field(default_factory=GigReads)
     gig_pages: GigPages[Any] = field(default_factory=GigPages)
+    reports: ReportCache = field(default_factory=ReportCache)
 
     @classmethod
     def create(cls, settings: Settings) -> Caches:
