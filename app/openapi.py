@@ -30,6 +30,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "missing": {
+            "type": "array",
+            "description": "`requirements-not-met` only: the gig's requirements not met.",
+            "items": {"type": "string", "enum": ["min_age", "vog", "driving_licence"]},
+        },
         "errors": {
             "type": "array",
             "description": "422 only: what is wrong, per field.",

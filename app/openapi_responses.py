@@ -44,6 +44,13 @@ from app.schemas.organization import OrganizationRead
 from app.schemas.volunteer import VolunteerRead
 from app.server import MAX_HEAD_BYTES
 from app.services.associations import AlreadyMember, SlugTaken
+from app.services.check_in import (
+    AlreadyCheckedOut,
+    CheckInClosed,
+    InvalidCheckInCode,
+    NotCheckedIn,
+)
+from app.services.gig_series import SeriesCancelled
 from app.services.gigs import GigNotEditable, InvalidTransition
 from app.services.matching import AssignmentTooLarge
 from app.services.signups import GigNotStarted, KindMismatch, SignupNotActive, SignupNotConfirmed
@@ -85,13 +92,35 @@ SERVICE_ERRORS: dict[str, dict[int, str]] = {
     },
     "cancelGig": {403: _OWNER_ONLY, 409: f"{_kinds(InvalidTransition)}: not open any more."},
     "completeGig": {403: _OWNER_ONLY, 409: f"{_kinds(InvalidTransition)}: not open."},
+    "cancelSignup": {409: f"{_kinds(SignupNotActive)}."},
+    "recordAttendance": {409: f"{_kinds(SignupNotConfirmed, GigNotStarted)}."},
     "createSignup": {  # its 409s are in the route's `responses=`
         403: "`forbidden`: a volunteer signs up with its own token, a group with its "
         "association's key.",
         422: f"`{KindMismatch.type}`: a one-off body for a group gig, or the reverse.",
     },
-    "cancelSignup": {409: f"{_kinds(SignupNotActive)}."},
-    "recordAttendance": {409: f"{_kinds(SignupNotConfirmed, GigNotStarted)}."},
+    "checkInSignup": {
+        409: f"{_kinds(CheckInClosed, SignupNotConfirmed, AlreadyCheckedOut)}: outside the "
+        "check-in time (30 minutes before the start until the end), not confirmed, or "
+        "attendance already recorded.",
+        422: f"`{InvalidCheckInCode.type}`: the code is wrong, expired or another gig's.",
+    },
+    "checkOutSignup": {409: f"{_kinds(NotCheckedIn, AlreadyCheckedOut, SignupNotConfirmed)}."},
+    "createAttestation": {
+        422: "`validation-error`: `valid_until` has passed, or `seen_on` is in the future."
+    },
+    "createGigSeries": {
+        403: "`forbidden`: an organisation key posts gigs for itself only.",
+        422: "`validation-error`: not an RRULE this service expands, or `starts_at` is not "
+        "its first occurrence.",
+    },
+    "updateGigSeries": {403: _OWNER_ONLY, 409: f"{_kinds(SeriesCancelled)}."},
+    "cancelGigSeries": {403: _OWNER_ONLY},
+    "createSeriesSignups": {
+        403: "`forbidden`: a volunteer signs up with its own token, a group with its "
+        "association's key.",
+        422: f"`{KindMismatch.type}`: a one-off body for a group series, or the reverse.",
+    },
     "createOrganization": {
         409: f"`{Conflict.type}`: a WhatsApp number belongs to another organisation."
     },

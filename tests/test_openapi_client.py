@@ -38,7 +38,7 @@ ANONYMOUS = {
 }  # fmt: skip
 TOKEN_OPTIONAL = {
     "listGigs", "getGig", "shareGig", "listOrganizations", "getOrganization",
-    "listAssociations", "getAssociation",
+    "listAssociations", "getAssociation", "getGigSeries",
 }  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from app.matching import requirements
 from app.matching import weights as w
 from app.matching.pool import VolunteerPool
 from app.matching.profiles import CATEGORY_INDEX, GigProfile, normalise_tag, postcode_digits
@@ -167,6 +168,14 @@ def score_volunteers(gig: GigProfile, pool: VolunteerPool, now: datetime) -> Gig
     if languages:
         excluded |= common_languages == 0
     excluded |= booked + gig.duration_hours > pool.max_hours + 1e-9
+    if gig.requirements:
+        excluded |= requirements.unmet(
+            gig.requirements,
+            day=requirements.gig_day(gig.starts_at),
+            birth=pool.birth,
+            vog_until=pool.vog_until,
+            licence_until=pool.licence_until,
+        )
 
     total_weight = sum(w.VOLUNTEER_WEIGHTS.values())
     weighted = np.zeros(n, dtype=np.float64)

@@ -3,6 +3,7 @@
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 import numpy as np
@@ -15,6 +16,7 @@ from app.matching.profiles import (
     normalise_tag,
     postcode_digits,
 )
+from app.matching.requirements import UNKNOWN_BIRTH
 from app.matching.timeslots import SLOTS_PER_WEEK, window_slot_ranges
 
 _CHUNK: Final = 16_384
@@ -88,6 +90,11 @@ class VolunteerPool:
     busy_start: NDArray[np.float64]
     busy_end: NDArray[np.float64]
     signed_up: dict[str, NDArray[np.intp]]
+    birth: NDArray[np.int64]
+    """Day ordinal of the birth date, `UNKNOWN_BIRTH` when unknown."""
+    vog_until: NDArray[np.int64]
+    """Day ordinal of the last valid day of a VOG, 0 when none."""
+    licence_until: NDArray[np.int64]
 
     @property
     def size(self) -> int:
@@ -165,7 +172,14 @@ class VolunteerPool:
             busy_start=np.asarray(busy_start, dtype=np.float64)[order],
             busy_end=np.asarray(busy_end, dtype=np.float64)[order],
             signed_up={k: np.asarray(v, dtype=np.intp) for k, v in signed_up.items()},
+            birth=_ordinals([v.birth_date for v in volunteers], UNKNOWN_BIRTH),
+            vog_until=_ordinals([v.vog_valid_until for v in volunteers], 0),
+            licence_until=_ordinals([v.driving_licence_valid_until for v in volunteers], 0),
         )
+
+
+def _ordinals(days: Sequence[date | None], unknown: int) -> NDArray[np.int64]:
+    return np.array([unknown if day is None else day.toordinal() for day in days], np.int64)
 
 
 def _pack_availability(

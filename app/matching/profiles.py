@@ -5,9 +5,11 @@ import unicodedata
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import MAXYEAR, UTC, datetime
+from datetime import MAXYEAR, UTC, date, datetime
 from functools import lru_cache
 from typing import Final, Literal
+
+from app.matching.requirements import Requirements
 
 CATEGORIES: Final[tuple[str, ...]] = (
     "board",
@@ -85,6 +87,8 @@ class GigProfile:
     group_size_max: int | None = None
     status: str = "open"
     signup_deadline: datetime | None = None
+    requirements: Requirements = field(default_factory=Requirements)
+    """Who may take part at all (`app.matching.requirements`)."""
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORY_INDEX:
@@ -133,6 +137,10 @@ class VolunteerProfile:
     busy: Sequence[Interval] = ()
     """Confirmed sign-ups as aware (start, end) intervals."""
     signed_up_gig_ids: AbstractSet[str] = field(default_factory=frozenset)
+    birth_date: date | None = None
+    vog_valid_until: date | None = None
+    """The last valid day of the latest VOG recorded, if any."""
+    driving_licence_valid_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from app.models.api_key import ApiKey
 from app.models.association import Association, AssociationMember
 from app.models.base import Base
 from app.models.event import DispatchCursor, Event, Webhook, WebhookAttempt, WebhookDelivery
-from app.models.gig import Gig, GigSkill
+from app.models.gig import Gig, GigSeries, GigSkill
 from app.models.idempotency import IdempotencyRecord
 from app.models.inbound_message import ChatDraft, InboundMessage
 from app.models.instance_secret import InstanceSecret
@@ -16,17 +16,19 @@ from app.models.organization import (
 )
 from app.models.rate_limit import RateLimitCounter
 from app.models.signup import Signup, SignupMember
-from app.models.volunteer import LoginCode, Volunteer
+from app.models.volunteer import Attestation, LoginCode, Volunteer
 
 __all__ = [
     "ApiKey",
     "Association",
     "AssociationMember",
+    "Attestation",
     "Base",
     "ChatDraft",
     "DispatchCursor",
     "Event",
     "Gig",
+    "GigSeries",
     "GigSkill",
     "IdempotencyRecord",
     "InboundMessage",

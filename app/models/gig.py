@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,6 +41,8 @@ class Gig(Base):
         Index("ix_gigs_organization_starts_at", "organization_id", "starts_at"),
         Index("ix_gigs_status_lat_lon", "status", "lat", "lon"),
         Index("ix_gigs_area_status", "area", "status"),
+        # One occurrence per series and day, whichever process makes it (`gig_series`).
+        Index("ix_gigs_series_day", "series_id", "series_day", unique=True),
         # The capacity guarantee, held by the database itself: whatever the code does,
         # a transaction that would confirm more people than the capacity fails.
         CheckConstraint(
@@ -69,7 +74,21 @@ class Gig(Base):
     accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     guidance_available: Mapped[bool] = mapped_column(Boolean, default=False)
     repeatable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Requirements (`services.requirements`): a minimum age on the gig's date, a VOG, a
+    # driving licence (migration 0013).
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    requires_vog: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    requires_driving_licence: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     status: Mapped[str] = mapped_column(String(10))
+    # An occurrence of a series: its day by the rule (Europe/Amsterdam), and the fields
+    # changed on it alone, which the series no longer changes (migration 0015).
+    # (No foreign key: SQLite adds none to a table in place, nor drops the column again.
+    # A series goes only with its organisation, and its gigs with it.)
+    series_id: Mapped[str | None] = mapped_column(String(40))
+    series_day: Mapped[date | None] = mapped_column(Date)
+    series_detached: Mapped[list[str] | None] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(10), default="api")
     confirmed_people: Mapped[int] = mapped_column(Integer, default=0)
     waitlist_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -104,3 +123,22 @@ class GigSkill(Base):
 
     gig_id: Mapped[str] = mapped_column(ForeignKey("gigs.id", ondelete="CASCADE"), primary_key=True)
     skill: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class GigSeries(Base):
+    """A recurring gig: an RFC 5545 rule and the gig each occurrence is made from.
+
+    `template` holds the fields of a new gig (`GigCreate`), its `starts_at`/`ends_at` the
+    first occurrence; occurrences are made up to `made_until` (a day in Europe/Amsterdam).
+    """
+
+    __tablename__ = "gig_series"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("ser"))
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    rrule: Mapped[str] = mapped_column(String(500))
+    template: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    made_until: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -54,6 +54,9 @@ class Signup(Base):
     hours: Mapped[float | None] = mapped_column(Float)
     # When the volunteer answered a reminder with "ik kom" (`services.answers`).
     reconfirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Check-in on the spot and check-out (`services.check_in`; migration 0014).
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set by the database on every UPDATE of the row (migration 0007's trigger).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

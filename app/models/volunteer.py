@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, new_id, utcnow
@@ -32,6 +32,8 @@ class Volunteer(Base):
     needs_guidance: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     about: Mapped[str | None] = mapped_column(Text)
+    # Only the age derived from it is shown to organisations (migration 0013).
+    birth_date: Mapped[date | None] = mapped_column(Date)
     # {"channel": "whatsapp" | "email" | "none", "reminders": bool}; None: the default
     # (`services.volunteers.notifications_of`).
     notifications: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -56,4 +58,23 @@ class LoginCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64))
     tries: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Attestation(Base):
+    """An organisation (or the admin) saw a volunteer's VOG or driving licence: what, when
+    seen, valid until when, and who recorded it. The document itself is never stored."""
+
+    __tablename__ = "attestations"
+    __table_args__ = (Index("ix_attestations_volunteer_kind", "volunteer_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("att"))
+    volunteer_id: Mapped[str] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    valid_until: Mapped[date] = mapped_column(Date)
+    seen_on: Mapped[date] = mapped_column(Date)
+    # The organisation that recorded it; None: the admin.
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -55,6 +55,13 @@ async def preferred_lang(
 
 
 PreferredLang = Annotated[Lang, Depends(preferred_lang)]
+GigIdQuery = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="Only this gig: ranked when it is offered, else `not_offered` says why.",
+    ),
+]
 
 
 @router.get(
@@ -64,8 +71,9 @@ PreferredLang = Annotated[Lang, Depends(preferred_lang)]
     description=(
         "Only gigs one can still sign up for (open, one-off, in the future, not full, before "
         "the deadline); hard mismatches (time clash, already signed up, accessibility or "
-        "guidance needs not met, no common language, past `max_hours_per_month`) are left "
-        f"out. At most the {matching.MAX_GIGS_SCORED:,} soonest open gigs are scored."
+        "guidance needs not met, no common language, past `max_hours_per_month`, a "
+        "requirement not met) are left out; ask with `gig_id` to learn why one gig is not "
+        f"offered. At most the {matching.MAX_GIGS_SCORED:,} soonest open gigs are scored."
     ),
 )
 async def volunteer_matches(
@@ -74,10 +82,16 @@ async def volunteer_matches(
     db: DatabaseDep,
     lang: PreferredLang,
     limit: Limit = 20,
+    gig_id: GigIdQuery = None,
 ) -> GigMatchList:
     ranked = await matching.matches_for_volunteer(
-        db, principal=principal, volunteer_id=volunteer_id, limit=limit, lang=lang
+        db, principal=principal, volunteer_id=volunteer_id, limit=limit, lang=lang, gig_id=gig_id
     )
+    not_offered = None
+    if gig_id is not None and not ranked:
+        not_offered = await matching.why_not_offered(
+            db, principal=principal, volunteer_id=volunteer_id, gig_id=gig_id, lang=lang
+        )
     return GigMatchList(
         items=[
             GigMatchRead(
@@ -87,7 +101,8 @@ async def volunteer_matches(
                 reasons=item.match.reasons,
             )
             for item in ranked
-        ]
+        ],
+        not_offered=not_offered,
     )
 
 

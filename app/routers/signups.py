@@ -23,6 +23,14 @@ from app.services import signup_reads, signups
 
 router = APIRouter(prefix=API_PREFIX, tags=["sign-ups"])
 Lang = Annotated[Literal["nl", "en"], Query(description="Language of the statement.")]
+RequirementsMet = Annotated[
+    bool | None,
+    Query(
+        description="`false`: only the confirmed or waitlisted sign-ups that miss one of the "
+        "gig's requirements now (say, a VOG that expires before the gig); `true`: only those "
+        "that meet them all."
+    ),
+]
 
 
 @router.post(
@@ -32,7 +40,9 @@ Lang = Annotated[Literal["nl", "en"], Query(description="Language of the stateme
     summary="Sign up: a volunteer (one-off gigs) or a group (group gigs)",
     responses={
         409: {
-            "description": "gig-full, already-signed-up, time-conflict, gig-not-open, signup-closed"
+            "description": "gig-full, already-signed-up, time-conflict, gig-not-open, "
+            "signup-closed, requirements-not-met (with `missing`: the unmet keys of the gig's "
+            "`requirements`)"
         }
     },
 )
@@ -58,6 +68,7 @@ async def list_gig_signups(
     db: DatabaseDep,
     cursor: Cursor = None,
     limit: Limit = 50,
+    requirements_met: RequirementsMet = None,
 ) -> Page[GigSignupRead]:
     if not (principal.is_admin or principal.role == "organization"):
         raise NotFound("No such gig.")
@@ -67,6 +78,7 @@ async def list_gig_signups(
         gig_id=gig_id,
         limit=limit,
         cursor=cursor,
+        requirements_met=requirements_met,
     )
     return Page(items=items, next_cursor=next_cursor)
 

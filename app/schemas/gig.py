@@ -55,6 +55,19 @@ class GigLocation(RequestModel):
         return self
 
 
+MinAge = Annotated[int, Field(ge=1, le=120)]
+
+
+class GigRequirements(RequestModel):
+    """What everyone who takes part must meet; every key optional (`{}`: none)."""
+
+    min_age: MinAge | None = Field(
+        default=None, description="Years of age on the gig's day; an unknown age does not meet it."
+    )
+    vog: bool = Field(default=False, description="A VOG (certificate of conduct) seen and valid.")
+    driving_licence: bool = Field(default=False, description="A driving licence seen and valid.")
+
+
 class GigCreate(RequestModel):
     """A new gig: `open` unless `status` is `draft`."""
 
@@ -77,6 +90,10 @@ class GigCreate(RequestModel):
     accessible: bool = False
     guidance_available: bool = False
     repeatable: bool = False
+    requirements: GigRequirements = Field(
+        default_factory=GigRequirements,
+        description="Who may sign up: a sign-up that misses one is 409 `requirements-not-met`.",
+    )
     status: Literal["draft", "open"] = "open"
 
 
@@ -85,7 +102,8 @@ class GigUpdate(PatchModel):
 
     not_nullable = frozenset(
         {"title", "category", "kind", "starts_at", "ends_at", "location", "capacity", "skills",
-         "languages", "accessible", "guidance_available", "repeatable", "status"}
+         "languages", "accessible", "guidance_available", "repeatable", "requirements",
+         "status"}
     )  # fmt: skip
 
     title: Title | None = None
@@ -104,6 +122,11 @@ class GigUpdate(PatchModel):
     accessible: bool | None = None
     guidance_available: bool | None = None
     repeatable: bool | None = None
+    requirements: GigRequirements | None = Field(
+        default=None,
+        description="Replaces all requirements (`{}`: none). Existing sign-ups stay; "
+        "`GET /gigs/{id}/signups?requirements_met=false` lists those that miss one.",
+    )
     status: Literal["draft", "open"] | None = None
 
 
@@ -179,6 +202,14 @@ class GigLocationRead(ResponseModel):
     online: bool
 
 
+class GigRequirementsRead(ResponseModel):
+    """What everyone who takes part must meet."""
+
+    min_age: int | None
+    vog: bool
+    driving_licence: bool
+
+
 class GigRead(ResponseModel):
     """A gig with its derived counters."""
 
@@ -200,6 +231,8 @@ class GigRead(ResponseModel):
     accessible: bool
     guidance_available: bool
     repeatable: bool
+    requirements: GigRequirementsRead
+    series_id: str | None = Field(description="The gig series this gig is an occurrence of.")
     status: GigStatus
     spots_left: int = Field(description="`capacity` minus the people confirmed.")
     waitlist_count: int = Field(description="Sign-ups on the waitlist.")

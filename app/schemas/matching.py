@@ -49,6 +49,11 @@ class GigMatchList(ResponseModel):
     """Gigs for a volunteer, best first (ranked, so not paginated: raise `limit` instead)."""
 
     items: list[GigMatchRead]
+    not_offered: list[str] | None = Field(
+        default=None,
+        description="With `gig_id`, when that gig is not offered: why (say, a requirement "
+        "not met). Otherwise null.",
+    )
 
 
 class CandidateVolunteer(ResponseModel):
@@ -59,6 +64,7 @@ class CandidateVolunteer(ResponseModel):
     area: str | None
     skills: list[str]
     languages: list[str]
+    age: int | None = Field(description="Age today, when known; never the birth date.")
 
 
 class CandidateAssociation(ResponseModel):

@@ -6,6 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
+from app.matching.requirements import Requirement
 from app.schemas.common import RequestModel, ResponseModel, Timestamp
 from app.schemas.gig import GigLocationRead, GigStatus
 
@@ -82,6 +83,13 @@ class SignupRead(ResponseModel):
     reconfirmed_at: Timestamp | None = Field(
         default=None, description='When the volunteer answered a reminder with "ik kom".'
     )
+    checked_in_at: Timestamp | None = Field(
+        default=None, description="When the volunteer checked in on the spot with the gig's code."
+    )
+    checked_out_at: Timestamp | None = Field(
+        default=None,
+        description="When the volunteer checked out: `attended` and `hours` were recorded then.",
+    )
 
 
 class SignupGig(ResponseModel):
@@ -110,6 +118,10 @@ class SignupContact(ResponseModel):
     name: str | None
     email: str | None
     phone: str | None
+    age: int | None = Field(
+        description="The volunteer's age today, when known (never the birth date); null "
+        "for a group."
+    )
 
 
 class GigSignupRead(SignupRead):
@@ -122,6 +134,11 @@ class GigSignupRead(SignupRead):
             "has not ended; after the gig ends only the name (enough for attendance); for a "
             "cancelled sign-up null. The admin always sees all. Null once erased."
         )
+    )
+    missing_requirements: list[Requirement] = Field(
+        description="The gig's requirements someone in this sign-up misses today, as of the "
+        "gig's day (an attestation that expires before it, a requirement added later); "
+        "empty when all are met. The sign-up stays: the organisation decides."
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal, Self
 
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import AfterValidator, EmailStr, Field, field_validator, model_validator
 
+from app.schemas.attestation import AttestationRead
 from app.schemas.common import (
     Area,
     Category,
@@ -50,6 +52,21 @@ class AvailabilityWindow(RequestModel):
         return self
 
 
+def _plausible_birth_date(value: date) -> date:
+    today = date.today()
+    if not date(today.year - 120, 1, 1) <= value <= today:
+        raise ValueError("must be a date in the past 120 years")
+    return value
+
+
+BirthDate = Annotated[
+    date,
+    AfterValidator(_plausible_birth_date),
+    Field(
+        description="YYYY-MM-DD; optional. Organisations never see it: only the age "
+        "(for a gig's minimum age)."
+    ),
+]
 Availability = Annotated[list[AvailabilityWindow], Field(max_length=50)]
 Interests = Annotated[list[Category], Field(max_length=12)]
 MaxHours = Annotated[float, Field(gt=0, le=744)]
@@ -82,6 +99,7 @@ class _VolunteerFields(RequestModel):
     notifications: Notifications | None = Field(
         default=None, description="How to hear from us; left out: the default (see its fields)."
     )
+    birth_date: BirthDate | None = None
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> Self:
@@ -136,6 +154,7 @@ class VolunteerUpdate(PatchModel):
     needs_accessible: bool | None = None
     about: LongText | None = None
     notifications: Notifications | None = None
+    birth_date: BirthDate | None = None
 
 
 class AvailabilityRead(ResponseModel):
@@ -173,6 +192,7 @@ class VolunteerRead(ResponseModel):
     needs_accessible: bool
     about: str | None
     notifications: NotificationsRead
+    birth_date: date | None = Field(description="Seen by the volunteer and the admin only.")
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -235,6 +255,9 @@ class VolunteerExport(ResponseModel):
     )
     messages: list[SentMessageExport] = Field(
         description="Messages made for the volunteer (confirmations, reminders, codes)."
+    )
+    attestations: list[AttestationRead] = Field(
+        description="VOGs and driving licences organisations recorded having seen."
     )
 
 

@@ -1,4 +1,5 @@
-"""Answers people send back by chat: "ja" / "nee" to a reminder, and STOP / START.
+"""Answers people send back by chat: "ja" / "nee" to a reminder, STOP / START, and
+"inchecken <code>" at a gig that is on now, and "uitchecken" after it.
 
 A chat message is an answer when, once lower-cased and stripped of punctuation, it is
 one of the words below (optionally followed by a number, "ja 2", that picks one of
@@ -17,11 +18,12 @@ from typing import Final
 from sqlalchemy import delete, select, update
 
 from app.db import Row, Tx
+from app.integrations.check_in_texts import render_check_in
 from app.integrations.inbound import gig_link
 from app.integrations.message_texts import GigFacts, language_of, render_answer
 from app.integrations.message_vocabulary import Language, format_when
 from app.models import Gig, Message, MessageOptOut, Signup, Volunteer
-from app.services import events, signups
+from app.services import check_in, events, signups
 
 CONFIRM: Final = frozenset({"ja", "ik kom", "yes", "ja ik kom", "i am coming", "im coming"})
 CANCEL: Final = frozenset({"nee", "kan niet", "no", "ik kan niet", "nee ik kan niet", "cant"})
@@ -31,13 +33,16 @@ _NOT_WORDS: Final = re.compile(r"[^\w\s]")
 _SPACES: Final = re.compile(r"\s+")
 _NUMBERED: Final = re.compile(r"^(?P<word>.*?)\s*(?P<number>\d{1,2})?$")
 _REMINDED: Final = ("sent", "delivered", "read")
+#: A check-in by chat: "inchecken 123456", "check in 123456" (`services.check_in`).
+_CHECK_IN: Final = re.compile(r"^(?:inchecken|check in|checkin) (?P<code>\d{6})$")
+_CHECK_OUT: Final = re.compile(r"^(?:uitchecken|check out|checkout)$")
 
 
 @dataclass(frozen=True, slots=True)
 class Answered:
     """What an answer did, and the acknowledgement to send back."""
 
-    outcome: str  # reconfirmed, cancelled, asked, unknown, stopped, started
+    outcome: str  # reconfirmed, cancelled, asked, unknown, stopped, started, check_in...
     reply: str
     language: Language
     signup_id: str | None = None
@@ -66,6 +71,21 @@ async def answer(
             await tx.run(delete(MessageOptOut).where(MessageOptOut.address == sender))
         outcome = "stopped" if said == STOP else "started"
         return Answered(outcome, render_answer(outcome, language), language)
+    checking_in = _CHECK_IN.match(said)
+    if checking_in is not None:  # "inchecken 123456": on the spot, at a gig that is on now
+        if volunteer is None:  # no profile language: that of the words used
+            language = "nl" if said.startswith("inchecken") else "en"
+            reply = render_check_in("unknown_number", language)
+            return Answered("check_in_unknown", reply, language)
+        reply, gig_id = await check_in.by_chat(
+            tx, volunteer=volunteer, code=checking_in["code"], now=now, language=language
+        )
+        return Answered("check_in", reply, language, gig_id=gig_id)
+    if volunteer is not None and _CHECK_OUT.match(said):
+        reply, gig_id = await check_in.out_by_chat(
+            tx, volunteer=volunteer, now=now, language=language
+        )
+        return Answered("check_out", reply, language, gig_id=gig_id)
     match = _NUMBERED.match(said)
     word, number = (match["word"], match["number"]) if match else (said, None)
     if volunteer is None or word not in CONFIRM | CANCEL:

@@ -35,7 +35,7 @@ from app.integrations.channels import NO_CHANNELS, Channels, Outgoing, SendFaile
 from app.integrations.message_vocabulary import Language
 from app.integrations.quiet_hours import Window
 from app.models.base import utcnow
-from app.services import chat_drafts, deliveries, message_sending, messages
+from app.services import chat_drafts, deliveries, gig_series, message_sending, messages
 from app.services.deliveries import Claimed
 from app.services.message_sending import ClaimedMessage
 
@@ -50,6 +50,8 @@ MAX_IN_FLIGHT: Final = 32
 MAX_MESSAGES_IN_FLIGHT: Final = 64
 MAINTAIN_EVERY: Final = 5.0
 PURGE_EVERY: Final = 600.0
+#: Gig series are kept 13 weeks ahead: checked at start and then every hour.
+EXTEND_SERIES_EVERY: Final = 3600.0
 USER_AGENT: Final = "Klusmakelaar-Webhooks/1"
 
 
@@ -126,6 +128,7 @@ class Dispatcher:
         self._client: httpx.AsyncClient | None = None
         self._last_maintenance = 0.0
         self._last_purge = 0.0
+        self._last_series_extension: float | None = None
 
     def wake(self, event_types: Sequence[str] = ()) -> None:
         """A transaction recorded events: look for work now (a commit listener)."""
@@ -341,6 +344,14 @@ class Dispatcher:
                 )
         except Exception:  # the purge below and the next round still run
             logger.exception("dropping expired chat drafts failed")
+        if self._last_series_extension is None or (
+            now - self._last_series_extension >= EXTEND_SERIES_EVERY
+        ):
+            self._last_series_extension = now
+            try:  # idempotent, also when other processes run it at the same time
+                await gig_series.extend_all(self._database, now=utcnow())
+            except Exception:
+                logger.exception("extending gig series failed")
         if now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now
             await deliveries.purge(self._database, now=utcnow(), keep=self._retention)

@@ -78,6 +78,12 @@ def gig_json(dialect: str, distance_km: ColumnElement[float] | None = None) -> C
         "accessible", _boolean(Gig.accessible, dialect),
         "guidance_available", _boolean(Gig.guidance_available, dialect),
         "repeatable", _boolean(Gig.repeatable, dialect),
+        "requirements", build(
+            "min_age", Gig.min_age,
+            "vog", _boolean(Gig.requires_vog, dialect),
+            "driving_licence", _boolean(Gig.requires_driving_licence, dialect),
+        ),
+        "series_id", Gig.series_id,
         "status", Gig.status,
         "spots_left", spots_left,
         "waitlist_count", Gig.waitlist_count,

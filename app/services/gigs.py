@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -16,7 +17,15 @@ from app.etags import Tagged, check_if_match, etag_for
 from app.models import Gig, GigSkill, Organization, Signup
 from app.models.base import new_id, utcnow
 from app.schemas.common import fold_text
-from app.schemas.gig import GigCreate, GigLocationRead, GigRead, GigUpdate, check_gig_rules
+from app.schemas.gig import (
+    GigCreate,
+    GigLocationRead,
+    GigRead,
+    GigRequirements,
+    GigRequirementsRead,
+    GigUpdate,
+    check_gig_rules,
+)
 from app.services import events, places, waitlist
 from app.services.caches import Caches, GigAnswer
 from app.services.event_types import EventType
@@ -64,7 +73,8 @@ def _index_skills(tx: Tx, gig_id: str, skills: list[str]) -> None:
         tx.defer(_ADD_SKILL, gig_id=gig_id, skill=skill)
 
 
-async def _organization_for(tx: Tx, principal: Principal, requested: str | None) -> str:
+async def organization_for(tx: Tx, principal: Principal, requested: str | None) -> str:
+    """The organisation a new gig is for: the key's own, or the one the admin names."""
     if principal.role == "organization":
         assert principal.organization_id is not None
         if requested is not None and requested != principal.organization_id:
@@ -96,6 +106,31 @@ def _recorded(
 
 async def insert_gig(tx: Tx, *, principal: Principal, gig_in: GigCreate, source: str) -> Row:
     """Insert a gig in the caller's transaction; its row."""
+    row = await _insert_gig(tx, _INSERT, principal=principal, gig_in=gig_in, source=source)
+    assert row is not None  # a plain INSERT ... RETURNING always has its row
+    return row
+
+
+async def insert_occurrence(
+    tx: Tx, *, principal: Principal, gig_in: GigCreate, series_id: str, series_day: date
+) -> Row | None:
+    """Insert a series' occurrence of ``series_day``; None when it exists already (made
+    by another process, or earlier: `ix_gigs_series_day`)."""
+    statement = (
+        tx.insert(Gig)
+        .on_conflict_do_nothing(index_elements=["series_id", "series_day"])
+        .returning(*Gig.__table__.columns)
+    )
+    return await _insert_gig(
+        tx, statement, principal=principal, gig_in=gig_in, source="api",
+        series_id=series_id, series_day=series_day,
+    )  # fmt: skip
+
+
+async def _insert_gig(
+    tx: Tx, statement: Any, *, principal: Principal, gig_in: GigCreate, source: str,
+    **series: Any,
+) -> Row | None:  # fmt: skip
     now = utcnow()
     check_gig_rules(
         kind=gig_in.kind,
@@ -107,13 +142,13 @@ async def insert_gig(tx: Tx, *, principal: Principal, gig_in: GigCreate, source:
         group_size_max=gig_in.group_size_max,
         now=now,
     )
-    organization_id = await _organization_for(tx, principal, gig_in.organization_id)
+    organization_id = await organization_for(tx, principal, gig_in.organization_id)
     gig_id = new_id("gig")
     skills = _clean_skills(gig_in.skills)
-    fields = gig_in.model_dump(exclude={"organization_id", "location", "skills"})
-    row = await tx.one(
-        _INSERT,
-        {**fields, **gig_in.location.model_dump()},
+    fields = gig_in.model_dump(exclude={"organization_id", "location", "skills", "requirements"})
+    row = await tx.row(
+        statement,
+        {**fields, **gig_in.location.model_dump(), **requirement_columns(gig_in.requirements)},
         id=gig_id,
         organization_id=organization_id,
         source=source,
@@ -121,7 +156,10 @@ async def insert_gig(tx: Tx, *, principal: Principal, gig_in: GigCreate, source:
         search_text=search_text(gig_in.title, gig_in.description),
         created_at=now,
         updated_at=now,
+        **series,
     )
+    if row is None:
+        return None
     _index_skills(tx, gig_id, skills)
     events.gig_event(tx, "gig.created", to_read(row))
     return row
@@ -189,19 +227,34 @@ async def _owned(tx: Tx, principal: Principal, gig_id: str) -> Row:
     return gig
 
 
+#: What a series changes on its occurrences (`gig_series.change`).
+SERIES_FIELDS = frozenset({"title", "description", "starts_at", "ends_at", "location", "capacity"})
+
+
 @writes
 async def update_gig(
-    tx: Tx, *, principal: Principal, gig_id: str, gig_in: GigUpdate, if_match: str | None
+    tx: Tx,
+    *,
+    principal: Principal,
+    gig_id: str,
+    gig_in: GigUpdate,
+    if_match: str | None,
+    by_series: bool = False,
 ) -> Tagged[GigRead]:
-    """Apply a partial update; publishing is `{"status": "open"}` on a draft."""
+    """Apply a partial update; publishing is `{"status": "open"}` on a draft. A series'
+    occurrence changed alone (not ``by_series``) no longer follows the series for the
+    fields changed."""
     gig = await _owned(tx, principal, gig_id)
     check_if_match(if_match, etag_for(gig.id, gig.version))
     if gig.status in ("cancelled", "completed"):
         raise GigNotEditable(f"The gig is {gig.status}.")
     changes = gig_in.changes()
+    detached = SERIES_FIELDS & changes.keys()
     location = changes.pop("location", None)
     if location is not None:
         changes.update(gig_in.location.model_dump() if gig_in.location else {})
+    if "requirements" in changes:
+        changes.update(requirement_columns(changes.pop("requirements")))
     status = changes.pop("status", None)
     if status == "draft" and gig.status == "open":
         raise InvalidTransition("A published gig cannot go back to draft; cancel it instead.")
@@ -227,6 +280,8 @@ async def update_gig(
         )
     if status == "open":
         values["status"] = "open"
+    if gig.series_id is not None and not by_series and detached:
+        values["series_detached"] = sorted(detached | set(gig.series_detached or []))
     await tx.run(update(Gig).where(Gig.id == gig.id).values(**values, updated_at=utcnow()))
     promoted = []
     if raised:
@@ -307,17 +362,32 @@ async def complete(tx: Tx, *, principal: Principal, gig_id: str) -> Tagged[GigRe
 _READ_FIELDS = (
     "id", "organization_id", "title", "description", "category", "kind", "starts_at", "ends_at",
     "signup_deadline", "capacity", "group_size_min", "group_size_max", "skills", "languages",
-    "accessible", "guidance_available", "repeatable", "status", "waitlist_count", "source",
-    "created_at", "updated_at",
+    "accessible", "guidance_available", "repeatable", "series_id", "status", "waitlist_count",
+    "source", "created_at", "updated_at",
 )  # fmt: skip
+
+
+def requirement_columns(requirements: GigRequirements) -> dict[str, Any]:
+    """The gig's columns of its requirements."""
+    return {
+        "min_age": requirements.min_age,
+        "requires_vog": requirements.vog,
+        "requires_driving_licence": requirements.driving_licence,
+    }
 
 
 def to_read(gig: Mapping[str, Any] | Row) -> GigRead:
     """The response model of a gig row, without re-validation."""
     location = GigLocationRead.model_construct(**{field: gig[field] for field in LOCATION_FIELDS})
+    requirements = GigRequirementsRead.model_construct(
+        min_age=gig["min_age"],
+        vog=bool(gig["requires_vog"]),
+        driving_licence=bool(gig["requires_driving_licence"]),
+    )
     return GigRead.model_construct(
         **{field: gig[field] for field in _READ_FIELDS},
         location=location,
+        requirements=requirements,
         spots_left=max(gig["capacity"] - gig["confirmed_people"], 0),
         distance_km=None,
     )

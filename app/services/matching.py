@@ -49,23 +49,25 @@ from app.matching import (
 from app.matching.assignment import Strategy
 from app.matching.factors import score_volunteers
 from app.matching.reasons import Lang
+from app.matching.requirements import why_not
 from app.matching.scoring import GigMatch, top_k
 from app.models import Gig
 from app.models.base import utcnow
-from app.services import gigs
+from app.services import gigs, requirements
 from app.services.caches import Caches, PoolCache
+from app.services.matching_associations import association_cards, association_profiles
 from app.services.matching_data import (
-    association_cards,
-    association_profiles,
     chunks,
     gig_profiles_of,
     open_gigs_query,
     pool_fingerprint,
     profiles_of,
+    volunteer_card,
     volunteer_cards,
     volunteer_profiles,
     volunteer_rows,
 )
+from app.services.requirements import today
 
 logger = logging.getLogger("klusmakelaar.matching")
 
@@ -97,11 +99,49 @@ class Candidates:
     associations: list[tuple[dict[str, Any], AssociationMatch]]
 
 
+_NOT_OPEN: Final = {
+    "nl": "Op deze klus kun je je niet (meer) aanmelden: hij is vol, gesloten, al begonnen "
+    "of voor een groep.",
+    "en": "This task takes no sign-ups (any more): it is full, closed, started, or for a group.",
+}
+_MISMATCH: Final = {
+    "nl": "Deze klus past niet: hij valt samen met een klus waarvoor je bent aangemeld, je "
+    "bent al aangemeld, of hij past niet bij je wensen (toegankelijkheid, begeleiding, taal, "
+    "uren per maand).",
+    "en": "This task does not fit: it clashes with a task you signed up for, you are signed "
+    "up already, or it does not meet your needs (accessibility, guidance, language, hours a "
+    "month).",
+}
+
+
+@reads
+async def why_not_offered(
+    tx: Tx, *, principal: Principal, volunteer_id: str, gig_id: str, lang: Lang
+) -> list[str]:
+    """Why `matches_for_volunteer` does not offer ``gig_id`` (404 for an unknown gig)."""
+    gig = await gigs.visible_row(tx, principal=principal, gig_id=gig_id)
+    now = utcnow()
+    if await tx.row(open_gigs_query(now).where(Gig.id == gig_id)) is None:
+        return [_NOT_OPEN[lang]]
+    facts = await requirements.People.load(tx, [volunteer_id])
+    unmet = facts.missing(gig, [volunteer_id])
+    if unmet:
+        return why_not(requirements.of_gig(gig), unmet, lang)
+    return [_MISMATCH[lang]]
+
+
 @reads
 async def matches_for_volunteer(
-    tx: Tx, *, principal: Principal, volunteer_id: str, limit: int, lang: Lang
+    tx: Tx,
+    *,
+    principal: Principal,
+    volunteer_id: str,
+    limit: int,
+    lang: Lang,
+    gig_id: str | None = None,
 ) -> list[RankedGig]:
-    """Open one-off gigs ranked for a volunteer (self or admin; others get 404)."""
+    """Open one-off gigs ranked for a volunteer (self or admin; others get 404); with
+    ``gig_id`` that gig alone, when it is offered."""
     if not principal.acts_for_volunteer(volunteer_id):
         raise NotFound("No such volunteer.")
     now = utcnow()
@@ -110,6 +150,8 @@ async def matches_for_volunteer(
         raise NotFound("No such volunteer.")
     volunteer = profiles[0]
     query = open_gigs_query(now).limit(MAX_GIGS_SCORED)
+    if gig_id is not None:
+        query = query.where(Gig.id == gig_id)
     # Hard needs are cheap to apply in SQL; the pure module checks them again.
     if volunteer.needs_accessible:
         query = query.where(Gig.accessible.is_(True))
@@ -151,7 +193,9 @@ async def candidates_for_gig(
     return Candidates(
         kind="one_off",
         volunteers=[
-            (people[m.volunteer_id].as_dict(), m) for m in matches if m.volunteer_id in people
+            (volunteer_card(people[m.volunteer_id], today()), m)
+            for m in matches
+            if m.volunteer_id in people
         ],
         associations=[],
     )

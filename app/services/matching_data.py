@@ -21,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -38,9 +38,16 @@ from sqlalchemy import (
 )
 
 from app.db import Row, Tx
-from app.matching import AssociationProfile, GigProfile, VolunteerProfile
+from app.matching import GigProfile, VolunteerProfile
+from app.matching.requirements import Requirements, age_on
 from app.matching.timeslots import AMSTERDAM
-from app.models import Association, AssociationMember, Gig, Signup, SignupMember, Volunteer
+from app.models import (
+    Attestation,
+    Gig,
+    Signup,
+    SignupMember,
+    Volunteer,
+)
 
 logger = logging.getLogger("klusmakelaar.matching")
 
@@ -48,10 +55,22 @@ ACTIVE_STATUSES: Final = ("confirmed", "waitlisted")
 ID_CHUNK: Final = 5_000
 """Ids per ``IN (...)`` list: well below SQLite's limit on bound parameters."""
 
+
+def _valid_until(kind: str) -> Any:
+    """The last valid day of the volunteer's latest attestation of ``kind``."""
+    return (
+        select(func.max(Attestation.valid_until))
+        .where(Attestation.volunteer_id == Volunteer.id, Attestation.kind == kind)
+        .correlate(Volunteer)
+        .scalar_subquery()
+    )
+
+
 _VOLUNTEER_COLUMNS = (
     Volunteer.id, Volunteer.name, Volunteer.lat, Volunteer.lon, Volunteer.area,
     Volunteer.postcode, Volunteer.max_hours_per_month, Volunteer.needs_guidance,
-    Volunteer.needs_accessible,
+    Volunteer.needs_accessible, Volunteer.birth_date, _valid_until("vog"),
+    _valid_until("driving_licence"),
 )  # fmt: skip
 _VOLUNTEER_JSON = (
     Volunteer.skills, Volunteer.interests, Volunteer.languages, Volunteer.availability,
@@ -107,7 +126,7 @@ def _volunteer_booking_rows(since: datetime, volunteer_ids: Sequence[str] | None
     return union_all(alone, named)  # type: ignore[return-value]
 
 
-def _collect(rows: Iterable[Any], month: tuple[datetime, datetime]) -> dict[str, Bookings]:
+def collect_bookings(rows: Iterable[Any], month: tuple[datetime, datetime]) -> dict[str, Bookings]:
     """Fold (owner_id, gig_id, status, starts_at, ends_at) rows into bookings per owner."""
     bookings: defaultdict[str, Bookings] = defaultdict(Bookings)
     seen: set[tuple[str, str]] = set()
@@ -137,11 +156,11 @@ async def volunteer_bookings(
     """Bookings of every volunteer (or of ``volunteer_ids``) that matter from this month on."""
     month = month_bounds(now)
     if volunteer_ids is None:
-        return _collect(await tx.rows(_volunteer_booking_rows(month[0], None)), month)
+        return collect_bookings(await tx.rows(_volunteer_booking_rows(month[0], None)), month)
     rows: list[Any] = []
     for part in chunks(volunteer_ids):
         rows.extend(await tx.rows(_volunteer_booking_rows(month[0], part)))
-    return _collect(rows, month)
+    return collect_bookings(rows, month)
 
 
 def _volunteer_profile(row: Any, tags: Sequence[Any], booking: Bookings | None) -> VolunteerProfile:
@@ -164,7 +183,15 @@ def _volunteer_profile(row: Any, tags: Sequence[Any], booking: Bookings | None) 
         hours_booked_this_month=booking.hours_this_month,
         busy=booking.busy,
         signed_up_gig_ids=frozenset(booking.gig_ids),
+        birth_date=_day(row[9]),
+        vog_valid_until=_day(row[10]),
+        driving_licence_valid_until=_day(row[11]),
     )
+
+
+def _day(value: date | str | None) -> date | None:
+    """A date (a scalar subquery's on SQLite comes back as its ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _profiles(rows: Sequence[Any], bookings: Mapping[str, Bookings]) -> list[VolunteerProfile]:
@@ -210,9 +237,18 @@ async def volunteer_profiles(
 async def volunteer_cards(tx: Tx, volunteer_ids: Sequence[str]) -> dict[str, Row]:
     """What an organisation may see of proposed volunteers: no contact data."""
     query = select(
-        Volunteer.id, Volunteer.name, Volunteer.area, Volunteer.skills, Volunteer.languages
-    ).where(Volunteer.id.in_(volunteer_ids))
+        Volunteer.id, Volunteer.name, Volunteer.area, Volunteer.skills, Volunteer.languages,
+        Volunteer.birth_date,
+    ).where(Volunteer.id.in_(volunteer_ids))  # fmt: skip
     return {row.id: row for row in await tx.rows(query)}
+
+
+def volunteer_card(row: Row, today: date) -> dict[str, Any]:
+    """A card of `volunteer_cards` as shown: the age instead of the birth date."""
+    card = row.as_dict()
+    birth_date = card.pop("birth_date")
+    card["age"] = age_on(birth_date, today) if birth_date is not None else None
+    return card
 
 
 async def pool_fingerprint(tx: Tx, now: datetime) -> tuple[Any, ...]:
@@ -265,6 +301,11 @@ def gig_profile(gig: Mapping[str, Any] | Any) -> GigProfile:
         group_size_max=values["group_size_max"],
         status=values["status"],
         signup_deadline=values["signup_deadline"],
+        requirements=Requirements(
+            min_age=values["min_age"],
+            vog=bool(values["requires_vog"]),
+            driving_licence=bool(values["requires_driving_licence"]),
+        ),
     )
 
 
@@ -283,7 +324,8 @@ def gig_profiles_of(gigs: Iterable[Any]) -> list[GigProfile]:
 _GIG_FIELDS = (
     "id", "category", "kind", "starts_at", "ends_at", "skills", "languages", "lat", "lon",
     "area", "postcode", "accessible", "guidance_available", "capacity", "confirmed_people",
-    "group_size_min", "group_size_max", "status", "signup_deadline",
+    "group_size_min", "group_size_max", "status", "signup_deadline", "min_age", "requires_vog",
+    "requires_driving_licence",
 )  # fmt: skip
 
 
@@ -300,73 +342,3 @@ def open_gigs_query(now: datetime) -> Select[Any]:
         )
         .order_by(Gig.starts_at, Gig.id)
     )
-
-
-async def association_profiles(tx: Tx, *, now: datetime) -> list[AssociationProfile]:
-    """Every association with its members, engagement, busy times and sign-ups."""
-    members: dict[str, int] = dict(
-        await tx.rows(
-            select(AssociationMember.association_id, func.count()).group_by(
-                AssociationMember.association_id
-            )
-        )
-    )
-    engagement: dict[str, float] = dict(
-        await tx.rows(
-            select(Signup.association_id, func.sum(Signup.hours * Signup.size))
-            .where(
-                Signup.association_id.is_not(None),
-                Signup.status == "confirmed",
-                Signup.attended.is_(True),
-                Signup.hours.is_not(None),
-            )
-            .group_by(Signup.association_id)
-        )
-    )
-    booking_rows = await tx.rows(
-        select(Signup.association_id, Signup.gig_id, Signup.status, Gig.starts_at, Gig.ends_at)
-        .join(Gig, Gig.id == Signup.gig_id)
-        .where(
-            Signup.association_id.is_not(None),
-            Signup.status.in_(ACTIVE_STATUSES),
-            Gig.ends_at > now,
-        )
-    )
-    bookings = _collect(booking_rows, month_bounds(now))
-    associations = await tx.rows(
-        select(
-            Association.id,
-            Association.name,
-            Association.preferred_categories,
-            Association.preferred_areas,
-        ).order_by(Association.id)
-    )
-    profiles = []
-    for row in associations:
-        booking = bookings.get(row.id) or Bookings()
-        profiles.append(
-            AssociationProfile(
-                id=row.id,
-                name=row.name,
-                preferred_categories=tuple(row.preferred_categories or ()),
-                preferred_areas=tuple(row.preferred_areas or ()),
-                member_count=int(members.get(row.id, 0)),
-                past_engagement_hours=float(engagement.get(row.id) or 0.0),
-                busy=tuple(booking.busy),
-                signed_up_gig_ids=frozenset(booking.gig_ids),
-            )
-        )
-    return profiles
-
-
-async def association_cards(
-    tx: Tx, association_ids: Sequence[str], profiles: Sequence[AssociationProfile]
-) -> dict[str, dict[str, Any]]:
-    """Public facts of proposed associations: id, name, slug and member count."""
-    member_counts = {profile.id: profile.member_count for profile in profiles}
-    rows = await tx.rows(
-        select(Association.id, Association.name, Association.slug).where(
-            Association.id.in_(association_ids)
-        )
-    )
-    return {row.id: {**row.as_dict(), "member_count": member_counts.get(row.id, 0)} for row in rows}

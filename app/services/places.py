@@ -79,6 +79,9 @@ _GIG_COLUMNS = (
     Gig.signup_counter,
     Gig.group_size_min,
     Gig.group_size_max,
+    Gig.min_age,
+    Gig.requires_vog,
+    Gig.requires_driving_licence,
 )
 #: The gig as the rules need it (read before a sign-up's checks, without a lock).
 GIG = select(*_GIG_COLUMNS).where(Gig.id == bindparam("gig_id"))
@@ -137,7 +140,8 @@ _MOVE = (
 
 
 #: What a sign-up's checks relied on: its place is taken only while these are unchanged.
-CHECKED = ("kind", "starts_at", "ends_at", "signup_deadline", "group_size_min", "group_size_max")
+CHECKED = ("kind", "starts_at", "ends_at", "signup_deadline", "group_size_min", "group_size_max",
+           "min_age", "requires_vog", "requires_driving_licence")  # fmt: skip
 # (Named unlike any column: an INSERT or UPDATE reserves its columns' names.)
 _SIZE = bindparam("people_count", type_=Integer())
 _FITS = Gig.confirmed_people + _SIZE <= Gig.capacity

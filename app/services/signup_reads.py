@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 
 from app.db import Row, Tx, in_ids, reads
 from app.errors import NotFound
+from app.matching.requirements import age_on
 from app.models import Association, Gig, Organization, Signup, SignupMember, Volunteer
 from app.models.base import utcnow
 from app.pagination import decode_cursor, split_page
@@ -20,8 +21,9 @@ from app.schemas.signup import (
     SignupRead,
     VolunteerSignupRead,
 )
-from app.services import waitlist
+from app.services import requirements, waitlist
 from app.services.places import involving
+from app.services.requirements import today
 
 _MEMBERS = (
     select(SignupMember.signup_id, SignupMember.volunteer_id)
@@ -58,15 +60,24 @@ async def to_read(tx: Tx, signups: Sequence[Row]) -> list[SignupRead]:
             hours=signup.hours,
             created_at=signup.created_at,
             reconfirmed_at=signup.reconfirmed_at,
+            checked_in_at=signup.checked_in_at,
+            checked_out_at=signup.checked_out_at,
         )
         for signup in signups
     ]
 
 
-_GIG_OWNER = select(Gig.organization_id, Gig.ends_at).where(Gig.id == bindparam("gig_id"))
-_CONTACTS = select(Volunteer.id, Volunteer.name, Volunteer.email, Volunteer.phone).where(
-    in_ids(Volunteer.id, "ids")
-)
+_GIG_OWNER = select(
+    Gig.organization_id,
+    Gig.starts_at,
+    Gig.ends_at,
+    Gig.min_age,
+    Gig.requires_vog,
+    Gig.requires_driving_licence,
+).where(Gig.id == bindparam("gig_id"))
+_CONTACTS = select(
+    Volunteer.id, Volunteer.name, Volunteer.email, Volunteer.phone, Volunteer.birth_date
+).where(in_ids(Volunteer.id, "ids"))
 _GROUP_CONTACTS = select(Association.id, Association.name, Association.email).where(
     in_ids(Association.id, "ids")
 )
@@ -91,21 +102,38 @@ def _contact(
         return None
     if signup.volunteer_id in people:
         person = people[signup.volunteer_id]
-        contact = SignupContact(name=person.name, email=person.email, phone=person.phone)
+        age = age_on(person.birth_date, today()) if person.birth_date else None
+        contact = SignupContact(name=person.name, email=person.email, phone=person.phone, age=age)
     elif signup.association_id in groups:
         group = groups[signup.association_id]
-        contact = SignupContact(name=group.name, email=group.email, phone=None)
+        contact = SignupContact(name=group.name, email=group.email, phone=None, age=None)
     else:
         return None  # erased
-    return contact if scope == "all" else SignupContact(name=contact.name, email=None, phone=None)
+    if scope == "all":
+        return contact
+    return SignupContact(name=contact.name, email=None, phone=None, age=contact.age)
+
+
+def _people(signup: Row, named: dict[str, list[str]]) -> list[str]:
+    if signup.volunteer_id is not None:
+        return [signup.volunteer_id]
+    return named.get(signup.id, [])
 
 
 @reads
 async def list_for_gig(
-    tx: Tx, *, organization_id: str | None, gig_id: str, limit: int, cursor: str | None
+    tx: Tx,
+    *,
+    organization_id: str | None,
+    gig_id: str,
+    limit: int,
+    cursor: str | None,
+    requirements_met: bool | None = None,
 ) -> tuple[list[GigSignupRead], str | None]:
-    """A gig's sign-ups in arrival order, each with whom to contact (see `contact_scope`);
-    404 unless the gig belongs to ``organization_id`` (None: any, for the admin)."""
+    """A gig's sign-ups in arrival order, each with whom to contact (see `contact_scope`)
+    and the requirements it misses now; 404 unless the gig belongs to ``organization_id``
+    (None: any, for the admin). With ``requirements_met``, only the active sign-ups that
+    meet (true) or miss (false) the gig's requirements."""
     gig = await tx.row(_GIG_OWNER, gig_id=gig_id)
     if gig is None or (organization_id is not None and gig.organization_id != organization_id):
         raise NotFound("No such gig.")
@@ -113,8 +141,26 @@ async def list_for_gig(
     if cursor is not None:
         (after,) = decode_cursor(cursor, [int])
         query = query.where(Signup.queue_number > after)
-    rows = await tx.rows(query.order_by(Signup.queue_number).limit(limit + 1))
+    query = query.order_by(Signup.queue_number)
+    if requirements_met is None:
+        rows = await tx.rows(query.limit(limit + 1))
+    else:
+        # Decided per sign-up in Python (the rule is `app.matching.requirements`): the
+        # active sign-ups after the cursor are read and filtered, then paged.
+        rows = await tx.rows(query.where(Signup.status.in_(ACTIVE)))
+        named = await member_ids(tx, rows)
+        facts = await requirements.People.load(
+            tx, [person for row in rows for person in _people(row, named)]
+        )
+        rows = [
+            row for row in rows
+            if (not facts.missing(gig, _people(row, named))) == requirements_met
+        ][: limit + 1]  # fmt: skip
     page, next_cursor = split_page(rows, limit, lambda signup: [signup.queue_number])
+    named = await member_ids(tx, page)
+    facts = await requirements.People.load(
+        tx, [person for row in page for person in _people(row, named)]
+    )
     gig_ended = gig.ends_at <= utcnow()
     scopes = [contact_scope(s, admin=organization_id is None, gig_ended=gig_ended) for s in page]
     shown = [s for s, scope in zip(page, scopes, strict=True) if scope != "none"]
@@ -123,7 +169,11 @@ async def list_for_gig(
     people = {row.id: row for row in await tx.rows(_CONTACTS, ids=volunteer_ids)}
     groups = {row.id: row for row in await tx.rows(_GROUP_CONTACTS, ids=association_ids)}
     items = [
-        GigSignupRead(**read.model_dump(), contact=_contact(signup, scope, people, groups))
+        GigSignupRead(
+            **read.model_dump(),
+            contact=_contact(signup, scope, people, groups),
+            missing_requirements=facts.missing(gig, _people(signup, named)),
+        )
         for signup, scope, read in zip(page, scopes, await to_read(tx, page), strict=True)
     ]
     return items, next_cursor

@@ -16,7 +16,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_er
 from app.models import Association, AssociationMember, Gig, Signup
 from app.models.base import new_id, utcnow
 from app.schemas.signup import ATTENDANCE_MARGIN_HOURS, AttendanceRecord, SignupCreate, SignupRead
-from app.services import events, places, signup_reads, waitlist
+from app.services import events, places, requirements, signup_reads, waitlist
 from app.services.places import GigFull
 
 
@@ -76,8 +76,9 @@ async def sign_up(
     if not individual:
         queries += [Query(_LOCK_ASSOCIATION, values), Query(_KNOWN_MEMBERS, values),
                     Query(_GROUP_ON_GIG, values)]  # fmt: skip
-    queries += [Query(places.LOCK_PEOPLE, values), Query(places.PEOPLES_ACTIVE, values)]
-    gig_rows, *group_results, found, active = await tx.batch(*queries)
+    queries += [Query(places.LOCK_PEOPLE, values), Query(places.PEOPLES_ACTIVE, values),
+                *requirements.fact_queries(people)]  # fmt: skip
+    gig_rows, *group_results, found, active, births, valid = await tx.batch(*queries)
     gig = gig_rows[0] if gig_rows else None
     if gig is None or not principal.may_see_gig(gig.organization_id, gig.status):
         raise NotFound("No such gig.")
@@ -98,6 +99,7 @@ async def sign_up(
         if group_on_gig:
             raise places.AlreadySignedUp("There is already a sign-up for this gig.")
     places.check_not_booked(gig, active)
+    requirements.check(gig, people, requirements.People(births, valid))
     now = utcnow()
     signup_id = new_id("sgn")
     place = places.take_place(
@@ -274,13 +276,28 @@ async def record_attendance(
         raise GigNotStarted("Record attendance once the gig has started.")
     duration = (gig.ends_at - gig.starts_at).total_seconds() / 3600
     hours = record.hours if record.hours is not None else (duration if record.attended else None)
-    if hours is not None and hours > duration + ATTENDANCE_MARGIN_HOURS:
+    if hours is not None and hours > max_hours(gig):
         raise field_error(
             ["body", "hours"],
             f"at most the gig's {duration:g} hours plus {ATTENDANCE_MARGIN_HOURS:g}",
         )
     rounded = round(hours, 2) if hours is not None else None
-    await tx.run(_RECORD, signup_id=signup_id, came=record.attended, hours_each=rounded)
+    return await attended(tx, signup_id, came=record.attended, hours=rounded)
+
+
+def max_hours(gig: Row) -> float:
+    """The most hours one person can have on ``gig``: its duration plus the margin."""
+    duration: float = (gig.ends_at - gig.starts_at).total_seconds() / 3600
+    return duration + ATTENDANCE_MARGIN_HOURS
+
+
+async def attended(
+    tx: Tx, signup_id: str, *, came: bool, hours: float | None, **values: object
+) -> SignupRead:
+    """Record attendance (and ``values`` of the sign-up) with its `signup.attended` event:
+    by the organisation, or at check-out."""
+    statement = _RECORD.values(**values) if values else _RECORD
+    await tx.run(statement, signup_id=signup_id, came=came, hours_each=hours)
     (read,) = await signup_reads.to_read(tx, [await tx.one(_SIGNUP, signup_id=signup_id)])
     events.record(tx, "signup.attended", read)
     return read

@@ -15,6 +15,7 @@ from app.etags import Tagged, check_if_match, etag_for
 from app.models import (
     Association,
     AssociationMember,
+    Attestation,
     ChatDraft,
     Gig,
     IdempotencyRecord,
@@ -35,7 +36,7 @@ from app.schemas.volunteer import (
     VolunteerRead,
     VolunteerUpdate,
 )
-from app.services import events, login_codes, messages, signup_reads, signups
+from app.services import attestations, events, login_codes, messages, signup_reads, signups
 
 
 class VolunteerExists(Conflict):
@@ -219,6 +220,7 @@ async def export(tx: Tx, *, volunteer_id: str) -> VolunteerExport:
                 _SENT, volunteer_id=volunteer_id, recipients=_addresses(volunteer)
             )
         ],
+        attestations=await attestations.of_volunteer(tx, volunteer_id),
     )
 
 
@@ -277,7 +279,8 @@ async def erase(database: Database, *, volunteer_id: str) -> None:
 
 @writes
 async def erase_rows(tx: Tx, *, volunteer_id: str) -> None:
-    """Erase the volunteer for good: the row, memberships and stored responses about them.
+    """Erase the volunteer for good: the row (its birth date too), memberships,
+    attestations and stored responses about them.
 
     Sign-ups for gigs still to come are cancelled (their spots go to the waitlist); those
     of gigs that started stay, anonymous, as counts and hours: their `volunteer_id` is
@@ -318,5 +321,6 @@ async def erase_rows(tx: Tx, *, volunteer_id: str) -> None:
         # Stored responses that name them (a bridge's relay of their chat message).
         *(_body_holds(tx, value) for value in _traces(volunteer)))))  # fmt: skip
     tx.defer(delete(AssociationMember).where(AssociationMember.volunteer_id == volunteer.id))
+    tx.defer(delete(Attestation).where(Attestation.volunteer_id == volunteer.id))
     tx.defer(delete(Volunteer).where(Volunteer.id == volunteer.id))
     events.record(tx, "volunteer.erased", events.erased(volunteer.id))

@@ -191,7 +191,7 @@ def test_candidates_for_a_one_off_gig_show_no_contact_data(mclient: TestClient) 
     body = response.json()
     assert body["kind"] == "one_off"
     first = body["items"][0]
-    assert set(first["volunteer"]) == {"id", "name", "area", "skills", "languages"}
+    assert set(first["volunteer"]) == {"id", "name", "area", "skills", "languages", "age"}
     assert "heeft ervaring met koken" in first["reasons"]
     english = mclient.get(f"/api/v1/gigs/{gig['id']}/candidates?lang=en", headers=org).json()
     assert "has experience with koken" in english["items"][0]["reasons"]

@@ -43,7 +43,12 @@ def _contacts(client: TestClient, gig_id: str, headers: dict[str, str]) -> dict[
 
 
 def _full(volunteer: dict[str, Any]) -> dict[str, Any]:
-    return {"name": volunteer["name"], "email": volunteer["email"], "phone": volunteer["phone"]}
+    return {
+        "name": volunteer["name"],
+        "email": volunteer["email"],
+        "phone": volunteer["phone"],
+        "age": None,
+    }
 
 
 def test_cancelled_sign_ups_show_no_contact_to_the_organisation(client: TestClient) -> None:
@@ -68,7 +73,12 @@ def test_cancelled_group_sign_up_shows_no_contact(client: TestClient) -> None:
     gig = make_gig(client, org, kind="group", capacity=10, group_size_min=2, group_size_max=10)
     association, group_key = make_association(client, email="bestuur@example.org")
     signup = _sign_up(client, gig["id"], group_key, association_id=association["id"], size=3)
-    group_contact = {"name": association["name"], "email": "bestuur@example.org", "phone": None}
+    group_contact = {
+        "name": association["name"],
+        "email": "bestuur@example.org",
+        "phone": None,
+        "age": None,
+    }
     assert _contacts(client, gig["id"], org)[signup["id"]] == group_contact
 
     _cancel(client, signup["id"], group_key)
@@ -93,7 +103,12 @@ def test_after_the_gig_the_organisation_keeps_only_names(app: FastAPI, client: T
         )
 
     seen = _contacts(client, gig["id"], org)
-    assert seen[came["id"]] == {"name": volunteer["name"], "email": None, "phone": None}
+    assert seen[came["id"]] == {
+        "name": volunteer["name"],
+        "email": None,
+        "phone": None,
+        "age": None,
+    }
     assert seen[left["id"]] is None
     everything = _contacts(client, gig["id"], ADMIN)
     assert everything[came["id"]] == _full(volunteer)

@@ -285,6 +285,7 @@ def test_gig_sign_up_list_is_for_the_organisation_with_contacts(client: TestClie
         "name": "Daan",
         "email": volunteer["email"],
         "phone": "+31612345678",
+        "age": None,
     }
     assert client.get(f"/api/v1/gigs/{gig['id']}/signups", headers=stranger).status_code == 404
     assert client.get(f"/api/v1/gigs/{gig['id']}/signups", headers=own).status_code == 404

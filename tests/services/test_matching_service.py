@@ -13,8 +13,8 @@ from app.db import Database
 from app.models import Signup
 from app.services.caches import PoolCache
 from app.services.matching import volunteer_pool
+from app.services.matching_associations import association_profiles
 from app.services.matching_data import (
-    association_profiles,
     month_bounds,
     pool_fingerprint,
     volunteer_bookings,
