@@ -120,20 +120,32 @@ async def show_signup(
                               lang=lang)  # fmt: skip
 
 
+async def _signup_form(
+    request: Request, db: DatabaseDep, caches: CachesDep, signup_id: str, lang: Language
+) -> tuple[LinkKeys, dict[str, str], Response | None]:
+    """A button's post on a sign-up's page: its fields, or the answer that refuses it
+    (404 for a link token that does not match, 403 for a form token that does not)."""
+    keys = await gig_pages.link_keys(db, caches)
+    fields = parse_form(await request.body())
+    if not _signup_link_ok(keys, signup_id, fields.get("t")):
+        return keys, fields, not_found(request, lang)
+    if not form_is_genuine(request, keys, fields.get("csrf")):
+        guard = FormGuard(request, keys)
+        page = await _signup_page(request, db, signup_id=signup_id, keys=keys, guard=guard,
+                                  lang=lang, status=403)  # fmt: skip
+        return keys, fields, page
+    return keys, fields, None
+
+
 @router.post("/s/{signup_id}/cancel")
 async def cancel_signup(
     signup_id: str, request: Request, db: DatabaseDep, caches: CachesDep
 ) -> Response:
     """The cancel button: the spot goes back (and to the waitlist), then the page again."""
     lang = page_language(request)
-    keys = await gig_pages.link_keys(db, caches)
-    fields = parse_form(await request.body())
-    if not _signup_link_ok(keys, signup_id, fields.get("t")):
-        return not_found(request, lang)
-    guard = FormGuard(request, keys)
-    if not form_is_genuine(request, keys, fields.get("csrf")):
-        return await _signup_page(request, db, signup_id=signup_id, keys=keys, guard=guard,
-                                  lang=lang, status=403)  # fmt: skip
+    keys, _, refused = await _signup_form(request, db, caches, signup_id, lang)
+    if refused is not None:
+        return refused
     try:
         await page_signups.cancel(db, signup_id=signup_id)
     except Conflict:
@@ -152,14 +164,10 @@ async def forget_volunteer(
     forwarded) can cancel a sign-up, not erase a person."""
     lang = page_language(request)
     words = TEXTS[lang]
-    keys = await gig_pages.link_keys(db, caches)
-    fields = parse_form(await request.body())
-    if not _signup_link_ok(keys, signup_id, fields.get("t")):
-        return not_found(request, lang)
+    keys, fields, refused = await _signup_form(request, db, caches, signup_id, lang)
+    if refused is not None:
+        return refused
     guard = FormGuard(request, keys)
-    if not form_is_genuine(request, keys, fields.get("csrf")):
-        return await _signup_page(request, db, signup_id=signup_id, keys=keys, guard=guard,
-                                  lang=lang, status=403)  # fmt: skip
     contact = read_contact(fields.get("contact", ""))
     try:
         erased = contact is not None and await page_signups.erase_by_contact(

@@ -16,8 +16,10 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -77,8 +79,12 @@ def _gig(base: str, **fields: Any) -> dict[str, Any]:
 
     organization = _api(base, "POST", "/api/v1/organizations", headers=ADMIN,
                         json={"name": "Buurthuis De Kroon"})  # fmt: skip
+    # 10:00–13:00 in Amsterdam a week ahead, so the time never runs past midnight.
+    day = datetime.now(ZoneInfo("Europe/Amsterdam")).date() + timedelta(days=7)
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=ZoneInfo("Europe/Amsterdam"))
     body = gig_body(title="Koffie schenken in De Kroon", organization_id=organization["id"],
-                    **fields)  # fmt: skip
+                    starts_at=start.isoformat(),
+                    ends_at=(start + timedelta(hours=3)).isoformat(), **fields)  # fmt: skip
     return _api(base, "POST", "/api/v1/gigs", headers=ADMIN, json=body)  # type: ignore[no-any-return]
 
 
