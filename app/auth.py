@@ -200,5 +200,7 @@ def needs_token(dependency: Any) -> bool:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 AuthenticatedPrincipal = Annotated[Principal, Depends(require_authenticated)]
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
-OrganizationPrincipal = Annotated[Principal, Depends(require_role("organization"))]
+#: The admin or an organisation's key (403 for other callers).
+require_organization = require_role("organization")
+OrganizationPrincipal = Annotated[Principal, Depends(require_organization)]
 VolunteerPrincipal = Annotated[Principal, Depends(require_role("volunteer"))]

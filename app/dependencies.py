@@ -32,6 +32,12 @@ def settings_of(connection: HTTPConnection) -> Settings:
     return settings
 
 
+def caches_of(connection: HTTPConnection) -> Caches:
+    """The application's caches (`app.state.caches`, see `app.services.caches`)."""
+    caches: Caches = connection.app.state.caches
+    return caches
+
+
 async def get_database(request: HTTPConnection) -> Database:
     """Dependency: the process's database."""
     return database_of(request)
@@ -43,9 +49,8 @@ async def get_app_settings(request: HTTPConnection) -> Settings:
 
 
 async def get_caches(request: HTTPConnection) -> Caches:
-    """Dependency: the application's caches (see `app.services.caches`)."""
-    caches: Caches = request.app.state.caches
-    return caches
+    """Dependency: the application's caches."""
+    return caches_of(request)
 
 
 async def get_channels(request: HTTPConnection) -> Channels:

@@ -148,6 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signup_pages,
     ):
         app.include_router(module.router)
+    # The polled reads first, ahead of every FastAPI route (`app.hot_routes`).
+    app.router.routes[0:0] = [*gigs.hot_routes, *calendars.hot_routes, *reports.hot_routes]
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
 
     install_error_handlers(app)

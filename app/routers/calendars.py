@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from email.utils import format_datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.auth import AuthenticatedPrincipal
 from app.config import API_PREFIX
-from app.dependencies import CachesDep, DatabaseDep, SettingsDep
+from app.dependencies import DatabaseDep, caches_of, database_of, settings_of
 from app.errors import NotFound
+from app.hot_routes import HotRoute
 from app.integrations.calendar_feed import (
     CONTENT_TYPE,
     MAX_FEED_EVENTS,
@@ -78,17 +79,14 @@ _FEED_RULES = (
 )
 
 
-def _answer(
-    feed: KeptFeed,
-    if_none_match: str | None,
-    if_modified_since: str | None,
-    cache_control: str,
-) -> Response:
+def _answer(request: Request, feed: KeptFeed, cache_control: str) -> Response:
     headers = {
         "ETag": feed.etag,
         "Last-Modified": _http_date(feed.last_modified),
         "Cache-Control": cache_control,
     }
+    if_none_match = request.headers.get("if-none-match")
+    if_modified_since = request.headers.get("if-modified-since")
     # RFC 9110 §13.2.2: If-Modified-Since counts only without If-None-Match.
     if (
         not_modified(if_none_match, feed.etag)
@@ -123,27 +121,30 @@ def _http_date(moment: datetime) -> str:
 )
 async def public_calendar(
     request: Request,
-    db: DatabaseDep,
-    caches: CachesDep,
-    settings: SettingsDep,
     lang: FeedLanguage = "nl",
     if_none_match: IfNoneMatch = None,
     if_modified_since: IfModifiedSince = None,
 ) -> Response:
+    return await _public_feed(request, lang)
+
+
+async def _public_feed(request: Request, lang: Language) -> Response:
+    db = database_of(request)
+
     # The filters are read only when the feed is made, not on every poll.
     async def filters() -> GigFilters:
         return await public_gig_filters(request, db)
 
     feed = await calendar_feeds.public_feed(
         db,
-        caches,
+        caches_of(request),
         query_string=request.scope["query_string"],
         filters=filters,
-        base_url=settings.public_base_url,
+        base_url=settings_of(request).public_base_url,
         now=utcnow(),
         lang=lang,
     )
-    return _answer(feed, if_none_match, if_modified_since, f"public, max-age={FEED_MAX_AGE}")
+    return _answer(request, feed, f"public, max-age={FEED_MAX_AGE}")
 
 
 @router.get(
@@ -160,25 +161,41 @@ async def public_calendar(
     ),
 )
 async def association_calendar(
+    request: Request,
     association_id: str,
-    db: DatabaseDep,
-    caches: CachesDep,
-    settings: SettingsDep,
     token: Annotated[str | None, Query(description="The secret from `calendar_url`.")] = None,
     lang: FeedLanguage = "nl",
     if_none_match: IfNoneMatch = None,
     if_modified_since: IfModifiedSince = None,
 ) -> Response:
+    return await _association_feed(request, lang)
+
+
+async def _public_feed_hot(request: Request) -> Response:
+    return await _public_feed(request, _language(request))
+
+
+async def _association_feed_hot(request: Request) -> Response:
+    return await _association_feed(request, _language(request))
+
+
+def _language(request: Request) -> Language:
+    """`lang` of a request a hot route took (so one it knows), or the default."""
+    return cast(Language, request.query_params.get("lang", "nl"))
+
+
+async def _association_feed(request: Request, lang: Language) -> Response:
+    settings = settings_of(request)
     feed = await calendar_feeds.association_feed(
-        db,
-        caches,
-        association_id=association_id,
-        token=token,
+        database_of(request),
+        caches_of(request),
+        association_id=request.path_params["association_id"],
+        token=request.query_params.get("token"),
         base_url=settings.public_base_url,
         now=utcnow(),
         lang=lang,
     )
-    return _answer(feed, if_none_match, if_modified_since, f"private, max-age={FEED_MAX_AGE}")
+    return _answer(request, feed, f"private, max-age={FEED_MAX_AGE}")
 
 
 @router.get(
@@ -222,3 +239,16 @@ async def association_suggestions(
         for suggestion in found
     ]
     return GigSuggestionList(academic_year=year, items=items)
+
+
+#: The polled feeds, answered ahead of the routes above (`app.hot_routes`); a `lang`
+#: they do not know goes on to the routes above, for its 422.
+_LANGUAGES = frozenset(get_args(Language))
+hot_routes = [
+    HotRoute(f"{API_PREFIX}/calendar/gigs.ics", _public_feed_hot, checked={"lang": _LANGUAGES}),
+    HotRoute(
+        f"{API_PREFIX}/associations/{{association_id}}/calendar.ics",
+        _association_feed_hot,
+        checked={"lang": _LANGUAGES},
+    ),
+]

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.auth import AuthenticatedPrincipal, CurrentPrincipal, OrganizationPrincipal
+from app.auth import (
+    AuthenticatedPrincipal,
+    CurrentPrincipal,
+    OrganizationPrincipal,
+    Principal,
+    get_principal,
+)
 from app.config import API_PREFIX
-from app.dependencies import CachesDep, DatabaseDep
+from app.dependencies import DatabaseDep, caches_of, database_of
 from app.etags import IfMatch, Tagged
+from app.hot_routes import HotRoute
 from app.pagination import Page
 from app.routers.gig_filters import GigListQuery, list_request, query_parameters
 from app.schemas.gig import GigCreate, GigRead, GigUpdate
@@ -46,12 +53,20 @@ async def create_gig(
         "(`status=draft`) are listed only for their organisation and the admin."
     ),
 )
-async def list_gigs(
-    request: Request, principal: CurrentPrincipal, db: DatabaseDep, caches: CachesDep
-) -> Response:
+async def list_gigs(request: Request, principal: CurrentPrincipal) -> Response:
+    return await _list_answer(request, principal)
+
+
+async def _list_gigs(request: Request) -> Response:
+    """The hot route of `GET /gigs` (`app.hot_routes`): the query is read by the
+    service, and only when no kept answer will do."""
+    return await _list_answer(request, await get_principal(request))
+
+
+async def _list_answer(request: Request, principal: Principal) -> Response:
     body = await gig_listing.list_json(
-        db,
-        caches,
+        database_of(request),
+        caches_of(request),
         principal=principal,
         query_string=request.scope["query_string"],
         parse=lambda: list_request(request),
@@ -64,10 +79,22 @@ async def list_gigs(
     response_model=GigRead,
     summary="One gig (drafts: their organisation and the admin only)",
 )
-async def get_gig(
-    gig_id: str, principal: CurrentPrincipal, db: DatabaseDep, caches: CachesDep
-) -> Response:
-    gig = await gigs.read_json(db, caches, principal=principal, gig_id=gig_id)
+async def get_gig(request: Request, gig_id: str, principal: CurrentPrincipal) -> Response:
+    return await _gig_answer(request, principal)
+
+
+async def _read_gig(request: Request) -> Response:
+    """The hot route of `GET /gigs/{id}` (`app.hot_routes`)."""
+    return await _gig_answer(request, await get_principal(request))
+
+
+async def _gig_answer(request: Request, principal: Principal) -> Response:
+    gig = await gigs.read_json(
+        database_of(request),
+        caches_of(request),
+        principal=principal,
+        gig_id=request.path_params["gig_id"],
+    )
     return Response(gig.body, media_type="application/json", headers={"ETag": gig.etag})
 
 
@@ -98,3 +125,10 @@ async def complete_gig(
     gig_id: str, principal: AuthenticatedPrincipal, db: DatabaseDep, response: Response
 ) -> GigRead:
     return _respond(response, await gigs.complete(db, principal=principal, gig_id=gig_id))
+
+
+#: The polled reads, answered ahead of the routes above (`app.hot_routes`).
+hot_routes = [
+    HotRoute(f"{API_PREFIX}/gigs", _list_gigs),
+    HotRoute(f"{API_PREFIX}/gigs/{{gig_id}}", _read_gig),
+]

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.auth import OrganizationPrincipal
+from app.auth import OrganizationPrincipal, Principal, require_organization
 from app.config import API_PREFIX
-from app.dependencies import CachesDep, DatabaseDep, settings_of
+from app.dependencies import caches_of, database_of, settings_of
+from app.hot_routes import HotRoute
 from app.models.base import utcnow
 from app.schemas.report import (
     GroupBy,
@@ -154,13 +155,23 @@ def wants_csv(accept: str | None) -> bool:
         "Answers are kept until anything is written to the database."
     ),
 )
-async def impact_report(
-    request: Request, principal: OrganizationPrincipal, db: DatabaseDep, caches: CachesDep
-) -> Response:
+async def impact_report(request: Request, principal: OrganizationPrincipal) -> Response:
+    return await _impact(request, principal)
+
+
+async def _impact_hot(request: Request) -> Response:
+    return await _impact(request, await require_organization(request))
+
+
+async def _impact(request: Request, principal: Principal) -> Response:
     form: ReportForm = "csv" if wants_csv(request.headers.get("accept")) else "json"
+    return await _impact_answer(request, principal, form)
+
+
+async def _impact_answer(request: Request, principal: Principal, form: ReportForm) -> Response:
     answer = await reports.impact(
-        db,
-        caches,
+        database_of(request),
+        caches_of(request),
         principal=principal,
         query_string=request.scope["query_string"],
         parse=lambda: _read(ImpactQuery, request),
@@ -185,19 +196,12 @@ async def impact_report(
     summary="The impact report's hours as a bar chart (SVG)",
     description=f"The parameters and access of `GET /reports/impact`. {_PERIOD}",
 )
-async def impact_chart(
-    request: Request, principal: OrganizationPrincipal, db: DatabaseDep, caches: CachesDep
-) -> Response:
-    answer = await reports.impact(
-        db,
-        caches,
-        principal=principal,
-        query_string=request.scope["query_string"],
-        parse=lambda: _read(ImpactQuery, request),
-        form="svg",
-        hourly_rate_eur=settings_of(request).hourly_rate_eur,
-    )
-    return _respond(answer)
+async def impact_chart(request: Request, principal: OrganizationPrincipal) -> Response:
+    return await _impact_answer(request, principal, "svg")
+
+
+async def _impact_chart_hot(request: Request) -> Response:
+    return await _impact_answer(request, await require_organization(request), "svg")
 
 
 @router.get(
@@ -217,13 +221,26 @@ async def impact_chart(
         "Gigs and spots offered are always shown."
     ),
 )
-async def public_report(request: Request, db: DatabaseDep, caches: CachesDep) -> Response:
+async def public_report(request: Request) -> Response:
+    return await _public(request)
+
+
+async def _public(request: Request) -> Response:
     answer = await reports.public(
-        db,
-        caches,
+        database_of(request),
+        caches_of(request),
         query_string=request.scope["query_string"],
         parse=lambda: _read(PublicQuery, request),
         hourly_rate_eur=settings_of(request).hourly_rate_eur,
         now=utcnow(),
     )
     return _respond(answer)
+
+
+#: Dashboards poll these: answered ahead of the routes above (`app.hot_routes`). The
+#: query string is read by the service, and only when no kept answer will do.
+hot_routes = [
+    HotRoute(f"{API_PREFIX}/reports/impact", _impact_hot),
+    HotRoute(f"{API_PREFIX}/reports/impact.svg", _impact_chart_hot),
+    HotRoute(f"{API_PREFIX}/reports/public", _public),
+]
