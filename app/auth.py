@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from sqlalchemy import Select, bindparam, select
 
 from app.config import Settings
 from app.db import Database
-from app.dependencies import database_of, settings_of
+from app.dependencies import caches_of, database_of, settings_of
 from app.errors import Forbidden, Unauthorized
 from app.models import ApiKey, Volunteer
+
+if TYPE_CHECKING:
+    from app.services.token_cache import KnownTokens
+
+logger = logging.getLogger(__name__)
 
 Role = Literal["admin", "organization", "association", "integration", "volunteer", "anonymous"]
 KEY_TOKEN_PREFIX = "kmk_"  # noqa: S105 (a public prefix, not a secret)
@@ -122,16 +128,31 @@ def principal_from(token: str, digest: str, rows: Sequence[Any]) -> Principal | 
     return Principal(role="volunteer", volunteer_id=row["id"])
 
 
-async def resolve_token(database: Database, settings: Settings, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None when it is unknown or revoked
-    (one indexed read by the token's hash)."""
+async def resolve_token(
+    database: Database, settings: Settings, token: str, tokens: KnownTokens | None = None
+) -> Principal | None:
+    """The principal a bearer token stands for, or None when it is unknown or revoked:
+    one indexed read by the token's hash, or from ``tokens`` while nothing was committed
+    since it was read there (`app.services.token_cache`)."""
     query = token_query(settings, token)
     if not isinstance(query, tuple):
         return query
     statement, digest = query
+    version = None
+    if tokens is not None:
+        try:
+            version = await database.data_version()
+        except Exception:  # read as if nothing were kept; the read itself decides
+            logger.warning("tokens: no data version", exc_info=True)
+        known = tokens.get(digest, version)
+        if known is not None:
+            return known
     async with database.read() as tx:
         rows = await tx.rows(statement, digest=digest)
-    return principal_from(token, digest, rows)
+    principal = principal_from(token, digest, rows)
+    if tokens is not None and principal is not None:
+        tokens.put(digest, version, principal)
+    return principal
 
 
 async def _caller(request: Request) -> Principal:
@@ -144,7 +165,9 @@ async def _caller(request: Request) -> Principal:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Use `Authorization: Bearer <token>`.")
-    principal = await resolve_token(database_of(request), settings_of(request), token)
+    principal = await resolve_token(
+        database_of(request), settings_of(request), token, caches_of(request).tokens
+    )
     if principal is None:
         raise Unauthorized("The token is unknown or revoked.")
     request.state.principal = principal

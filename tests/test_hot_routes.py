@@ -19,8 +19,9 @@ from app.main import create_app
 from tests.factories import ADMIN, make_association, make_gig, organization_with_key
 from tests.integrations.calendar_helpers import PUBLIC_FEED
 
-#: Headers that differ between any two requests.
-PER_REQUEST = {"x-request-id", "date"}
+#: Headers that differ between any two requests, and a feed's Last-Modified: when the
+#: app (each has its own cache) first made the feed in its present form.
+PER_REQUEST = {"x-request-id", "date", "last-modified"}
 
 
 async def _ok(request: object) -> None:  # pragma: no cover - never called

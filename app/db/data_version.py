@@ -14,7 +14,11 @@ between, on any connection of any process.
   anywhere in the cluster (so a commit in another database of the cluster also makes
   kept answers stale: that costs speed, never correctness). Read on a connection of
   its own (one per process, besides the pool: the hot path skips the pool's check-out),
-  and callers in one turn of the event loop share one read, sent once all of them asked.
+  and callers share one read: every caller that asks before it is sent (one read at a
+  time per connection; the next one waits, and gathers callers, while one is out).
+  The read goes through libpq's own calls (`psycopg.pq`), not a cursor: the cursor's
+  work for this one fixed statement was a third of the CPU of a poll answered from a
+  cache (`bench/bench_gig_read.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from psycopg import pq
 from sqlalchemy import make_url
 
 from app.db.connections import open_sqlite, sqlite_path
@@ -33,7 +38,7 @@ from app.db.connections import open_sqlite, sqlite_path
 if TYPE_CHECKING:
     from app.db.unit_of_work import Database
 
-_SNAPSHOT = "SELECT pg_current_snapshot()::text"
+_SNAPSHOT = b"SELECT pg_current_snapshot()::text"
 
 
 class DataVersion:
@@ -47,7 +52,7 @@ class DataVersion:
         self._pending: dict[asyncio.AbstractEventLoop, asyncio.Future[str]] = {}
         self._reads: set[asyncio.Task[None]] = set()
         self._pg_watch: dict[asyncio.AbstractEventLoop, psycopg.AsyncConnection[Any]] = {}
-        self._opening: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         self._in_memory = database.is_sqlite and sqlite_path(database.url) == ":memory:"
 
     async def __call__(self) -> str | None:
@@ -76,17 +81,17 @@ class DataVersion:
             return f"{self._tag}:{version}"
 
     def _read_snapshot(self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[str]) -> None:
-        # From here on a new caller waits for the next read: this one may be sent already.
-        del self._pending[loop]
-
         async def read() -> None:
             try:
-                answer.set_result(await self._snapshot(loop))
+                answer.set_result(await self._snapshot(loop, answer))
             except asyncio.CancelledError:
                 answer.cancel()
                 raise
             except Exception as error:  # every waiter gets it (e.g. no free connection)
                 answer.set_exception(error)
+            finally:
+                if self._pending.get(loop) is answer:
+                    del self._pending[loop]
 
         # Read even when every waiter has gone away meanwhile (no "never retrieved").
         answer.add_done_callback(lambda done: done.cancelled() or done.exception())
@@ -94,31 +99,28 @@ class DataVersion:
         self._reads.add(task)
         task.add_done_callback(self._reads.discard)
 
-    async def _snapshot(self, loop: asyncio.AbstractEventLoop) -> str:
-        watch = self._pg_watch.get(loop)
-        if watch is None or watch.closed:
-            # Reads of the first turns run while the connection is still being opened:
-            # one opens it, the others wait for it (else each opened one, and all but the
-            # last were never closed).
-            opening = self._opening.setdefault(loop, asyncio.Lock())
-            async with opening:
-                watch = self._pg_watch.get(loop)
-                if watch is None or watch.closed:
-                    for stale in [key for key in self._pg_watch if key.is_closed()]:
-                        del self._pg_watch[stale]
-                        self._opening.pop(stale, None)
-                    url = make_url(self._database.url).set(drivername="postgresql")
-                    watch = self._pg_watch[loop] = await psycopg.AsyncConnection.connect(
-                        url.render_as_string(hide_password=False), autocommit=True
-                    )
-        try:
-            cursor = await watch.execute(_SNAPSHOT)
-            row = await cursor.fetchone()
-        except psycopg.Error:
-            await watch.close()
-            raise
-        assert row is not None
-        return str(row[0])
+    async def _snapshot(self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[str]) -> str:
+        # One read at a time on the connection: the next waits here, and callers keep
+        # joining it (`_pending`) until it is sent.
+        async with self._turns.setdefault(loop, asyncio.Lock()):
+            watch = self._pg_watch.get(loop)
+            if watch is None or watch.closed:
+                for stale in [key for key in self._pg_watch if key.is_closed()]:
+                    del self._pg_watch[stale]
+                    self._turns.pop(stale, None)
+                url = make_url(self._database.url).set(drivername="postgresql")
+                watch = self._pg_watch[loop] = await psycopg.AsyncConnection.connect(
+                    url.render_as_string(hide_password=False), autocommit=True
+                )
+            # Sent now, after every caller of it asked: a caller from here on waits for
+            # the next read, since this one may not see what commits from now on.
+            if self._pending.get(loop) is answer:
+                del self._pending[loop]
+            try:
+                return await _ask(watch.pgconn, loop)
+            except BaseException:  # broken, failed, or cancelled half-way: never used again
+                await watch.close()
+                raise
 
     async def aclose(self) -> None:
         """Close the watching connections (at shutdown)."""
@@ -133,3 +135,52 @@ class DataVersion:
             if self._watch is not None:
                 self._watch.close()
                 self._watch = None
+
+
+async def _ask(pgconn: pq.abc.PGconn, loop: asyncio.AbstractEventLoop) -> str:
+    """`_SNAPSHOT`'s answer on an idle connection in autocommit, waiting on its socket
+    in ``loop``; psycopg's error for a failed statement or a broken connection."""
+    pgconn.send_query(_SNAPSHOT)
+    while pgconn.flush():  # 1 while some of the statement is still to be sent
+        await _socket_ready(loop, pgconn.socket, write=True)
+    answer: pq.abc.PGresult | None = None
+    while True:
+        pgconn.consume_input()
+        if pgconn.is_busy():
+            await _socket_ready(loop, pgconn.socket, write=False)
+            continue
+        result = pgconn.get_result()
+        if result is None:
+            break
+        answer = result
+        if result.status != pq.ExecStatus.TUPLES_OK:
+            message = result.error_message.decode("utf-8", "replace")
+            while pgconn.get_result() is not None:  # the connection is idle again
+                pass
+            raise psycopg.OperationalError(message or "the data version could not be read")
+    if answer is None or answer.ntuples != 1:
+        raise psycopg.OperationalError("the data version came without a row")
+    value = answer.get_value(0, 0)
+    assert value is not None, "pg_current_snapshot() is never NULL"
+    return value.decode()
+
+
+async def _socket_ready(loop: asyncio.AbstractEventLoop, fd: int, *, write: bool) -> None:
+    """Until ``fd`` can be written (``write``) or read."""
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    if write:
+        loop.add_writer(fd, wake)
+    else:
+        loop.add_reader(fd, wake)
+    try:
+        await ready
+    finally:
+        if write:
+            loop.remove_writer(fd)
+        else:
+            loop.remove_reader(fd)

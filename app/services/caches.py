@@ -38,6 +38,9 @@ agree because every rule is checked against the database.
   report, form, scope and parameters. Used while the data version is the one read
   before the report's statement ran; a public answer holding a month not over yet only
   until that month ends.
+- `tokens` (`KnownTokens`, in `app.services.token_cache`): the principal of each bearer
+  token (by its digest) read lately. Used while the data version is the one read
+  before its key's row was read; unknown and revoked tokens are not kept.
 
 The data version (`Database.data_version`, `app.db.data_version`) changes with every
 commit. Row versions: every UPDATE of a gig, volunteer, organisation or association gets
@@ -67,6 +70,7 @@ from app.services.feed_cache import ENTRY_OVERHEAD_BYTES, FeedCache
 from app.services.gig_json import gig_json
 from app.services.page_cache import GigPages
 from app.services.reports_cache import ReportCache
+from app.services.token_cache import KnownTokens
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -339,6 +343,7 @@ class Caches:
     gig_reads: GigReads = field(default_factory=GigReads)
     gig_pages: GigPages[Any] = field(default_factory=GigPages)
     reports: ReportCache = field(default_factory=ReportCache)
+    tokens: KnownTokens = field(default_factory=KnownTokens)
 
     @classmethod
     def create(cls, settings: Settings) -> Caches:

@@ -226,9 +226,9 @@ def test_concurrent_postgresql_callers_share_one_read(
     original = database.data_version._snapshot
     reads = [0]
 
-    async def counting(loop: Any) -> str:
+    async def counting(loop: Any, answer: Any) -> str:
         reads[0] += 1
-        return await original(loop)
+        return await original(loop, answer)
 
     monkeypatch.setattr(database.data_version, "_snapshot", counting)
 
@@ -242,6 +242,20 @@ def test_concurrent_postgresql_callers_share_one_read(
     assert together[0] is not None
     assert later is not None
     assert reads[0] == 2
+
+    async def spread() -> list[str | None]:
+        # Callers over many turns of the loop: while one read is out, the ones that ask
+        # meanwhile wait together for the next (one statement at a time on the socket).
+        asked = []
+        for _ in range(40):
+            asked.append(asyncio.ensure_future(database.data_version()))
+            await asyncio.sleep(0)
+        return list(await asyncio.gather(*asked))
+
+    reads[0] = 0
+    versions = _run(database, spread())
+    assert all(version is not None for version in versions)
+    assert 1 <= reads[0] < 40
     database.dispose()
 
 
