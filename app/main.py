@@ -46,7 +46,7 @@ from app.routers import (
 from app.routers.operations import SWAGGER_ASSETS
 from app.services.caches import Caches
 from app.services.dispatcher import Dispatcher, DispatchMetrics
-from app.web import pages, signup_pages
+from app.web import check_in_page, pages, signup_pages
 
 logger = logging.getLogger("klusmakelaar")
 
@@ -146,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         messages,
         reports,
         signup_pages,
+        check_in_page,
     ):
         app.include_router(module.router)
     # The polled reads first, ahead of every FastAPI route (`app.hot_routes`).

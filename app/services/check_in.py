@@ -14,10 +14,10 @@ import hmac
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, Literal
 
 import segno
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from app.auth import Principal
 from app.db import Row, Tx, reads, writes
@@ -25,7 +25,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.integrations.check_in_texts import render_check_in
 from app.integrations.inbound import gig_link
 from app.integrations.message_vocabulary import Language
-from app.models import Gig, Signup
+from app.models import Gig, Signup, Volunteer
 from app.models.base import utcnow
 from app.schemas.signup import SignupRead
 from app.services import gigs, signup_reads, signups
@@ -200,6 +200,56 @@ async def by_chat(
         return render_check_in("no_gig_now", language), None
     await check_in_locked(tx, signup, gig, code, now)
     return render_check_in("checked_in", language, **facts), gig.id
+
+
+#: What a check-in on the gig's page came to (`by_page`).
+PageOutcome = Literal["checked_in", "recorded", "closed", "wrong_code", "not_found"]
+
+
+@writes
+async def by_page(
+    tx: Tx, *, gig_id: str, email: str | None, phone: str | None, code: str, now: datetime
+) -> tuple[PageOutcome, Row | None]:
+    """Check in on the gig's public page (`/g/{id}?checkin=1`, the link of the QR code)
+    with the contact a volunteer signed up with and the code shown on the spot: what
+    happened, and the volunteer (name) and gig (title) when a sign-up was found.
+
+    The code is checked before the contact, so that without the code nothing is told
+    about who signed up. One-person sign-ups only, as by chat.
+    """
+    gig = await tx.row(_GIG, gig_id=gig_id)
+    if gig is None or gig.status != "open" or not check_in_open(gig, now):
+        return "closed", None
+    if not code_matches(gig_key(await instance_secret(tx), gig_id), code, now):
+        return "wrong_code", None
+    contacts = []
+    if email is not None:
+        contacts.append(Volunteer.email == email.lower())
+    if phone is not None:
+        contacts.append(Volunteer.phone == phone)
+    found = (
+        await tx.row(_SIGNUP_OF_CONTACT.where(or_(*contacts)), gig_id=gig_id) if contacts else None
+    )
+    if found is None:
+        return "not_found", None
+    signup, locked = await signups.lock_for_change(tx, found.id)
+    if signup.status != "confirmed":  # cancelled meanwhile
+        return "not_found", None
+    if signup.attended is not None:
+        return "recorded", found
+    await check_in_locked(tx, signup, locked, code, now)
+    return "checked_in", found
+
+
+_GIG = select(Gig.id, Gig.status, Gig.starts_at, Gig.ends_at).where(Gig.id == bindparam("gig_id"))
+_SIGNUP_OF_CONTACT = (
+    select(Signup.id, Volunteer.name, Gig.title)
+    .join(Volunteer, Volunteer.id == Signup.volunteer_id)
+    .join(Gig, Gig.id == Signup.gig_id)
+    .where(Signup.gig_id == bindparam("gig_id"), Signup.status == "confirmed")
+    .order_by(Signup.id)
+    .limit(1)
+)
 
 
 def hours_between(gig: Row, checked_in_at: datetime, now: datetime) -> float:

@@ -9,6 +9,7 @@ by its local day (`ix_gigs_series_day`), so a new time of day keeps the same day
 from __future__ import annotations
 
 import re
+from calendar import isleap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,8 @@ AMSTERDAM: Final = ZoneInfo("Europe/Amsterdam")
 HORIZON: Final = timedelta(weeks=13)
 _FREQUENCIES: Final = (DAILY, WEEKLY, MONTHLY, YEARLY)
 MAX_INTERVAL: Final = 100
+#: Where a rule's first day is looked for (`_starts_on_its_first_day`), latest first.
+_LATE_YEARS: Final = range(9997, 9600, -1)
 _UNTIL_UTC: Final = re.compile(r"UNTIL=(?P<until>\d{8}T\d{6}Z)", re.IGNORECASE)
 
 
@@ -62,15 +65,43 @@ def parse(text: str, first_start: datetime) -> rrule:
         raise field_error(["body", "rrule"], f"INTERVAL must be 1 to {MAX_INTERVAL}")
     if any(part in upper for part in ("BYHOUR", "BYMINUTE", "BYSECOND", "BYSETPOS")):
         raise field_error(["body", "rrule"], "one occurrence a day at most: no BYHOUR etc.")
-    try:  # only the first day is searched: a rule that never matches ends there
-        first = next(iter(rule.replace(count=None, until=start + timedelta(days=1))), None)
-    except (ValueError, OverflowError):
-        first = None
-    if first != start:
+    if "BYEASTER" in upper:  # python-dateutil's own, not RFC 5545's
+        raise field_error(["body", "rrule"], "not an RFC 5545 RRULE")
+    if not _starts_on_its_first_day(rule, start):
         raise field_error(
             ["body", "gig", "starts_at"], "must be the rule's first occurrence (a matching day)"
         )
     return rule
+
+
+def _starts_on_its_first_day(rule: rrule, start: datetime) -> bool:
+    """Whether ``start`` is the rule's first occurrence.
+
+    python-dateutil stops at UNTIL only once the rule gives a date: a rule that gives
+    none (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31``) is searched up to the year 9999, over
+    10 s of CPU. So the search starts on the same day of a year shortly before 9999
+    whose calendar is the same (`_same_calendar`): a day is the first occurrence there
+    exactly when it is here, and a rule that gives nothing stops within a few years.
+    """
+    late = _same_calendar(start.year)
+    probe = start if late is None else start.replace(year=late)
+    try:
+        found = rule.replace(dtstart=probe, count=None, until=probe + timedelta(days=1))
+        return next(iter(found), None) == probe
+    except (ValueError, OverflowError):
+        return False
+
+
+def _same_calendar(year: int) -> int | None:
+    """The latest year before 9999 whose calendar is that of ``year``: the same weekday
+    on 1 January, and a leap day in the same years before, of and after it (all that
+    a rule's days and week numbers depend on); None when there is none."""
+
+    def kind(some: int) -> tuple[int, bool, bool, bool]:
+        return date(some, 1, 1).weekday(), isleap(some - 1), isleap(some), isleap(some + 1)
+
+    wanted = kind(year)
+    return next((late for late in _LATE_YEARS if kind(late) == wanted), None)
 
 
 def _until_local(match: re.Match[str]) -> str:

@@ -34,6 +34,7 @@ from app.services.caches import Caches
 from app.services.gig_pages import GigPage, spots_left, state
 from app.services.page_links import signup_token
 from app.services.volunteers import VolunteerExists
+from app.web import check_in_page
 from app.web.csrf import FormGuard, form_is_genuine
 from app.web.forms import SignupForm, parse_form, read_signup_form
 from app.web.language import page_language
@@ -161,6 +162,8 @@ async def show_gig(gig_id: str, request: Request) -> Response:
     except NotFound:
         return not_found(request, lang)
     guard = FormGuard(request, await gig_pages.link_keys(db, caches))
+    if "checkin" in request.query_params:  # the QR code's address: check in on the spot
+        return check_in_page.show(request, page, lang=lang, guard=guard)
     return gig_page(request, page, caches=caches, lang=lang, guard=guard,
                     base_url=settings.public_base_url)  # fmt: skip
 

@@ -78,6 +78,25 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "sturen. Gebruik de link in een eerder bericht van ons, of neem contact op met "
         "{organization}.",
         "back_to_gig": "Terug naar de klus",
+        "checkin_title": "Inchecken",
+        "checkin_heading": "Ben je er? Check hier in",
+        "checkin_intro": "Vul het telefoonnummer of e-mailadres in waarmee je je hebt "
+        "aangemeld, en de code die de organisatie laat zien.",
+        "checkin_contact_hint": "Hetzelfde nummer of adres als bij je aanmelding, "
+        "bijvoorbeeld 06 12345678.",
+        "code_label": "Code",
+        "code_hint": "Zes cijfers, bijvoorbeeld 123456. De code verandert elke vijf minuten.",
+        "code_missing": "Vul de code in die de organisatie laat zien.",
+        "code_wrong": "Deze code klopt niet (meer). Vraag de organisatie om de code van nu.",
+        "checkin_not_found": "Met dit nummer of adres vinden we geen aanmelding voor deze "
+        "klus. Gebruik het nummer of adres van je aanmelding, of meld je bij de organisatie.",
+        "checkin_closed": "Inchecken kan vanaf een half uur voor de start tot het einde van de "
+        "klus.",
+        "checkin_submit": "Inchecken",
+        "checkin_done_title": "Je bent ingecheckt",
+        "checkin_done": "Welkom, {name}! Fijn dat je er bent voor {title}. Ga je weg? Laat "
+        "het de organisatie weten: zij noteren je uren.",
+        "checkin_recorded": "{name}, je aanwezigheid bij {title} is al genoteerd. Bedankt!",
         "confirm_title": "Bevestig je aanmelding",
         "confirm_intro": "Tik op de knop om je aan te melden voor deze klus.",
         "confirm_button": "Ja, meld me aan",
@@ -206,6 +225,26 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "known_unsendable": "We already know {contact}, but we cannot send you a message "
         "right now. Use the link in an earlier message from us, or contact {organization}.",
         "back_to_gig": "Back to the task",
+        "checkin_title": "Check in",
+        "checkin_heading": "Have you arrived? Check in here",
+        "checkin_intro": "Fill in the phone number or e-mail address you signed up with, and "
+        "the code the organisation shows.",
+        "checkin_contact_hint": "The same number or address as when you signed up, for "
+        "example 06 12345678.",
+        "code_label": "Code",
+        "code_hint": "Six digits, for example 123456. The code changes every five minutes.",
+        "code_missing": "Fill in the code the organisation shows.",
+        "code_wrong": "This code is wrong or has expired. Ask the organisation for the "
+        "current code.",
+        "checkin_not_found": "We can't find a sign-up for this task with this number or "
+        "address. Use the one you signed up with, or report to the organisation.",
+        "checkin_closed": "You can check in from half an hour before the start until the end "
+        "of the task.",
+        "checkin_submit": "Check in",
+        "checkin_done_title": "You're checked in",
+        "checkin_done": "Welcome, {name}! Good to have you at {title}. Leaving? Let the "
+        "organisation know: they record your hours.",
+        "checkin_recorded": "{name}, your attendance at {title} is already recorded. Thank you!",
         "confirm_title": "Confirm your sign-up",
         "confirm_intro": "Tap the button to sign up for this task.",
         "confirm_button": "Yes, sign me up",

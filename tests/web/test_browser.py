@@ -193,3 +193,45 @@ def test_english_at_200_percent_zoom(browser: Browser, site: str) -> None:
     assert outline == "solid"
     page.screenshot(path=str(SCREENSHOTS / "gig-page-en-zoom-200.png"), full_page=True)
     context.close()
+
+
+def test_check_in_by_the_qr_codes_address_with_the_keyboard(browser: Browser, site: str) -> None:
+    organization = _api(site, "POST", "/api/v1/organizations", headers=ADMIN,
+                        json={"name": "Buurthuis De Kroon"})  # fmt: skip
+    start = datetime.now(ZoneInfo("Europe/Amsterdam")).replace(microsecond=0) + timedelta(
+        minutes=10
+    )
+    from tests.factories import gig_body
+
+    gig = _api(site, "POST", "/api/v1/gigs", headers=ADMIN, json=gig_body(
+        title="Soep koken", organization_id=organization["id"], starts_at=start.isoformat(),
+        ends_at=(start + timedelta(hours=2)).isoformat()))  # fmt: skip
+    volunteer = _api(site, "POST", "/api/v1/volunteers",
+                     json={"name": "Anna", "consent": True, "phone": "06 12345678"})  # fmt: skip
+    own = {"Authorization": f"Bearer {volunteer['access_token']}"}
+    _api(site, "POST", f"/api/v1/gigs/{gig['id']}/signups", headers=own,
+         json={"volunteer_id": volunteer["id"]})  # fmt: skip
+    shown = _api(site, "GET", f"/api/v1/gigs/{gig['id']}/check-in", headers=ADMIN)
+    context = browser.new_context(bypass_csp=True, locale="nl-NL")
+    page = context.new_page()
+    page.goto(site + shown["url"].split("klusmakelaar.test", 1)[1])
+    expect(page.locator("h1")).to_have_text("Inchecken: Soep koken")
+    _axe(page, "the check-in page")
+    # A wrong code first: the error is tied to its field.
+    _tab_to(page, "contact")
+    page.keyboard.type("06 12345678")
+    _tab_to(page, "code")
+    page.keyboard.type(str((int(shown["code"]) + 1) % 1_000_000).zfill(6))
+    page.keyboard.press("Enter")
+    expect(page.locator("#code")).to_have_attribute("aria-invalid", "true")
+    _axe(page, "the check-in page with an error")
+    _tab_to(page, "code")
+    page.keyboard.press("Control+a")
+    page.keyboard.type(shown["code"])
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Je bent ingecheckt")
+    _axe(page, "the check-in confirmation")
+    _screenshots(page, "check-in")
+    signup = _api(site, "GET", f"/api/v1/volunteers/{volunteer['id']}/signups", headers=own)
+    assert signup["items"][0]["checked_in_at"] is not None
+    context.close()
