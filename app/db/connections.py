@@ -1,13 +1,11 @@
 """Connections: one pool per process, SQLite's settings, and the driver calls a `Tx` makes.
 
-PostgreSQL: psycopg's asyncio driver and its pool (`psycopg_pool`), connections in
-autocommit mode, so a transaction is an explicit BEGIN ... COMMIT and a read is one
-statement that needs neither; the statements of one send go in one round trip (pipeline
-mode). SQLite: the standard `sqlite3` module, each connection with a thread of its own
-(so a wait for the database's lock never holds up the event loop; the statements of one
-send run there in one hand-over), in a small pool of the same shape. Both pools hold at most
-`KLUSMAKELAAR_DB_POOL_SIZE` connections per process; a request that waits longer than
-`KLUSMAKELAAR_DB_POOL_TIMEOUT` seconds for one gets `NoConnection` (a 503).
+PostgreSQL: psycopg's asyncio driver and pool, connections in autocommit mode (a
+transaction is an explicit BEGIN ... COMMIT, a read one statement), the statements of one
+send in one round trip (pipeline mode), without JIT. SQLite: `sqlite3`, each connection
+with a thread of its own (a wait for the database's lock never holds up the event loop),
+in a pool of the same shape. Each pool holds at most `KLUSMAKELAAR_DB_POOL_SIZE`
+connections; a request waiting over `KLUSMAKELAAR_DB_POOL_TIMEOUT` s gets a 503.
 
 SQLite connections run in WAL mode (readers never wait for the writer), with foreign
 keys on, a busy timeout for writers of other processes, `secure_delete` (erased data
@@ -147,9 +145,7 @@ class PostgresPool:
             min_size=1,
             max_size=size,
             timeout=timeout,
-            # No JIT: PostgreSQL compiles the expressions of statements it costs as large
-            # (the reports: 130-150 ms of a 2 s statement), which a one-off report never
-            # earns back; the service's other statements are too small to be compiled.
+            # No JIT: compiling a report's statement cost 130-150 ms, never earned back.
             kwargs={"autocommit": True, "options": "-c jit=off"},
             open=False,
         )
