@@ -54,7 +54,7 @@ from app.services import calendar_feeds
 from app.services.caches import Caches
 from app.services.calendar_tokens import calendar_token
 from app.services.feed_cache import KeptFeed
-from app.services.gig_listing import GigFilters
+from app.services.gig_list_sql import GigFilters
 from bench import http_load
 from bench.http_load import LoadResult, print_table, run_wrk, seed_session
 

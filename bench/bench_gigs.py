@@ -30,7 +30,8 @@ from app.migrate import upgrade_to_head
 from app.models import Gig, GigSkill, Organization
 from app.models.base import new_id
 from app.schemas.common import fold_text
-from app.services.gig_listing import GigFilters, explain
+from app.services.gig_list_sql import GigFilters
+from app.services.gig_listing import explain
 from bench.http_load import print_table, run_wrk, running_server, scratch_postgres, seed_session
 
 CATEGORIES = ("board", "information_advice", "visiting", "training", "advocacy", "office", "odd_jobs",

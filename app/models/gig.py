@@ -108,7 +108,7 @@ class Gig(Base):
 
 
 # PostgreSQL: `near` as a GiST search for the points in the bounding box (see
-# `gig_listing.listing_statement`), instead of a B-tree range on latitude whose rows are
+# `gig_list_sql.listing_statement`), instead of a B-tree range on latitude whose rows are
 # then filtered on longitude. SQLite has no such index; it keeps (status, lat, lon).
 Index("ix_gigs_location", func.point(Gig.lon, Gig.lat), postgresql_using="gist").ddl_if(
     dialect="postgresql"

@@ -28,7 +28,7 @@ from app.routers.gig_filters import GigFilterQuery, public_gig_filters, query_pa
 from app.schemas.calendar import GigSuggestion, GigSuggestionList
 from app.services import calendar_feeds, calendar_suggestions, gigs
 from app.services.feed_cache import KeptFeed
-from app.services.gig_listing import GigFilters
+from app.services.gig_list_sql import GigFilters
 
 router = APIRouter(prefix=API_PREFIX, tags=["calendars"])
 

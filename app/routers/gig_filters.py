@@ -11,7 +11,7 @@ cannot drift apart. Errors are FastAPI's own `RequestValidationError`, located a
 `["query", <name>]`: the same 422 problem as for any other parameter.
 
 `area` is matched by its stored spellings, which the listing reads first
-(`gig_listing.with_area_spellings`): the list does that on a miss of its cache, the
+(`gig_list_sql.with_area_spellings`): the list does that on a miss of its cache, the
 calendar feed in `public_gig_filters`.
 """
 
@@ -28,8 +28,8 @@ from app.errors import field_error
 from app.pagination import MAX_CURSOR_LENGTH
 from app.schemas.common import Category
 from app.schemas.gig import GigKind
-from app.services import gig_listing
-from app.services.gig_listing import GigFilters, GigSort, ListRequest
+from app.services.gig_list_sql import GigFilters, GigSort, with_area_spellings
+from app.services.gig_listing import ListRequest
 
 
 class GigFilterQuery(BaseModel):
@@ -174,4 +174,4 @@ async def public_gig_filters(request: Request, db: DatabaseDep) -> GigFilters:
     """Dependency: the public filters of the request, `area` with its stored spellings
     (document them with `openapi_extra=query_parameters(GigFilterQuery)` on the route)."""
     filters = read_query(GigFilterQuery, request).filters()
-    return await gig_listing.with_area_spellings(db, filters)
+    return await with_area_spellings(db, filters)

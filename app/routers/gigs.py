@@ -19,6 +19,7 @@ from app.pagination import Page
 from app.routers.gig_filters import GigListQuery, list_request, query_parameters
 from app.schemas.gig import GigCreate, GigRead, GigUpdate
 from app.services import gig_listing, gigs
+from app.services.gig_list_sql import DEFAULT_RADIUS_KM
 
 router = APIRouter(prefix=f"{API_PREFIX}/gigs", tags=["gigs"])
 
@@ -49,7 +50,7 @@ async def create_gig(
         "started. `category` matches any of the given ones; `skill` needs all of them; `q` "
         "needs every word in the title or description, and `area` the gig's area (both case- "
         "and accent-insensitive). "
-        f"`near` without `radius_km` uses {gig_listing.DEFAULT_RADIUS_KM:g} km. Drafts "
+        f"`near` without `radius_km` uses {DEFAULT_RADIUS_KM:g} km. Drafts "
         "(`status=draft`) are listed only for their organisation and the admin."
     ),
 )

@@ -7,7 +7,7 @@ agree because every rule is checked against the database.
 - `lists` (`ListCache`): whole `GET /gigs` responses by query string. Used while the
   database's data version is the one read *before* the response was made: nothing was
   committed since, anywhere. A list without `starts_after` starts at the clock (gigs not
-  started yet, `gig_listing.plan_request`), so its answer is also used only while the clock
+  started yet, `gig_list_sql.plan_request`), so its answer is also used only while the clock
   is before the earliest `starts_at` among the rows its query read (`valid_until`): a gig
   that has started is never answered again, and until then the same query would read
   the same rows (`gig_listing._page`). A list with `starts_after` does not depend on

@@ -4,7 +4,7 @@ Both feeds hold gigs starting within `feed_window(now)` (7 days ago to a year ah
 at most `MAX_FEED_EVENTS` of them, the earliest first (`starts_at`, then id).
 
 - The public feed (`public_feed`) holds the gigs the public list would show for the
-  same filters: the list's own SQL (`gig_listing`) with the window added to
+  same filters: the list's own SQL (`gig_list_sql`) with the window added to
   `starts_after`/`starts_before`, so a filter can never mean something else here.
 - An association's feed (`association_feed`) holds open group gigs that fit it
   (`association_fit`), the gigs it signed up for (non-cancelled sign-ups; marked
@@ -64,8 +64,8 @@ from app.services.calendar_tokens import (
 from app.services.feed_cache import FeedContent, KeptFeed
 
 # The list's planner and statement builder, reused so that the feed's filters are the
-# list's filters to the letter (see the module docstring of `gig_listing`).
-from app.services.gig_listing import GigFilters, listing_statement, plan_request
+# list's filters to the letter (see the module docstring of `gig_list_sql`).
+from app.services.gig_list_sql import GigFilters, listing_statement, plan_request
 
 logger = logging.getLogger("klusmakelaar.calendars")
 

@@ -14,7 +14,8 @@ from sqlalchemy import insert, update
 from app.models import Gig
 from app.models.base import new_id
 from app.services.geo import python_km_distance as km_distance
-from app.services.gig_listing import _DISTINCT_AREAS, GigFilters, explain
+from app.services.gig_list_sql import DISTINCT_AREAS, GigFilters
+from app.services.gig_listing import explain
 from tests.direct import db_connection, db_session
 from tests.factories import make_gig, organization_with_key
 
@@ -302,7 +303,7 @@ def test_a_rare_area_is_read_through_its_index(app: FastAPI, client: TestClient)
         plan = " ".join(explain(connection, filters=GigFilters(area="WIJK 7")))
         walk = connection.exec_driver_sql(
             ("EXPLAIN QUERY PLAN " if database.is_sqlite else "EXPLAIN ")
-            + str(_DISTINCT_AREAS.compile(connection, compile_kwargs={"literal_binds": True}))
+            + str(DISTINCT_AREAS.compile(connection, compile_kwargs={"literal_binds": True}))
         ).all()
     assert "ix_gigs_area_status" in plan, plan
     walked = " ".join(str(row[-1]) for row in walk)
