@@ -29,19 +29,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import MAXYEAR, UTC, date, datetime, timedelta
+from datetime import MAXYEAR, UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
 from typing import Final, Literal
-from zoneinfo import ZoneInfo
 
-from icalendar import Timezone, vDuration
+from app.integrations.ical_text import (
+    AMSTERDAM,
+    content_lines,
+    date_time_value,
+    duration_value,
+    text_value,
+    utc_value,
+    vtimezone,
+)
 
 Language = Literal["nl", "en"]
 GigStatus = Literal["open", "cancelled", "completed"]
 
 CONTENT_TYPE: Final = "text/calendar; charset=utf-8"
-AMSTERDAM: Final = ZoneInfo("Europe/Amsterdam")
 
 #: Most events one feed holds; the service passes it as the query's LIMIT (ordered by
 #: `starts_at`). `render_feed` itself does not enforce it, so benchmarks can go beyond.
@@ -186,7 +191,7 @@ def render_feed(
         raise ValueError("each gig may appear only once in a feed (its UID must be unique)")
 
     # Properties in icalendar's order: the canonical ones first, then by name.
-    refresh = _duration(refresh_minutes)
+    refresh = duration_value(refresh_minutes)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -194,16 +199,16 @@ def render_feed(
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         # NAME (RFC 7986) and X-WR-CALNAME (Apple, Google), as TEXT (`,` `;` escaped).
-        f"NAME:{_text(name)}",
-        f"X-WR-CALNAME:{_text(name)}",
+        f"NAME:{text_value(name)}",
+        f"X-WR-CALNAME:{text_value(name)}",
     ]
     feed_modified = last_modified(events)
     if feed_modified is not None:
-        lines.append(f"LAST-MODIFIED:{_utc(feed_modified)}")
+        lines.append(f"LAST-MODIFIED:{utc_value(feed_modified)}")
     # RFC 7986 requires the VALUE parameter; X-PUBLISHED-TTL is for older Microsoft and
     # Apple clients.
     lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}", f"X-PUBLISHED-TTL:{refresh}"]
-    parts = [_content_lines(lines)]
+    parts = [content_lines(lines)]
 
     # Keys in UTC: a tuple compares its items with == first, and an ambiguous local time
     # is never == to another zone's time (PEP 495), which would make the order unstable.
@@ -214,7 +219,7 @@ def render_feed(
         # the rest and stays a few observances long instead of spanning 1970-2038.
         first_year = min(event.starts_at.astimezone(AMSTERDAM).year for event in ordered)
         last_year = max(event.ends_at.astimezone(AMSTERDAM).year for event in ordered)
-        parts.append(_vtimezone(first_year, last_year))
+        parts.append(vtimezone(first_year, last_year))
     parts += vevents
     parts.append(b"END:VCALENDAR\r\n")
     return b"".join(parts)
@@ -230,7 +235,7 @@ def _vevent(event: FeedEvent, *, host: str, lang: Language) -> bytes:
     else:
         summary = event.title
     # Seconds only: iCalendar has no fractions, and DTSTAMP must equal LAST-MODIFIED.
-    updated_at = _utc(event.updated_at)
+    updated_at = utc_value(event.updated_at)
     categories = [event.category, label] if label != event.category else [event.category]
     # A completed gig did take place, so CONFIRMED; only cancellations differ. Only gigs
     # the association committed to make its members look busy.
@@ -241,115 +246,28 @@ def _vevent(event: FeedEvent, *, host: str, lang: Language) -> bytes:
     # UID, SEQUENCE, then by name.
     lines = [
         "BEGIN:VEVENT",
-        f"SUMMARY:{_text(summary)}",
-        f"DTSTART{_date_time(event.starts_at)}",
-        f"DTEND{_date_time(event.ends_at)}",
+        f"SUMMARY:{text_value(summary)}",
+        f"DTSTART{date_time_value(event.starts_at)}",
+        f"DTEND{date_time_value(event.ends_at)}",
         f"DTSTAMP:{updated_at}",
         # The id already says it is a gig (`gig_...`); the host makes the UID global.
-        f"UID:{_text(f'{event.gig_id}@{host}')}",
+        f"UID:{text_value(f'{event.gig_id}@{host}')}",
         f"SEQUENCE:{event.sequence}",
-        f"CATEGORIES:{','.join(_text(category) for category in categories)}",
-        f"DESCRIPTION:{_text(_description(event, label=label, lang=lang))}",
+        f"CATEGORIES:{','.join(text_value(category) for category in categories)}",
+        f"DESCRIPTION:{text_value(_description(event, label=label, lang=lang))}",
     ]
     if event.lat is not None and event.lon is not None:
         lines.append(f"GEO:{float(event.lat)};{float(event.lon)}")
     lines.append(f"LAST-MODIFIED:{updated_at}")
     if location is not None:
-        lines.append(f"LOCATION:{_text(location)}")
+        lines.append(f"LOCATION:{text_value(location)}")
     lines += [
         f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
         f"TRANSP:{'OPAQUE' if busy else 'TRANSPARENT'}",
         f"URL:{event.url}",  # a URI: not escaped
         "END:VEVENT",
     ]
-    return _content_lines(lines)
-
-
-def _text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11), escaped as `icalendar` does: a literal `\\N`
-    is read as a line break first, and CR LF, LF or a lone CR become `\\n`."""
-    return (
-        value.replace("\\N", "\n")
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def _utc(moment: datetime) -> str:
-    """A DATE-TIME in UTC, whole seconds (`20270614T080000Z`)."""
-    at = moment.astimezone(UTC)
-    return f"{at.year:04}{at.month:02}{at.day:02}T{at.hour:02}{at.minute:02}{at.second:02}Z"
-
-
-def _date_time(moment: datetime) -> str:
-    """`;TZID=Europe/Amsterdam:<local time>`, or `:<UTC time>Z` (see `_local_or_utc`)."""
-    at = _local_or_utc(moment)
-    if at.tzinfo is UTC:
-        return f":{_utc(at)}"
-    local = f"{at.year:04}{at.month:02}{at.day:02}T{at.hour:02}{at.minute:02}{at.second:02}"
-    return f";TZID={AMSTERDAM.key}:{local}"
-
-
-#: Content lines are folded before they pass this many octets (RFC 5545 §3.1 allows
-#: 75; like `icalendar`, a first line holds 74 and a continuation a space and 74).
-_FOLD_AT: Final = 74
-
-
-def _content_lines(lines: list[str]) -> bytes:
-    """The lines, each folded and ended with CR LF."""
-    folded = []
-    for line in lines:
-        octets = line.encode()
-        folded.append(octets if len(octets) <= _FOLD_AT else _fold(octets))
-    folded.append(b"")
-    return b"\r\n".join(folded)
-
-
-def _fold(octets: bytes) -> bytes:
-    """Split one long line between characters, never inside a UTF-8 sequence, and never
-    right after a `\\` or `^` (an escape would be cut in two: `icalendar` issue 1501)."""
-    chunks = []
-    start = 0
-    while len(octets) - start > _FOLD_AT:
-        end = start + _FOLD_AT
-        while octets[end] & 0xC0 == 0x80:  # a continuation byte: not a character's start
-            end -= 1
-        if octets[end - 1] in b"\\^":
-            end -= 1
-        chunks.append(octets[start:end])
-        start = end
-    chunks.append(octets[start:])
-    return b"\r\n ".join(chunks)
-
-
-@lru_cache(maxsize=64)
-def _vtimezone(first_year: int, last_year: int) -> bytes:
-    """Europe/Amsterdam from 1 January of ``first_year`` to 1 January after ``last_year``."""
-    timezone = Timezone.from_tzid(
-        AMSTERDAM.key, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    vtimezone: bytes = timezone.to_ical()  # typed as Any in icalendar
-    return vtimezone
-
-
-@lru_cache(maxsize=16)
-def _duration(minutes: int) -> str:
-    """A DURATION value (`PT1H`)."""
-    duration: bytes = vDuration(timedelta(minutes=minutes)).to_ical()  # type: ignore[no-untyped-call]
-    return duration.decode()
-
-
-def _local_or_utc(moment: datetime) -> datetime:
-    # When clocks go back, 02:00-03:00 happens twice and a TZID time means the first
-    # (RFC 5545 §3.3.5); an instant in the second hour is written in UTC to stay exact.
-    local = moment.astimezone(AMSTERDAM)
-    if local.replace(fold=0).astimezone(UTC) != moment.astimezone(UTC):
-        return moment.astimezone(UTC)
-    return local
+    return content_lines(lines)
 
 
 def _description(event: FeedEvent, *, label: str, lang: Language) -> str:

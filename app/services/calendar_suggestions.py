@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from app.db import Row, Tx, reads
 from app.errors import NotFound, field_error
-from app.integrations.calendar_feed import AMSTERDAM
+from app.integrations.ical_text import AMSTERDAM
 from app.matching.associations import association_factors
 from app.matching.profiles import AssociationProfile, GigProfile
 from app.matching.weights import ASSOCIATION_WEIGHTS

@@ -18,7 +18,6 @@ from ical.event import EventStatus
 from icalendar.parser import unescape_backslash
 
 from app.integrations.calendar_feed import (
-    AMSTERDAM,
     CONTENT_TYPE,
     FEED_FUTURE,
     FEED_PAST,
@@ -33,6 +32,7 @@ from app.integrations.calendar_feed import (
     render_feed,
     time_or_place_changed,
 )
+from app.integrations.ical_text import AMSTERDAM
 
 HOST = "klusmakelaar.example"
 UPDATED = datetime(2027, 2, 3, 4, 5, 6, tzinfo=UTC)

@@ -15,7 +15,7 @@ import pytest
 from icalendar import Calendar, Event, vDuration, vText
 from icalendar.enums import STATUS, TRANSP
 
-from app.integrations import calendar_feed
+from app.integrations import calendar_feed, ical_text
 from app.integrations.calendar_feed import (
     AMSTERDAM,
     FeedEvent,
@@ -81,8 +81,8 @@ def _reference_event(event: FeedEvent, *, host: str, lang: Language) -> Event:
         uid=f"{event.gig_id}@{host}",
         stamp=updated_at,
         last_modified=updated_at,
-        start=calendar_feed._local_or_utc(event.starts_at),
-        end=calendar_feed._local_or_utc(event.ends_at),
+        start=ical_text.local_or_utc(event.starts_at),
+        end=ical_text.local_or_utc(event.ends_at),
         summary=summary,
         description=calendar_feed._description(event, label=label, lang=lang),
         location=calendar_feed._location(event),

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.integrations.calendar_feed import AMSTERDAM
+from app.integrations.ical_text import AMSTERDAM
 from app.services.calendar_suggestions import next_academic_year, project_into_academic_year
 from tests.factories import (
     ADMIN,
