@@ -10,7 +10,7 @@ the transaction that inserted the row goes on to create the gig, in the same com
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from pydantic import ValidationError
@@ -24,12 +24,10 @@ from app.integrations.inbound import InboundMessageIn, gig_link, is_linked_id
 from app.integrations.message_parser import ParsedMessage, compose_reply, parse_message
 from app.integrations.message_reply import ReplyStatus
 from app.integrations.message_texts import render_answer
-from app.integrations.message_vocabulary import AMSTERDAM, Language
+from app.integrations.message_vocabulary import Language
 from app.models import InboundMessage, Organization, OrganizationWhatsappNumber
 from app.models.base import new_id, utcnow
 from app.pagination import decode_cursor, split_page
-from app.schemas.common import normalize_postcode
-from app.schemas.gig import GigCreate, GigLocation, gig_time_errors
 from app.services import (
     answers,
     chat_drafts,
@@ -39,17 +37,12 @@ from app.services import (
     number_claims,
     rate_limits,
 )
+from app.services.chat_gigs import gig_from_message, within_bounds
 
 # Per sender, across channels. Over the limit, webhook messages are recorded as ignored
 # (still 200, so the sender's platform does not retry for ever); the bridge gets a 429.
 SENDER_LIMIT: Final = 30
 SENDER_PERIOD_SECONDS: Final = 60
-DRAFT_DURATION: Final = timedelta(hours=2)
-PLACEHOLDER_START: Final = time(10, 0)
-_DRAFT_TITLE: Final[dict[Language, str]] = {
-    "nl": "Klus via chatbericht (concept)",
-    "en": "Task from a chat message (draft)",
-}
 _UNKNOWN_SENDER: Final[dict[Language, str]] = {
     "nl": (
         "Dit nummer is niet bekend bij Klusmakelaar, dus er is geen klus van gemaakt. "
@@ -155,59 +148,6 @@ async def organization_for(tx: Tx, sender: str | None) -> str | None:
     return organization_id
 
 
-def _placeholder_times(parsed: ParsedMessage, now: datetime) -> tuple[datetime, datetime]:
-    """A draft's times: what was understood, else 10:00 a week ahead (to be completed)."""
-    if parsed.starts_at is not None and parsed.ends_at is not None:
-        return parsed.starts_at, parsed.ends_at
-    local_now = now.astimezone(AMSTERDAM)
-    day = parsed.day or (local_now + timedelta(days=7)).date()
-    start = datetime.combine(day, parsed.start_time or PLACEHOLDER_START, AMSTERDAM)
-    end = start + DRAFT_DURATION
-    if parsed.end_time is not None:
-        candidate = datetime.combine(day, parsed.end_time, AMSTERDAM)
-        end = candidate if candidate > start else end
-    return start, end
-
-
-def _within_bounds(parsed: ParsedMessage, now: datetime) -> ParsedMessage:
-    """A day beyond the bounds on gigs (`gig_time_errors`) reads as no day, like 31-02."""
-    starts_at, ends_at = _placeholder_times(parsed, now)
-    if gig_time_errors(starts_at=starts_at, ends_at=ends_at, now=now):
-        return parsed.without_date()
-    return parsed
-
-
-def gig_from_message(parsed: ParsedMessage, text: str, now: datetime) -> GigCreate:
-    """The one-off gig a message describes: `open` when complete, else a `draft`.
-
-    A draft keeps the whole message as its description and fills what is missing with
-    placeholders (a title, 10:00–12:00 a week ahead), so the organisation can complete it.
-    """
-    starts_at, ends_at = _placeholder_times(parsed, now)
-    postcode = None
-    if parsed.postcode:
-        try:
-            postcode = normalize_postcode(parsed.postcode)
-        except ValueError:
-            postcode = None
-    address = parsed.address[:300] if parsed.address else None
-    # Nothing of the message is lost: without a Wat:/What: text, a draft keeps all of it.
-    description = parsed.description or (None if parsed.complete else text)
-    return GigCreate(
-        title=parsed.title or _DRAFT_TITLE[parsed.language],
-        description=description[:5000] if description else None,
-        category="other",
-        kind="one_off",
-        starts_at=starts_at,
-        ends_at=ends_at,
-        location=GigLocation(
-            address=address, postcode=postcode, area=parsed.area, lat=parsed.lat, lon=parsed.lon
-        ),
-        capacity=min(max(parsed.capacity or 1, 1), 100_000),
-        status="open" if parsed.complete else "draft",
-    )
-
-
 async def _create_gig(
     tx: Tx,
     message: Row,
@@ -302,7 +242,7 @@ async def _process(
         handling.status = "failed"
         handling.error = "the date or time could not be read"
         return handling
-    parsed = _within_bounds(parsed, message.received_at)
+    parsed = within_bounds(parsed, message.received_at)
     handling.language = parsed.language
     organization_id = await organization_for(tx, message_in.sender)
     if organization_id is None:
