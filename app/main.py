@@ -19,7 +19,8 @@ from app.cors import install_cors
 from app.db import Database
 from app.errors import install_error_handlers
 from app.http_methods import HeadMiddleware
-from app.idempotency import IdempotencyMiddleware, IdempotencyStore
+from app.idempotency import IdempotencyMiddleware
+from app.idempotency_store import IdempotencyStore
 from app.integrations.channels import Channels
 from app.logging_setup import configure_logging
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
