@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database, Tx, writes
-from app.db.unit_of_work import HeldTransaction
+from app.db.held import HeldTransaction
 from app.errors import IdempotencyInProgress, IdempotencyKeyReused
 from app.models import IdempotencyRecord
 from app.models.base import utcnow
