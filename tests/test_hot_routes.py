@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any, Optional, get_args
 from urllib.parse import urlparse
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
@@ -16,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from app.config import Settings
 from app.hot_routes import HotRoute
 from app.main import create_app
+from app.routers import calendars, gigs, reports
 from tests.factories import ADMIN, make_association, make_gig, organization_with_key
 from tests.integrations.calendar_helpers import PUBLIC_FEED
 
@@ -174,3 +177,35 @@ def test_other_methods_on_a_hot_path_reach_their_routes(hot: TestClient) -> None
     assert hot.head(f"/api/v1/gigs/{gig['id']}").status_code == 200
     assert hot.delete(f"/api/v1/gigs/{gig['id']}", headers=own).status_code == 405
     assert hot.post("/api/v1/calendar/gigs.ics").status_code == 405
+
+
+def _plain_text(annotation: object) -> bool:
+    """Whether a parameter of this type takes any text as it comes (no validation)."""
+    return annotation in (str, str | None, Optional[str])  # noqa: UP045 (both spellings)
+
+
+def _parameters(dependant: Any) -> list[Any]:
+    found = [*dependant.query_params, *dependant.header_params, *dependant.cookie_params]
+    for sub in dependant.dependencies:
+        found += _parameters(sub)
+    return found
+
+
+def test_every_parameter_fastapi_validates_on_a_hot_path_is_checked(app: FastAPI) -> None:
+    """A parameter added to a hot path's FastAPI route must not lose its validation on
+    the hot route: either it takes any text, or the hot route checks its values."""
+    twins = {
+        route.path: route
+        for module in (gigs, calendars, reports)
+        for route in module.router.routes
+        if isinstance(route, APIRoute) and "GET" in route.methods
+    }
+    hot = [route for route in app.router.routes if isinstance(route, HotRoute)]
+    assert hot
+    for route in hot:
+        twin = twins[route.path]
+        for parameter in _parameters(twin.dependant):
+            if not _plain_text(parameter.field_info.annotation):
+                assert parameter.alias in route.checked, (route.path, parameter.alias)
+                allowed = set(get_args(parameter.field_info.annotation))
+                assert route.checked[parameter.alias] == allowed, (route.path, parameter.alias)

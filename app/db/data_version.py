@@ -82,22 +82,27 @@ class DataVersion:
 
     def _read_snapshot(self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[str]) -> None:
         async def read() -> None:
-            try:
-                answer.set_result(await self._snapshot(loop, answer))
-            except asyncio.CancelledError:
-                answer.cancel()
-                raise
-            except Exception as error:  # every waiter gets it (e.g. no free connection)
-                answer.set_exception(error)
-            finally:
-                if self._pending.get(loop) is answer:
-                    del self._pending[loop]
+            answer.set_result(await self._snapshot(loop, answer))
+
+        def finished(task: asyncio.Task[None]) -> None:
+            # Here, not in `read`: a task cancelled before its first step never runs it.
+            self._reads.discard(task)
+            if self._pending.get(loop) is answer:
+                del self._pending[loop]
+            if answer.done():
+                return
+            # Every waiter gets the failure (e.g. no connection), none a cancellation
+            # that was not theirs.
+            error = None if task.cancelled() else task.exception()
+            answer.set_exception(
+                error or psycopg.OperationalError("the data version read was cancelled")
+            )
 
         # Read even when every waiter has gone away meanwhile (no "never retrieved").
         answer.add_done_callback(lambda done: done.cancelled() or done.exception())
         task = loop.create_task(read())
         self._reads.add(task)
-        task.add_done_callback(self._reads.discard)
+        task.add_done_callback(finished)
 
     async def _snapshot(self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[str]) -> str:
         # One read at a time on the connection: the next waits here, and callers keep
@@ -109,16 +114,22 @@ class DataVersion:
                     del self._pg_watch[stale]
                     self._turns.pop(stale, None)
                 url = make_url(self._database.url).set(drivername="postgresql")
-                watch = self._pg_watch[loop] = await psycopg.AsyncConnection.connect(
-                    url.render_as_string(hide_password=False), autocommit=True
-                )
+                async with asyncio.timeout(self._database.pool_timeout):
+                    watch = self._pg_watch[loop] = await psycopg.AsyncConnection.connect(
+                        url.render_as_string(hide_password=False),
+                        autocommit=True,
+                        connect_timeout=max(2, int(self._database.pool_timeout)),
+                    )
             # Sent now, after every caller of it asked: a caller from here on waits for
             # the next read, since this one may not see what commits from now on.
             if self._pending.get(loop) is answer:
                 del self._pending[loop]
             try:
-                return await _ask(watch.pgconn, loop)
-            except BaseException:  # broken, failed, or cancelled half-way: never used again
+                # A server that stops answering fails the read (callers then read without
+                # caches) instead of holding every later one.
+                async with asyncio.timeout(self._database.pool_timeout):
+                    return await _ask(watch.pgconn, loop)
+            except BaseException:  # broken, failed, late or cancelled: never used again
                 await watch.close()
                 raise
 
@@ -153,10 +164,8 @@ async def _ask(pgconn: pq.abc.PGconn, loop: asyncio.AbstractEventLoop) -> str:
         if result is None:
             break
         answer = result
-        if result.status != pq.ExecStatus.TUPLES_OK:
+        if result.status != pq.ExecStatus.TUPLES_OK:  # the caller closes the connection
             message = result.error_message.decode("utf-8", "replace")
-            while pgconn.get_result() is not None:  # the connection is idle again
-                pass
             raise psycopg.OperationalError(message or "the data version could not be read")
     if answer is None or answer.ntuples != 1:
         raise psycopg.OperationalError("the data version came without a row")

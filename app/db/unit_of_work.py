@@ -66,7 +66,7 @@ class Database:
             SQLiteDialect_pysqlite() if self.is_sqlite else PGDialectAsync_psycopg()  # type: ignore[no-untyped-call]
         )
         self.pool_size = pool_size
-        self._pool_timeout = pool_timeout
+        self.pool_timeout = pool_timeout
         # A pool's connections belong to the event loop that made them (tests and the
         # command line run several loops in one process, one after another).
         self._pools: dict[asyncio.AbstractEventLoop, Pool] = {}
@@ -90,7 +90,7 @@ class Database:
             for stale in [key for key in self._pools if key.is_closed()]:
                 del self._pools[stale]
             pool = self._pools[loop] = make_pool(
-                self.url, size=self.pool_size, timeout=self._pool_timeout
+                self.url, size=self.pool_size, timeout=self.pool_timeout
             )
         return pool
 

@@ -209,43 +209,46 @@ PageOutcome = Literal["checked_in", "recorded", "closed", "wrong_code", "not_fou
 @writes
 async def by_page(
     tx: Tx, *, gig_id: str, email: str | None, phone: str | None, code: str, now: datetime
-) -> tuple[PageOutcome, Row | None]:
+) -> PageOutcome:
     """Check in on the gig's public page (`/g/{id}?checkin=1`, the link of the QR code)
-    with the contact a volunteer signed up with and the code shown on the spot: what
-    happened, and the volunteer (name) and gig (title) when a sign-up was found.
+    with the contact a volunteer signed up with and the code shown on the spot.
 
     The code is checked before the contact, so that without the code nothing is told
     about who signed up. One-person sign-ups only, as by chat.
     """
     gig = await tx.row(_GIG, gig_id=gig_id)
     if gig is None or gig.status != "open" or not check_in_open(gig, now):
-        return "closed", None
+        return "closed"
     if not code_matches(gig_key(await instance_secret(tx), gig_id), code, now):
-        return "wrong_code", None
+        return "wrong_code"
     contacts = []
     if email is not None:
         contacts.append(Volunteer.email == email.lower())
     if phone is not None:
         contacts.append(Volunteer.phone == phone)
-    found = (
-        await tx.row(_SIGNUP_OF_CONTACT.where(or_(*contacts)), gig_id=gig_id) if contacts else None
-    )
+    if not contacts:
+        return "not_found"
+    found = await tx.row(_SIGNUP_OF_CONTACT.where(or_(*contacts)), gig_id=gig_id)
     if found is None:
-        return "not_found", None
+        return "not_found"
     signup, locked = await signups.lock_for_change(tx, found.id)
     if signup.status != "confirmed":  # cancelled meanwhile
-        return "not_found", None
+        return "not_found"
+    if locked.status != "open":  # cancelled or completed meanwhile
+        return "closed"
     if signup.attended is not None:
-        return "recorded", found
-    await check_in_locked(tx, signup, locked, code, now)
-    return "checked_in", found
+        return "recorded"
+    try:
+        await check_in_locked(tx, signup, locked, code, now)
+    except CheckInClosed:  # the gig's time changed meanwhile
+        return "closed"
+    return "checked_in"
 
 
 _GIG = select(Gig.id, Gig.status, Gig.starts_at, Gig.ends_at).where(Gig.id == bindparam("gig_id"))
 _SIGNUP_OF_CONTACT = (
-    select(Signup.id, Volunteer.name, Gig.title)
+    select(Signup.id)
     .join(Volunteer, Volunteer.id == Signup.volunteer_id)
-    .join(Gig, Gig.id == Signup.gig_id)
     .where(Signup.gig_id == bindparam("gig_id"), Signup.status == "confirmed")
     .order_by(Signup.id)
     .limit(1)

@@ -88,7 +88,7 @@ def _starts_on_its_first_day(rule: rrule, start: datetime) -> bool:
     try:
         found = rule.replace(dtstart=probe, count=None, until=probe + timedelta(days=1))
         return next(iter(found), None) == probe
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, IndexError):  # e.g. `BYDAY=20SA` by month
         return False
 
 
@@ -122,7 +122,7 @@ def occurrences(
     end = datetime.combine(until, time.max)
     try:
         found = rule.between(begin, end, inc=True)
-    except (ValueError, OverflowError):  # the next date would be past the calendar's end
+    except (ValueError, OverflowError, IndexError):  # past the calendar's end, or no day
         found = []
     for local in found:
         yield Occurrence(

@@ -33,6 +33,10 @@ from app.web.texts import TEXTS
 router = APIRouter(include_in_schema=False)
 #: The code as people may type it: six digits, spaces allowed.
 _CODE: Final = re.compile(r"^\d{6}$")
+#: Tries per gig, from every address together: 300 people may check in within 5
+#: minutes, and a code (good for up to 10 minutes) is guessed at most 1 time in 800.
+GIG_ATTEMPTS: Final = 300
+GIG_PERIOD_SECONDS: Final = 300
 
 
 @dataclass
@@ -58,18 +62,23 @@ def show(
     """The check-in page of a gig: the form while check-in is open, else when it is."""
     gig, now = page.gig, utcnow()
     is_open = gig.status == "open" and check_in.check_in_open(gig, now)
+    closed = None
+    if not is_open:
+        closed = "state_cancelled" if gig.status == "cancelled" else (
+            "state_past" if now >= gig.ends_at else "checkin_closed")  # fmt: skip
     form = form or CheckInForm()
     context: dict[str, Any] = {
         "gig": gig, "when": when_text(gig.starts_at, gig.ends_at, lang, now),
-        "where": where_text(gig, lang), "is_open": is_open, "form": form,
+        "where": where_text(gig, lang), "is_open": is_open, "closed": closed, "form": form,
         "errors": form.errors, "form_notice": form_notice, "csrf": guard.token,
         "form_action": f"/g/{gig.id}/check-in{language_query(lang)}",
         "gig_url": f"/g/{gig.id}{language_query(lang)}",
-        "failed": bool(form_notice or form.errors),
+        "failed": status >= 400,
     }  # fmt: skip
+    # Whatever address answered (the form's post too), the page is the gig's check-in page.
     return render(request, "check_in.html", lang=lang, status=status, guard=guard,
-                  headers=headers, keep=("checkin",), personal=bool(form.contact),
-                  **context)  # fmt: skip
+                  headers=headers, path=f"/g/{gig.id}", link_query={"checkin": "1"},
+                  personal=bool(form.contact), **context)  # fmt: skip
 
 
 @router.post("/g/{gig_id}/check-in")
@@ -98,6 +107,9 @@ async def check_in_on_page(gig_id: str, request: Request) -> Response:
     try:
         await rate_limits.check(db, key=f"page-check-in:{client}", limit=limit,
                                 period_seconds=period)  # fmt: skip
+        # However many addresses try, a gig's code can be guessed only so often.
+        await rate_limits.check(db, key=f"page-check-in-gig:{gig_id}", limit=GIG_ATTEMPTS,
+                                period_seconds=GIG_PERIOD_SECONDS)  # fmt: skip
     except RateLimited as limited:
         minutes = max(1, math.ceil(int((limited.headers or {}).get("Retry-After", "60")) / 60))
         wait = words["rate_limited_one" if minutes == 1 else "rate_limited"]
@@ -111,7 +123,7 @@ async def check_in_on_page(gig_id: str, request: Request) -> Response:
         form.errors["code"] = "code_missing" if not form.code else "code_wrong"
     if form.errors or contact is None:
         return again(422)
-    outcome, found = await check_in.by_page(
+    outcome = await check_in.by_page(
         db, gig_id=gig_id, email=contact.email, phone=contact.phone, code=form.code, now=utcnow()
     )
     if outcome == "closed":
@@ -120,11 +132,10 @@ async def check_in_on_page(gig_id: str, request: Request) -> Response:
         key = "code_wrong" if outcome == "wrong_code" else "checkin_not_found"
         form.errors["code" if outcome == "wrong_code" else "contact"] = key
         return again(422)
-    assert found is not None, "a sign-up was found"
-    done = outcome == "checked_in"
-    text = words["checkin_done" if done else "checkin_recorded"]
+    # The same answer whether attendance was recorded already or not, and no name: the
+    # code is shown to everyone on the spot, and a contact is no secret.
     return notice(
-        request, lang=lang, heading=words["checkin_done_title" if done else "checkin_title"],
-        paragraphs=[text.format(name=found.name, title=found.title)],
-        back_url=f"/g/{gig_id}{language_query(lang)}",
+        request, lang=lang, heading=words["checkin_done_title"],
+        paragraphs=[words["checkin_done"].format(title=page.gig.title)],
+        back_url=f"/g/{gig_id}{language_query(lang)}", path=f"/g/{gig_id}",
     )  # fmt: skip

@@ -162,7 +162,7 @@ async def show_gig(gig_id: str, request: Request) -> Response:
     except NotFound:
         return not_found(request, lang)
     guard = FormGuard(request, await gig_pages.link_keys(db, caches))
-    if "checkin" in request.query_params:  # the QR code's address: check in on the spot
+    if request.query_params.get("checkin") == "1":  # the QR code's address: check in here
         return check_in_page.show(request, page, lang=lang, guard=guard)
     return gig_page(request, page, caches=caches, lang=lang, guard=guard,
                     base_url=settings.public_base_url)  # fmt: skip

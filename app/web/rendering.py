@@ -88,14 +88,16 @@ def page_html(
     lang: Language,
     keep: tuple[str, ...] = (),
     path: str | None = None,
+    link_query: dict[str, str] | None = None,
     **context: Any,
 ) -> str:
     """The page ``template`` in ``lang``, as text. Its other-language link is to ``path``
     (by default the request's) and keeps the query parameters named in ``keep`` (a
-    link's own tokens), and no others."""
+    link's own tokens) and those in ``link_query``, and no others."""
     other: Language = "en" if lang == "nl" else "nl"
     kept = {name: request.query_params[name] for name in keep
             if name in request.query_params}  # fmt: skip
+    kept.update(link_query or {})
     values = {
         "lang": lang,
         "t": TEXTS[lang],
@@ -167,11 +169,13 @@ def notice(
     back_url: str | None = None,
     back_text: str | None = None,
     headers: dict[str, str] | None = None,
+    path: str | None = None,
 ) -> Response:
-    """A short page that says one thing, and where to go next."""
+    """A short page that says one thing, and where to go next (``path``: the address its
+    other-language link is to, by default the request's)."""
     return render(
         request, "notice.html", lang=lang, status=status, headers=headers, heading=heading,
-        paragraphs=paragraphs, back_url=back_url, back_text=back_text,
+        paragraphs=paragraphs, back_url=back_url, back_text=back_text, path=path,
     )  # fmt: skip
 
 

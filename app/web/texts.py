@@ -94,9 +94,8 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "klus.",
         "checkin_submit": "Inchecken",
         "checkin_done_title": "Je bent ingecheckt",
-        "checkin_done": "Welkom, {name}! Fijn dat je er bent voor {title}. Ga je weg? Laat "
-        "het de organisatie weten: zij noteren je uren.",
-        "checkin_recorded": "{name}, je aanwezigheid bij {title} is al genoteerd. Bedankt!",
+        "checkin_done": "Welkom! Fijn dat je er bent voor {title}. Ga je weg? Laat het de "
+        "organisatie weten: zij noteren je uren.",
         "confirm_title": "Bevestig je aanmelding",
         "confirm_intro": "Tik op de knop om je aan te melden voor deze klus.",
         "confirm_button": "Ja, meld me aan",
@@ -242,9 +241,8 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "of the task.",
         "checkin_submit": "Check in",
         "checkin_done_title": "You're checked in",
-        "checkin_done": "Welcome, {name}! Good to have you at {title}. Leaving? Let the "
-        "organisation know: they record your hours.",
-        "checkin_recorded": "{name}, your attendance at {title} is already recorded. Thank you!",
+        "checkin_done": "Welcome! Good to have you at {title}. Leaving? Let the organisation "
+        "know: they record your hours.",
         "confirm_title": "Confirm your sign-up",
         "confirm_intro": "Tap the button to sign up for this task.",
         "confirm_button": "Yes, sign me up",

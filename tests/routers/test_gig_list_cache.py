@@ -259,6 +259,28 @@ def test_concurrent_postgresql_callers_share_one_read(
     database.dispose()
 
 
+def test_a_cancelled_read_leaves_no_caller_waiting(settings: Settings) -> None:
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite reads its pragma in place")
+    database = Database(settings.database_url)
+    watch = database.data_version
+
+    async def scenario() -> str | None:
+        first = asyncio.ensure_future(database.data_version())
+        for _ in range(10):  # until the read's task exists, then cancel it at once
+            await asyncio.sleep(0)
+            if watch._reads:
+                break
+        for task in list(watch._reads):
+            task.cancel()
+        with pytest.raises(Exception, match="cancelled"):
+            await asyncio.wait_for(first, 5)  # an error for its caller, not a wait for ever
+        return await asyncio.wait_for(database.data_version(), 5)
+
+    assert _run(database, scenario()) is not None
+    database.dispose()
+
+
 def test_no_version_means_no_cache_but_a_list(
     client: TestClient, app: FastAPI, made: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

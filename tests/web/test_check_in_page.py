@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.web import check_in_page
 from tests.factories import make_gig, make_volunteer, organization_with_key
 from tests.web.helpers import csrf_of, text_of
 
@@ -46,7 +48,11 @@ def test_the_qr_codes_address_checks_a_volunteer_in(client: TestClient) -> None:
     answer = _post(client, gig["id"], page.text, contact=" Fatima@Example.org ",
                    code=_code(client, gig["id"], org)[:3] + " " + _code(client, gig["id"], org)[3:])  # fmt: skip
     assert answer.status_code == 200, answer.text
-    assert "Welkom, Fatima!" in text_of(answer.text)
+    assert "Welkom! Fijn dat je er bent voor" in text_of(answer.text)
+    # No name: the code is shown to everyone there, and a contact is no secret.
+    assert "Fatima" not in answer.text
+    # The other language is the gig's check-in page, not the address of the post.
+    assert f'href="/g/{gig["id"]}?lang=en"' in answer.text
     read = client.get(f"/api/v1/signups/{signup['id']}", headers=signup["headers"]).json()
     assert read["checked_in_at"] is not None
     # Again: nothing changes, and the page says it is done.
@@ -68,6 +74,7 @@ def test_a_wrong_code_is_told_before_anything_about_who_signed_up(client: TestCl
         assert answer.status_code == 422
         assert "This code is wrong or has expired" in text_of(answer.text)
         assert 'aria-describedby="code-hint code-error" aria-invalid="true"' in answer.text
+    assert f'href="/g/{gig["id"]}?checkin=1&amp;lang=nl"' in answer.text
     unknown = _post(client, gig["id"], page, contact="06 12345679", code=code)
     assert unknown.status_code == 422
     assert "Met dit nummer of adres vinden we geen aanmelding" in text_of(unknown.text)
@@ -101,3 +108,28 @@ def test_outside_the_check_in_time_the_page_says_when(client: TestClient) -> Non
     assert answer.status_code == 409
     read = client.get(f"/api/v1/signups/{signup['id']}", headers=signup["headers"]).json()
     assert read["checked_in_at"] is None
+
+
+def test_a_gigs_code_can_be_tried_only_so_often(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(check_in_page, "GIG_ATTEMPTS", 3)
+    gig, org = _gig_on_soon(client)
+    page = client.get(f"/g/{gig['id']}?checkin=1").text
+    code = _code(client, gig["id"], org)
+    wrong = str((int(code) + 1) % 1_000_000).zfill(6)
+    for _ in range(3):
+        assert _post(client, gig["id"], page, contact="06 12345678", code=wrong).status_code == 422
+    refused = _post(client, gig["id"], page, contact="06 12345678", code=code)
+    assert refused.status_code == 429
+    assert "Retry-After" in refused.headers
+
+
+def test_a_cancelled_gig_says_so_on_its_check_in_page(client: TestClient) -> None:
+    gig, org = _gig_on_soon(client)
+    assert client.post(f"/api/v1/gigs/{gig['id']}/cancel", headers=org).status_code == 200
+    page = client.get(f"/g/{gig['id']}?checkin=1")
+    assert "Deze klus gaat helaas niet door." in text_of(page.text)
+    assert "Inchecken kan vanaf" not in text_of(page.text)
+    # Only `checkin=1` opens the check-in page.
+    assert "Inchecken" not in text_of(client.get(f"/g/{gig['id']}?checkin=0").text)
