@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
 
 import segno
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 
 from app.auth import Principal
 from app.db import Row, Tx, reads, writes
@@ -28,7 +28,7 @@ from app.integrations.message_vocabulary import Language
 from app.models import Gig, Signup, Volunteer
 from app.models.base import utcnow
 from app.schemas.signup import SignupRead
-from app.services import gigs, signup_reads, signups
+from app.services import gigs, signup_reads, signups, volunteers
 from app.services.calendar_tokens import instance_secret
 
 WINDOW: Final = timedelta(minutes=5)
@@ -221,14 +221,10 @@ async def by_page(
         return "closed"
     if not code_matches(gig_key(await instance_secret(tx), gig_id), code, now):
         return "wrong_code"
-    contacts = []
-    if email is not None:
-        contacts.append(Volunteer.email == email.lower())
-    if phone is not None:
-        contacts.append(Volunteer.phone == phone)
-    if not contacts:
+    contact = volunteers.has_contact(email.lower() if email is not None else None, phone)
+    if contact is None:
         return "not_found"
-    found = await tx.row(_SIGNUP_OF_CONTACT.where(or_(*contacts)), gig_id=gig_id)
+    found = await tx.row(_SIGNUP_OF_CONTACT.where(contact), gig_id=gig_id)
     if found is None:
         return "not_found"
     signup, locked = await signups.lock_for_change(tx, found.id)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, select
 
 from app.auth import Principal
 from app.db import Database, Row, Tx, reads, writes
@@ -92,16 +92,12 @@ async def drop_newcomer(tx: Tx, *, volunteer_id: str) -> None:
 @reads
 async def registered(tx: Tx, *, email: str | None, phone: str | None) -> Row | None:
     """The volunteer with this e-mail address or phone number, if any."""
-    conditions = []
-    if email is not None:
-        conditions.append(Volunteer.email == email.lower())
-    if phone is not None:
-        conditions.append(Volunteer.phone == phone)
-    if not conditions:
+    contact = volunteers.has_contact(email.lower() if email is not None else None, phone)
+    if contact is None:
         return None
     return await tx.row(
         select(Volunteer.id, Volunteer.name, Volunteer.email, Volunteer.phone,
-               Volunteer.languages, Volunteer.notifications).where(or_(*conditions)).limit(1)
+               Volunteer.languages, Volunteer.notifications).where(contact).limit(1)
     )  # fmt: skip
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import VOLUNTEER_TOKEN_PREFIX, generate_token, hash_token
@@ -77,17 +87,24 @@ def tagged(row: Row) -> Tagged[VolunteerRead]:
     return Tagged(_read(row), etag_for(row.id, row.version))
 
 
-async def _ensure_contact_free(
-    tx: Tx, *, email: str | None, phone: str | None, except_id: str | None = None
-) -> None:
+def has_contact(email: str | None, phone: str | None) -> ColumnElement[bool] | None:
+    """A volunteer with this e-mail address or this phone number (as stored); None when
+    neither is given."""
     conditions = []
     if email is not None:
         conditions.append(Volunteer.email == email)
     if phone is not None:
         conditions.append(Volunteer.phone == phone)
-    if not conditions:
+    return or_(*conditions) if conditions else None
+
+
+async def _ensure_contact_free(
+    tx: Tx, *, email: str | None, phone: str | None, except_id: str | None = None
+) -> None:
+    contact = has_contact(email, phone)
+    if contact is None:
         return
-    query = select(Volunteer.id).where(or_(*conditions))
+    query = select(Volunteer.id).where(contact)
     if except_id is not None:
         query = query.where(Volunteer.id != except_id)
     if await tx.row(query.limit(1)) is not None:

@@ -9,7 +9,6 @@ rate per address; answers are pages, never problem+json.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -27,7 +26,15 @@ from app.services.gig_pages import GigPage
 from app.web.csrf import FormGuard, form_is_genuine
 from app.web.forms import parse_form, read_contact
 from app.web.language import page_language
-from app.web.rendering import language_query, not_found, notice, render, when_text, where_text
+from app.web.rendering import (
+    language_query,
+    not_found,
+    notice,
+    render,
+    wait_text,
+    when_text,
+    where_text,
+)
 from app.web.texts import TEXTS
 
 router = APIRouter(include_in_schema=False)
@@ -111,9 +118,7 @@ async def check_in_on_page(gig_id: str, request: Request) -> Response:
         await rate_limits.check(db, key=f"page-check-in-gig:{gig_id}", limit=GIG_ATTEMPTS,
                                 period_seconds=GIG_PERIOD_SECONDS)  # fmt: skip
     except RateLimited as limited:
-        minutes = max(1, math.ceil(int((limited.headers or {}).get("Retry-After", "60")) / 60))
-        wait = words["rate_limited_one" if minutes == 1 else "rate_limited"]
-        return again(429, headers=limited.headers, form_notice=wait.format(minutes=minutes))
+        return again(429, headers=limited.headers, form_notice=wait_text(limited, lang))
     contact = read_contact(form.contact)
     if not form.contact:
         form.errors["contact"] = "contact_missing"

@@ -9,7 +9,6 @@ sign-up's own page; a contact that is already registered is sent a link to confi
 
 from __future__ import annotations
 
-import math
 import secrets
 from datetime import datetime
 from typing import Any
@@ -47,6 +46,7 @@ from app.web.rendering import (
     page_html,
     respond,
     shows_year,
+    wait_text,
     when_text,
     where_text,
 )
@@ -202,11 +202,8 @@ async def sign_up_on_page(
         await rate_limits.check(db, key=f"page-signup:{client}", limit=limit,
                                 period_seconds=period)  # fmt: skip
     except RateLimited as limited:
-        seconds = int((limited.headers or {}).get("Retry-After", "60"))
-        minutes = max(1, math.ceil(seconds / 60))
-        wait = words["rate_limited_one" if minutes == 1 else "rate_limited"]
         return again(429, form=typed, headers=limited.headers,
-                     form_notice=wait.format(minutes=minutes))  # fmt: skip
+                     form_notice=wait_text(limited, lang))  # fmt: skip
     form = read_signup_form(fields, lang)
     if form.errors or form.volunteer is None:
         return again(422, form=form)

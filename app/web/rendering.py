@@ -10,6 +10,7 @@ token), and a Content-Security-Policy that allows nothing from elsewhere.
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -19,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from app.errors import RateLimited
 from app.integrations.message_vocabulary import (
     EN_DASH,
     Language,
@@ -177,6 +179,15 @@ def notice(
         request, "notice.html", lang=lang, status=status, headers=headers, heading=heading,
         paragraphs=paragraphs, back_url=back_url, back_text=back_text, path=path,
     )  # fmt: skip
+
+
+def wait_text(limited: RateLimited, lang: Language) -> str:
+    """What a form says when too much was sent from the visitor's address: how many
+    minutes to wait (from the answer's Retry-After)."""
+    seconds = int((limited.headers or {}).get("Retry-After", "60"))
+    minutes = max(1, math.ceil(seconds / 60))
+    words = TEXTS[lang]
+    return words["rate_limited_one" if minutes == 1 else "rate_limited"].format(minutes=minutes)
 
 
 def not_found(request: Request, lang: Language) -> Response:
