@@ -6,6 +6,10 @@ of them group gigs; a twentieth each cancelled and drafts), ten sign-ups per gig
 in twenty waitlisted, one in twenty cancelled; a group's size 2–10, a third of them with
 two named members; one in fifty erased), attendance recorded for most past sign-ups.
 
+Then it makes the report lines of every gig (`app.services.report_lines.refresh`, as the
+first report after the upgrade that adds them would) and once more after a change to one
+gig (what a report after a sign-up costs first), and prints how long each took.
+
 Then, on a uvicorn server pinned to CPU 0 with wrk (one thread, 32 connections) on CPU
 1 (`bench.http_load`):
 
@@ -23,6 +27,7 @@ Usage: .venv/bin/python bench/bench_reports.py [--seconds N] [--repeat N]
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import sys
 import time
@@ -35,9 +40,11 @@ import httpx
 from sqlalchemy import text
 
 from app.auth import KEY_TOKEN_PREFIX, hash_token
+from app.db import Database
 from app.db.connections import migration_engine
 from app.db.statements import prepare
 from app.migrate import upgrade_to_head
+from app.services import report_lines
 from app.services.reports_period import Period
 from app.services.reports_query import shape_and_values, statement
 from bench.http_load import (
@@ -144,12 +151,42 @@ def seed(database_url: str) -> float:
     return time.perf_counter() - started
 
 
+def make_lines(database_url: str) -> None:
+    """Make every gig's report lines, then one gig's again after a change; the times."""
+
+    async def refresh() -> tuple[int, float]:
+        database = Database(database_url)
+        try:
+            started = time.perf_counter()
+            gigs = await report_lines.refresh(database)
+            return gigs, time.perf_counter() - started
+        finally:
+            await database.close()
+
+    gigs, took = asyncio.run(refresh())
+    print(f"report lines of {gigs:,} gigs made in {took:.1f} s")
+    engine = migration_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE report_lines"
+            )
+        with engine.begin() as connection:  # one sign-up's attendance recorded
+            connection.exec_driver_sql(
+                "UPDATE signups SET attended = true, hours = 2 WHERE id = 'sgn_bench_0000103'"
+            )
+    finally:
+        engine.dispose()
+    gigs, took = asyncio.run(refresh())
+    print(f"report lines of {gigs} gig made again after a change in {took * 1000:.0f} ms")
+
+
 def print_counts(database_url: str) -> None:
     """How many rows the report reads from."""
     engine = migration_engine(database_url)
     try:
         with engine.connect() as connection:
-            for table in ("gigs", "signups", "signup_members", "volunteers"):
+            for table in ("gigs", "signups", "signup_members", "volunteers", "report_dirty"):
                 count = connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
                 print(f"  {table}: {count:,}")
     finally:
@@ -197,6 +234,7 @@ def main() -> None:
         took = seed(database_url)
         print(f"seeded in {took:.1f} s:")
         print_counts(database_url)
+        make_lines(database_url)
         periods = {
             "2025-2026 (every sign-up)": (date(2025, 1, 1), date(2026, 12, 31)),
             "2026 (2025 is history)": (date(2026, 1, 1), date(2026, 12, 31)),

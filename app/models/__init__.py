@@ -15,6 +15,7 @@ from app.models.organization import (
     WhatsappNumberClaim,
 )
 from app.models.rate_limit import RateLimitCounter
+from app.models.report_line import ReportDirty, ReportLine, ReportRefresh
 from app.models.signup import Signup, SignupMember
 from app.models.volunteer import Attestation, LoginCode, Volunteer
 
@@ -39,6 +40,9 @@ __all__ = [
     "Organization",
     "OrganizationWhatsappNumber",
     "RateLimitCounter",
+    "ReportDirty",
+    "ReportLine",
+    "ReportRefresh",
     "Signup",
     "SignupMember",
     "Volunteer",

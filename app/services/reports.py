@@ -1,19 +1,23 @@
 """Reports: what volunteering brought (`impact`) and the figures anyone may see (`public`).
 
-Each report is one statement (`reports_query`), run on a read connection, whose rows are
-already the report's rows; they are only labelled and rendered here (`reports_render`),
+Each report is one statement (`reports_query`) over the report lines (made up to date
+first: `report_lines.refresh`), run on a read connection, whose rows are already the
+report's rows; they are only labelled and rendered here (`reports_render`),
 and kept with the rule of `reports_cache`. The public report's rule is `reports_public`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import Select
+
 from app.auth import Principal
 from app.db import Database, Row
+from app.models.base import utcnow
 from app.schemas.report import (
     GroupBy,
     ImpactReport,
@@ -23,13 +27,16 @@ from app.schemas.report import (
     PublicRow,
     ReportLanguage,
 )
-from app.services import reports_public
+from app.services import report_lines, reports_public
 from app.services.caches import Caches
 from app.services.reports_cache import ReportAnswer
 from app.services.reports_period import Period
 from app.services.reports_query import shape_and_values, statement
 from app.services.reports_render import csv_body, csv_filename, label, svg_body
 
+#: How often a report is made when a write marked a gig between its lines' refresh and
+#: its statement (each time after another refresh).
+REFRESH_TRIES = 2
 ReportForm = Literal["json", "csv", "svg"]
 MEDIA_TYPES: dict[ReportForm, str] = {
     "json": "application/json",
@@ -79,16 +86,17 @@ async def impact(
         shape, values = shape_and_values(
             request.group_by, request.period, organization_id=organization_id
         )
-        async with database.read(long=True) as tx:
-            rows = await tx.rows(statement(shape), values)
+        rows, exact = await _rows(database, statement(shape), values)
         report = ImpactReport(
             items=[_impact_row(row, request, hourly_rate_eur) for row in rows],
             hourly_rate_eur=hourly_rate_eur,
         )
         body = _render(report, form, request)
-        return ReportAnswer(body, MEDIA_TYPES[form], _headers(form, request)), None
+        answer = ReportAnswer(body, MEDIA_TYPES[form], _headers(form, request))
+        return answer, None if exact else utcnow()
 
-    return await caches.reports.answer(key, await caches.reports.version(database), make)
+    version = await caches.reports.version(database)
+    return await caches.reports.answer(key, version, make, _lines_made(database, caches))
 
 
 async def public(
@@ -114,16 +122,47 @@ async def public(
             public=True,
             open_before=reports_public.first_open_month(now),
         )
-        async with database.read(long=True) as tx:
-            rows = await tx.rows(statement(shape), values)
+        rows, exact = await _rows(database, statement(shape), values)
         report = PublicReport(
             items=[_public_row(row, request, hourly_rate_eur) for row in rows],
             hourly_rate_eur=hourly_rate_eur,
         )
         answer = ReportAnswer(report.model_dump_json().encode(), MEDIA_TYPES["json"], {})
-        return answer, reports_public.valid_until(request.period, now)
+        return answer, reports_public.valid_until(request.period, now) if exact else utcnow()
 
-    return await caches.reports.answer(key, await caches.reports.version(database), make)
+    version = await caches.reports.version(database)
+    return await caches.reports.answer(key, version, make, _lines_made(database, caches))
+
+
+def _lines_made(
+    database: Database, caches: Caches
+) -> Callable[[str | None], Awaitable[str | None]]:
+    """Before a report is made: its lines made up to date, and the data version after."""
+
+    async def prepare(version: str | None) -> str | None:
+        if await report_lines.refresh(database):
+            return await caches.reports.version(database)
+        return version
+
+    return prepare
+
+
+async def _rows(
+    database: Database, query: Select[Any], values: dict[str, Any]
+) -> tuple[list[Row], bool]:
+    """The report's rows, and whether its lines were up to date in the statement's
+    snapshot. A gig marked meanwhile (by a write after the refresh) is made again and the
+    report asked again; if writes keep coming, the rows count what the lines held (the
+    writes of the last moments may be missing), and the answer is not kept, so the next
+    one counts them."""
+    for tries_left in range(REFRESH_TRIES - 1, -1, -1):
+        async with database.read(long=True) as tx:
+            rows = await tx.rows(query, values)
+        exact = not rows[0].stale
+        if exact or not tries_left:
+            return [row for row in rows if row.gigs is not None], exact
+        await report_lines.refresh(database)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _public_group(group_by: GroupBy) -> PublicGroupBy:

@@ -7,7 +7,9 @@ Validity rule: a kept answer is used while
   statement ran: every figure is made of committed rows, and nothing was committed
   since, on any connection of any process (a commit by a write that forgot about
   reports changes the version all the same: `tests/routers/test_reports.py` changes a
-  sign-up with a plain Core UPDATE and sees the report follow); and
+  sign-up with a plain Core UPDATE and sees the report follow). A report brings its
+  lines up to date first, which commits: the version is read again after that
+  (`answer`'s ``prepare``), so the answer is kept by the version it was made at; and
 - the clock is before the answer's `valid_until`: the public report shows a month's
   figures about people only once the month is over, so an answer that holds a month
   not over yet is right only until the next month begins (None: for ever).
@@ -78,13 +80,22 @@ class ReportCache:
         key: ReportKey,
         version: str | None,
         make: Callable[[], Awaitable[tuple[ReportAnswer, datetime | None]]],
+        prepare: Callable[[str | None], Awaitable[str | None]] | None = None,
     ) -> ReportAnswer:
         """The kept answer for ``key`` at ``version``, else the one ``make`` makes (with
         until when it is right), kept. Made once however many ask meanwhile (single
-        flight): a dashboard's many viewers after a write run the aggregation once."""
+        flight): a dashboard's many viewers after a write run the aggregation once.
+
+        ``prepare``, when nothing is kept: what must run before ``make`` and may commit;
+        it gives the data version after it (``version`` when it committed nothing)."""
         kept = self.get(key, version)
         if kept is not None:
             return kept
+        if prepare is not None:
+            version = await prepare(version)
+            kept = self.get(key, version)
+            if kept is not None:
+                return kept
         if version is None:
             answer, _ = await make()
             self.made += 1

@@ -1,30 +1,34 @@
-"""The one statement of each report: every figure is counted and added up by the database.
+"""The one statement of each report: the report lines are added up by the database.
 
-What counts (the same on SQLite and PostgreSQL, in SQLAlchemy Core):
+What a line is, and so what counts, is `report_lines`' rule. The gigs' own figures (how
+many, the spots offered) come from the gigs that are `open` or `completed` and start in
+the period; an organisation's key sees its own gigs only.
 
-- gigs that are `open` or `completed` (a draft was never offered, a cancelled gig did not
-  happen) and start in the period; an organisation's key sees its own gigs only;
-- their `confirmed` sign-ups (who is on the waitlist did not take a place);
-- the people of a sign-up: its volunteer, or the members named in a group sign-up, and
-  places the service cannot name: the rest of a group's `size`, and the place of an
-  erased volunteer (erasure sets `volunteer_id` to NULL and deletes the member rows,
-  and keeps `size`, `attended` and `hours`). Known people are counted once per row by
-  id; unnamed places once each, as no one can tell whether two are the same person;
-- hours only where attendance was recorded: the hours per person times the people;
-- took part: a confirmed sign-up whose attendance is recorded as `attended`. A known
-  person is *returning* in a row when they took part there and had taken part in a gig
-  (of any organisation) that started before the row's period: the report's period, or
-  for a row of one month that month (so the months of a year add up to the year's new
-  volunteers); otherwise *new*. Unnamed places are neither.
+People: known people are counted once per row, unnamed places once each (no one can tell
+whether two are the same person).
 
-The public report counts people only in the cells (a month, an area, a category) that it
-shows (`_shown`, the rule of `reports_public`). The statement's text depends only on its
-`Shape` (the grouping, the number of months, whether one organisation's, whether
-public), so it is built and compiled once per shape.
+- The impact report counts a known person on the first of their lines inside the row's
+  period: a line whose previous line in the row's partition (`CHAINS`) started before
+  the row's period, or that has none. It reads each line of the period once and tells
+  no one apart.
+- Took part: the same among the lines they came to. A person who took part in a row is
+  *returning* there when the first gig they came to (of any organisation) started
+  before the row's period: the report's period, or for a row of one month that month
+  (so the months of a year add up to the year's new volunteers); otherwise *new*.
+  Unnamed places are neither.
+- The public report counts people only in the cells (a month, an area, a category) that
+  it shows (`_shown`, the rule of `reports_public`), so it tells people apart per cell.
+
+The statement also says whether any gig's lines wait to be made again (`stale`, in the
+same snapshot as the rows): the rows are exact when none does.
+
+The statement's text depends only on its `Shape` (the grouping, the number of months,
+whether one organisation's, whether public), so it is built and compiled once per shape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -40,21 +44,20 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    exists,
     func,
     literal,
     null,
     or_,
     select,
-    union_all,
+    true,
 )
 
-from app.models import Association, Gig, Organization, Signup, SignupMember
+from app.models import Association, Gig, Organization, ReportDirty, ReportLine, ReportRefresh
 from app.schemas.report import GroupBy
+from app.services.report_lines import HELD
 from app.services.reports_period import Period, midnight, month_key
 from app.services.reports_public import MIN_PEOPLE
-
-#: Gigs that were offered and not called off.
-HELD = ("open", "completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,60 +102,127 @@ def shape_and_values(
 @lru_cache(maxsize=256)
 def statement(shape: Shape) -> Select[Any]:
     """The report's statement for ``shape`` (built once per shape)."""
-    places = _places(shape)
     if shape.public:
+        places = _places(shape)
         person_cells = _by_person(places, places.c.month, places.c.area, places.c.category)
         person_rows = _by_person(_shown(person_cells).subquery("shown_places"))
-        totals = _totals(shape, person_rows, first_from=person_cells)
+        totals = _totals(person_rows)
         everyone = (
             select(person_cells.c.key, func.sum(person_cells.c.signups).label("signups"))
             .group_by(person_cells.c.key)
             .subquery("every_signup")
         )
     else:
-        person_rows = _by_person(places)
-        totals = _totals(shape, person_rows, first_from=person_rows)
+        totals = _taken(shape)
         everyone = None
     rows = _rows(shape, totals, everyone).cte("report_rows")
-    return select(rows).order_by(rows.c.sort_label.nulls_last(), rows.c.key.nulls_last())
+    # Whether a gig's lines wait to be made again, read with the rows (one snapshot): the
+    # rows are exact when none does. The first row says it, also when there are no rows.
+    waiting = or_(exists(select(ReportDirty.gig_id)), exists(select(ReportRefresh.id)))
+    check = select(waiting.label("stale")).subquery("waiting")
+    return (
+        select(check.c.stale, rows)
+        .select_from(check.outerjoin(rows, true()))
+        .order_by(rows.c.sort_label.nulls_last(), rows.c.key.nulls_last())
+    )
 
 
-def _places(shape: Shape) -> Any:
-    """A line per confirmed sign-up of the period, and per member named in it (a group's
-    sign-up is a line per member): the row's key, the person (NULL: no one named), and
-    the sign-up's own figures (one sign-up, its people and hours), carried on its first
-    line only, so that adding up the lines counts them once. Public: with its cell."""
-    counted = _counted(shape).subquery("counted")
-    key = Signup.association_id if shape.group_by == "association" else counted.c.key
-    first_member = (
-        select(SignupMember.signup_id, func.min(SignupMember.volunteer_id).label("volunteer_id"))
-        .group_by(SignupMember.signup_id)
-        .subquery("first_member")
+def _in_period(shape: Shape) -> list[ColumnElement[bool]]:
+    """The lines of the period (and scope)."""
+    line = ReportLine
+    where = [line.starts_at >= bindparam("start"), line.starts_at < bindparam("end")]
+    if shape.scoped:
+        where.append(line.organization_id == bindparam("organization_id"))
+    return where
+
+
+def _line_key(shape: Shape) -> ColumnElement[Any]:
+    """A line's row."""
+    if shape.group_by == "month":
+        return _month_of_start(shape.months, ReportLine.starts_at)
+    column = {"organization": "organization_id", "association": "association_id"}
+    return ReportLine.__table__.c[column.get(shape.group_by, shape.group_by)]
+
+
+def _row_start(shape: Shape) -> ColumnElement[Any]:
+    """Where a line's row's period starts: a month's row, at its month (or the period's
+    start); every other row, at the period's start."""
+    start = bindparam("start", type_=ReportLine.starts_at.type)
+    if shape.group_by != "month":
+        return start
+    starts = [start, *(_month_start(index) for index in range(1, shape.months))]
+    return _by_month(ReportLine.starts_at, starts)
+
+
+def _month_start(index: int) -> Any:
+    return bindparam(f"month_start_{index}", type_=ReportLine.starts_at.type)
+
+
+def _chain(shape: Shape) -> str:
+    """The partition a row counts people once in (`CHAINS`)."""
+    if shape.group_by == "month":
+        return "org" if shape.scoped else "all"
+    name = {"organization": "org", "area": "area", "category": "category",
+            "association": "association"}[shape.group_by]  # fmt: skip
+    return f"org_{name}" if shape.scoped and name != "org" else name
+
+
+def _taken(shape: Shape) -> Any:
+    """Per row of the impact report: the sign-ups' figures, the known people, who took
+    part and who returned, in one pass over the period's lines."""
+    line = ReportLine
+    row_start = _row_start(shape)
+    chain = _chain(shape)
+    previous = getattr(line, f"prev_{chain}")
+    previous_came = getattr(line, f"prev_{chain}_came")
+    known = and_(line.person.is_not(None), or_(previous.is_(None), previous < row_start))
+    took_part = and_(
+        line.person.is_not(None),
+        line.came == 1,
+        or_(previous_came.is_(None), previous_came < row_start),
     )
-    leading = or_(
-        SignupMember.volunteer_id.is_(None),
-        SignupMember.volunteer_id == first_member.c.volunteer_id,
-    )
-    person = func.coalesce(Signup.volunteer_id, SignupMember.volunteer_id)
-    attended = Signup.attended.is_(True)
-    hours = func.coalesce(Signup.hours, 0.0) * Signup.size
-    cell = [counted.c.month, counted.c.area, counted.c.category] if shape.public else []
+    returned = and_(took_part, line.first_came < row_start)
+    key = _line_key(shape)
     return (
         select(
             key.label("key"),
-            *cell,
-            person.label("person"),
-            case((attended, 1), else_=0).label("came"),
-            case((leading, 1), else_=0).label("signups"),
-            case((leading, Signup.size), else_=0).label("people"),
-            case((leading, Signup.size), else_=0).label("largest"),
-            case((and_(leading, attended), hours), else_=0.0).label("hours"),
-            case((person.is_not(None), 1), else_=0).label("named"),
+            func.sum(line.signups).label("signups"),
+            func.sum(line.people).label("spots_filled"),
+            func.sum(line.hours).label("hours"),
+            func.max(line.people).label("largest"),
+            func.sum(case((known, 1), else_=0)).label("known"),
+            func.sum(line.named).label("named_places"),
+            func.sum(case((took_part, 1), else_=0)).label("took_part"),
+            func.sum(case((returned, 1), else_=0)).label("returned"),
         )
-        .join(counted, counted.c.gig_id == Signup.gig_id)
-        .outerjoin(SignupMember, SignupMember.signup_id == Signup.id)
-        .outerjoin(first_member, first_member.c.signup_id == Signup.id)
-        .where(Signup.status == "confirmed")
+        .where(*_in_period(shape))
+        .group_by(key)
+        .subquery("taken")
+    )
+
+
+def _places(shape: Shape) -> Any:
+    """The public report's lines of the period, with their row's key and cell, and whether
+    the person came to a gig before the row's period (`earlier`)."""
+    line = ReportLine
+    month = _month_of_start(shape.months, line.starts_at)
+    earlier = and_(line.person.is_not(None), line.first_came < _row_start(shape))
+    return (
+        select(
+            _line_key(shape).label("key"),
+            month.label("month"),
+            line.area,
+            line.category,
+            line.person,
+            line.came,
+            line.signups,
+            line.people,
+            line.people.label("largest"),
+            line.hours,
+            line.named,
+            case((earlier, 1), else_=0).label("earlier"),
+        )
+        .where(*_in_period(shape))
         .subquery("places")
     )
 
@@ -171,6 +241,7 @@ def _by_person(places: Any, *cell: Any) -> CTE:
             func.max(places.c.largest).label("largest"),
             func.sum(places.c.named).label("named"),
             func.max(places.c.came).label("came"),
+            func.max(places.c.earlier).label("earlier"),
         )
         .group_by(places.c.key, *cell, places.c.person)
         .cte("person_cells" if cell else "person_rows")
@@ -199,6 +270,7 @@ def _shown(person_cells: CTE) -> Select[Any]:
         person_cells.c.hours,
         person_cells.c.named,
         person_cells.c.came,
+        person_cells.c.earlier,
     ).join(
         shown,
         and_(
@@ -219,15 +291,10 @@ def _counted(shape: Shape) -> Select[Any]:
     elif shape.group_by == "category":
         key = Gig.category
     elif shape.group_by == "month":
-        key = _month_of_start(shape.months)
+        key = _month_of_start(shape.months, Gig.starts_at)
     else:  # by association the key is the sign-up's
         key = cast(null(), String)
-    cell = []
-    if shape.public:
-        cell = [_month_of_start(shape.months).label("month"), Gig.area, Gig.category]
-    query = select(
-        Gig.id.label("gig_id"), key.label("key"), Gig.capacity.label("capacity"), *cell
-    ).where(
+    query = select(Gig.id.label("gig_id"), key.label("key"), Gig.capacity.label("capacity")).where(
         Gig.status.in_(HELD),
         Gig.starts_at >= bindparam("start"),
         Gig.starts_at < bindparam("end"),
@@ -237,45 +304,33 @@ def _counted(shape: Shape) -> Select[Any]:
     return query
 
 
-def _month_of_start(months: int) -> ColumnElement[Any]:
-    """`YYYY-MM` of the Amsterdam month a gig starts in, from the bound UTC starts of the
-    months (SQLite has no time zones; PostgreSQL would need its own expression)."""
+def _month_of_start(months: int, starts_at: Any) -> ColumnElement[Any]:
+    """`YYYY-MM` of the Amsterdam month ``starts_at`` falls in, from the bound UTC starts of
+    the months (SQLite has no time zones; PostgreSQL would need its own expression)."""
     keys = [cast(bindparam(f"month_key_{index}", type_=String), String) for index in range(months)]
-    if months == 1:
-        return keys[0]
-    branches = [
-        (
-            Gig.starts_at < bindparam(f"month_start_{index}", type_=Gig.starts_at.type),
-            keys[index - 1],
-        )
-        for index in range(1, months)
-    ]
-    return case(*branches, else_=keys[-1])
+    return _by_month(starts_at, keys)
 
 
-def _totals(shape: Shape, person_rows: CTE, *, first_from: CTE) -> Any:
-    """Per row: the sign-ups' figures, the known people, who took part, who returned.
+def _by_month(
+    starts_at: Any, values: Sequence[ColumnElement[Any]], first: int = 0
+) -> ColumnElement[Any]:
+    """The value of the month ``starts_at`` falls in, of months ``first``... (one value
+    each): halving the months at each step, so a line costs a few comparisons, not one
+    per month."""
+    if len(values) == 1:
+        return values[0]
+    middle = len(values) // 2
+    return case(
+        (starts_at < _month_start(first + middle), _by_month(starts_at, values[:middle], first)),
+        else_=_by_month(starts_at, values[middle:], first + middle),
+    )
 
-    Who had taken part before the period is read once per person, as a join: the
-    people who took part in gigs that started before it (`_earlier`); by month also
-    those who took part in an earlier month of the period (in ``first_from``: every
-    line, also of cells the public report does not show).
-    """
+
+def _totals(person_rows: CTE) -> Any:
+    """Per row of the public report: the sign-ups' figures, the known people, who took
+    part, who returned."""
     known = person_rows.c.person.is_not(None)
     took_part = and_(known, person_rows.c.came == 1)
-    earlier = _earlier()
-    source: Any = person_rows.outerjoin(earlier, earlier.c.person == person_rows.c.person)
-    returned: ColumnElement[bool] = earlier.c.person.is_not(None)
-    if shape.group_by == "month":
-        # An earlier month of the period counts as "before" for a month's row.
-        first = (
-            select(first_from.c.person, func.min(first_from.c.key).label("first_key"))
-            .where(first_from.c.person.is_not(None), first_from.c.came == 1)
-            .group_by(first_from.c.person)
-            .subquery("first_taken")
-        )
-        source = source.outerjoin(first, first.c.person == person_rows.c.person)
-        returned = or_(returned, first.c.first_key < person_rows.c.key)
     columns = [
         person_rows.c.key,
         func.sum(person_rows.c.signups).label("signups"),
@@ -285,34 +340,9 @@ def _totals(shape: Shape, person_rows: CTE, *, first_from: CTE) -> Any:
         func.count(person_rows.c.person).label("known"),
         func.sum(person_rows.c.named).label("named_places"),
         func.sum(case((took_part, 1), else_=0)).label("took_part"),
-        func.sum(case((and_(took_part, returned), 1), else_=0)).label("returned"),
+        func.sum(case((and_(took_part, person_rows.c.earlier == 1), 1), else_=0)).label("returned"),
     ]
-    return select(*columns).select_from(source).group_by(person_rows.c.key).subquery("taken")
-
-
-def _earlier() -> Any:
-    """The people who took part in a gig that started before the period, once each: one
-    pass over the history (asked per person instead, each look-up of a gig's start
-    costs more than reading the history in bulk)."""
-    took_part = union_all(
-        select(Signup.volunteer_id.label("person"))
-        .join(Gig, Gig.id == Signup.gig_id)
-        .where(_took_part_before(), Signup.volunteer_id.is_not(None)),
-        select(SignupMember.volunteer_id.label("person"))
-        .join(Signup, Signup.id == SignupMember.signup_id)
-        .join(Gig, Gig.id == Signup.gig_id)
-        .where(_took_part_before()),
-    ).subquery("took_part_before")
-    return select(took_part.c.person).group_by(took_part.c.person).subquery("earlier")
-
-
-def _took_part_before() -> ColumnElement[bool]:
-    return and_(
-        Gig.status.in_(HELD),
-        Gig.starts_at < bindparam("start"),
-        Signup.status == "confirmed",
-        Signup.attended.is_(True),
-    )
+    return select(*columns).group_by(person_rows.c.key).subquery("taken")
 
 
 def _same_key(left: Any, right: Any) -> ColumnElement[bool]:
@@ -331,14 +361,14 @@ def _rows(shape: Shape, taken: Any, everyone: Any) -> Select[Any]:
     zero = literal(0)
     counted = _counted(shape).subquery("counted")
     if shape.group_by == "association":
+        line = ReportLine
         offered = (
             select(
-                Signup.association_id.label("key"),
-                func.count(Signup.gig_id.distinct()).label("gigs"),
+                line.association_id.label("key"),
+                func.sum(line.gig_first).label("gigs"),
             )
-            .join(counted, counted.c.gig_id == Signup.gig_id)
-            .where(Signup.status == "confirmed")
-            .group_by(Signup.association_id)
+            .where(*_in_period(shape))
+            .group_by(line.association_id)
             .subquery("offered")
         )
         spots_offered: Any = cast(null(), Integer)

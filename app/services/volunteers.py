@@ -46,7 +46,15 @@ from app.schemas.volunteer import (
     VolunteerRead,
     VolunteerUpdate,
 )
-from app.services import attestations, events, login_codes, messages, signup_reads, signups
+from app.services import (
+    attestations,
+    events,
+    login_codes,
+    messages,
+    report_lines,
+    signup_reads,
+    signups,
+)
 
 
 class VolunteerExists(Conflict):
@@ -323,6 +331,7 @@ async def erase_rows(tx: Tx, *, volunteer_id: str) -> None:
         tx.defer(delete(WhatsappNumberClaim).where(WhatsappNumberClaim.number == volunteer.phone))
         tx.defer(delete(ChatDraft).where(ChatDraft.sender == volunteer.phone))
     messages.erase_volunteer(tx, volunteer.id, volunteer.phone)
+    report_lines.forget_person(tx, volunteer.id)
     counters = [
         login_codes.contact_key(volunteer.email, None),
         login_codes.contact_key(None, volunteer.phone),
