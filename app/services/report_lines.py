@@ -40,6 +40,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union,
 )
 from sqlalchemy.orm import aliased
@@ -52,6 +53,9 @@ logger = logging.getLogger(__name__)
 
 #: Gigs that were offered and not called off.
 HELD = ("open", "completed")
+#: A refresh of more gigs than this (the first, after the upgrade) is logged, and on
+#: PostgreSQL the tables' statistics are taken again.
+BIG_REFRESH = 1000
 #: PostgreSQL: one refresh at a time (a transaction-level advisory lock).
 _LOCK_KEY = 0x7265706F7274  # "report"
 
@@ -209,8 +213,13 @@ async def _make_lines(tx: Tx) -> int:
     await tx.run(DROP_PERSON_LINES)
     await tx.run(MAKE_LINES)
     await tx.run(CLEAR_WORK)
-    if gigs > 1000:
+    if gigs > BIG_REFRESH:
         logger.info("report lines made again for %d gigs", gigs)
+        if tx.dialect.name == "postgresql":
+            # Planner statistics now, not whenever autovacuum comes: a work list taken
+            # for large (or never measured) makes the next refresh read every sign-up.
+            for table in (ReportRefresh, ReportDirty, ReportLine):
+                await tx.run(text(f"ANALYZE {table.__tablename__}"))
     return gigs
 
 
