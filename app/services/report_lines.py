@@ -35,6 +35,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    exists,
     func,
     insert,
     literal,
@@ -43,6 +44,8 @@ from sqlalchemy import (
     text,
     union,
 )
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
 from app.db import Database, Tx
@@ -56,17 +59,43 @@ HELD = ("open", "completed")
 #: A refresh of more gigs than this (the first, after the upgrade) is logged, and on
 #: PostgreSQL the tables' statistics are taken again.
 BIG_REFRESH = 1000
-#: PostgreSQL: one refresh at a time (a transaction-level advisory lock).
-_LOCK_KEY = 0x7265706F7274  # "report"
+#: How long a report waits for a refresh that another one runs (PostgreSQL) before it
+#: answers 503 with Retry-After: the first refresh after the upgrade takes long.
+WAIT_FOR_REFRESH = "2s"
+#: PostgreSQL: one refresh (or erasure: `hold_refresh`) at a time. SHARE ROW EXCLUSIVE
+#: conflicts with itself, not with the reads of the work list; LOCK TABLE takes no
+#: snapshot, so a REPEATABLE READ transaction's snapshot starts after it.
+LOCK = text("LOCK TABLE report_refresh IN SHARE ROW EXCLUSIVE MODE")
+_LOCK_NOT_AVAILABLE = "55P03"
 
 _GIGS = select(ReportRefresh.id).where(ReportRefresh.kind == "gig")
 _PEOPLE = select(ReportRefresh.id).where(ReportRefresh.kind == "person")
+_SIGNUPS = select(ReportRefresh.id).where(ReportRefresh.kind == "signup")
 
-TAKE_MARKED = delete(ReportDirty).returning(ReportDirty.gig_id)
-ADD_WORK = insert(ReportRefresh)
-LOCK = select(func.pg_advisory_xact_lock(_LOCK_KEY))
+#: Anything to do: gigs marked, or taken and not yet made.
+WAITING = select(or_(exists(select(ReportDirty.gig_id)), exists(_GIGS)))
+#: The marks, taken in the order of their gigs (PostgreSQL locks them in that order, so
+#: two refreshes' and a write's marks cannot wait for each other in a circle).
+TAKE_MARKED = (
+    delete(ReportDirty)
+    .where(
+        ReportDirty.gig_id.in_(
+            select(ReportDirty.gig_id).order_by(ReportDirty.gig_id).with_for_update()
+        )
+    )
+    .returning(ReportDirty.gig_id)
+)
+#: A gig already in the work list (taken by a refresh that failed) stays once.
+ADD_WORK = {
+    "postgresql": postgresql.insert(ReportRefresh).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(ReportRefresh).on_conflict_do_nothing(),
+}
 CLEAR_WORK = delete(ReportRefresh)
 WORK_WAITING = select(func.count()).where(ReportRefresh.kind == "gig")
+
+
+class RefreshBusy(Exception):
+    """Another refresh held the lines longer than `WAIT_FOR_REFRESH`."""
 
 
 def _people_of_marked_gigs() -> Any:
@@ -85,9 +114,31 @@ def _people_of_marked_gigs() -> Any:
     return insert(ReportRefresh).from_select(["kind", "id"], select(literal("person"), people.c.id))
 
 
+def _signups_to_read() -> Any:
+    """The sign-ups whose lines are made again: of the marked gigs, and every sign-up of
+    the people in the work list (as volunteer or as named member)."""
+    work = aliased(ReportRefresh)
+    signups = union(
+        select(Signup.id.label("id")).join(work, work.id == Signup.gig_id)
+        .where(work.kind == "gig"),
+        select(Signup.id.label("id")).join(work, work.id == Signup.volunteer_id)
+        .where(work.kind == "person"),
+        select(SignupMember.signup_id.label("id")).join(work, work.id == SignupMember.volunteer_id)
+        .where(work.kind == "person"),
+    ).subquery("candidates")  # fmt: skip
+    return insert(ReportRefresh).from_select(
+        ["kind", "id"], select(literal("signup"), signups.c.id)
+    )
+
+
 ADD_PEOPLE = _people_of_marked_gigs()
+ADD_SIGNUPS = _signups_to_read()
 DROP_GIG_LINES = delete(ReportLine).where(ReportLine.gig_id.in_(_GIGS))
 DROP_PERSON_LINES = delete(ReportLine).where(ReportLine.person.in_(_PEOPLE))
+#: The nameless line of a sign-up that moved here from a gig not in the work list.
+DROP_SIGNUP_LINES = delete(ReportLine).where(
+    ReportLine.signup_id.in_(_SIGNUPS), ReportLine.person.is_(None)
+)
 
 
 def _lines() -> Any:
@@ -113,15 +164,7 @@ def _lines() -> Any:
         .exists()
     )
     # The sign-ups to read, from the work list (so that each is found by its index).
-    work = aliased(ReportRefresh)
-    candidates = union(
-        select(Signup.id.label("id")).join(work, work.id == Signup.gig_id)
-        .where(work.kind == "gig"),
-        select(Signup.id.label("id")).join(work, work.id == Signup.volunteer_id)
-        .where(work.kind == "person"),
-        select(SignupMember.signup_id.label("id")).join(work, work.id == SignupMember.volunteer_id)
-        .where(work.kind == "person"),
-    ).subquery("candidates")  # fmt: skip
+    candidates = _SIGNUPS.subquery("candidates")
     base = (
         select(
             Signup.id.label("signup_id"),
@@ -185,32 +228,44 @@ MAKE_LINES = _lines()
 
 async def refresh(database: Database) -> int:
     """Make the lines of the marked gigs again; for how many gigs (0: nothing committed).
+    `RefreshBusy` when another refresh held them longer than `WAIT_FOR_REFRESH`.
 
-    Two transactions: the first takes the marks (quickly: a write that marks a gig waits
-    for it), the second makes the lines, however long that takes, while writes go on
-    marking. One refresh at a time (PostgreSQL: an advisory lock; SQLite: its one
-    writer). Gigs taken by a refresh that failed are made by the next one: the work list
-    is emptied only by the transaction that made their lines.
+    Nothing is written when nothing waits (a read first). Else two transactions: the
+    first takes the marks (quickly: a write that marks a gig waits for it), the second
+    makes the lines, however long that takes, while writes go on marking. One refresh at
+    a time (PostgreSQL: `LOCK`; SQLite: its one writer). On PostgreSQL the second reads
+    one snapshot (REPEATABLE READ), so all its statements see the same sign-ups. Gigs
+    taken by a refresh that failed stay in the work list, for the next one.
     """
-    await database.write(_take_marks)
-    return await database.write(_make_lines)
+    async with database.read() as tx:
+        if not await tx.scalar(WAITING):
+            return 0
+    try:
+        await database.write(_take_marks)
+        return await database.write(_make_lines)
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            raise RefreshBusy from error
+        raise
 
 
 async def _take_marks(tx: Tx) -> int:
-    await _one_at_a_time(tx)
+    await _one_at_a_time(tx, snapshot=False)
     gigs = await tx.scalars(TAKE_MARKED)
-    await tx.run_many(ADD_WORK, [{"kind": "gig", "id": gig_id} for gig_id in gigs])
+    await tx.run_many(ADD_WORK[tx.dialect.name], [{"kind": "gig", "id": gig} for gig in gigs])
     return len(gigs)
 
 
 async def _make_lines(tx: Tx) -> int:
-    await _one_at_a_time(tx)
+    await _one_at_a_time(tx, snapshot=True)
     gigs = int(await tx.scalar(WORK_WAITING))
     if not gigs:
         return 0
     await tx.run(ADD_PEOPLE)
+    await tx.run(ADD_SIGNUPS)
     await tx.run(DROP_GIG_LINES)
     await tx.run(DROP_PERSON_LINES)
+    await tx.run(DROP_SIGNUP_LINES)
     await tx.run(MAKE_LINES)
     await tx.run(CLEAR_WORK)
     if gigs > BIG_REFRESH:
@@ -223,12 +278,31 @@ async def _make_lines(tx: Tx) -> int:
     return gigs
 
 
-async def _one_at_a_time(tx: Tx) -> None:
+async def _one_at_a_time(tx: Tx, *, snapshot: bool) -> None:
+    """PostgreSQL: the refresh lock, waited for `WAIT_FOR_REFRESH` at most (and with
+    ``snapshot``, one snapshot for the whole transaction, taken after the lock)."""
+    if tx.dialect.name != "postgresql":
+        return
+    if snapshot:
+        await tx.run(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    await tx.run(text(f"SET LOCAL lock_timeout = '{WAIT_FOR_REFRESH}'"))
+    await tx.run(LOCK)
+    await tx.run(text("SET LOCAL lock_timeout = 0"))
+
+
+async def hold_refresh(tx: Tx) -> None:
+    """Erasure (PostgreSQL): no refresh runs until the transaction ends, so none puts back
+    lines of the person from a snapshot taken before the erasure. Taken first, before
+    the transaction marks any gig."""
     if tx.dialect.name == "postgresql":
-        await tx.rows(LOCK)
+        await tx.run(LOCK)
 
 
 def forget_person(tx: Tx, volunteer_id: str) -> None:
     """Erasure: the person's lines go now (their gigs are marked by the triggers, and
     made again without them by the next refresh)."""
-    tx.defer(delete(ReportLine).where(ReportLine.person == volunteer_id))
+    tx.defer(
+        delete(ReportLine).where(
+            or_(ReportLine.person == volunteer_id, ReportLine.member == volunteer_id)
+        )
+    )

@@ -17,6 +17,7 @@ from sqlalchemy import Select
 
 from app.auth import Principal
 from app.db import Database, Row
+from app.errors import ServiceBusy
 from app.models.base import utcnow
 from app.schemas.report import (
     GroupBy,
@@ -137,11 +138,15 @@ async def public(
 def _lines_made(
     database: Database, caches: Caches
 ) -> Callable[[str | None], Awaitable[str | None]]:
-    """Before a report is made: its lines made up to date, and the data version after."""
+    """Before a report is made: its lines made up to date, and the data version after
+    (while another refresh runs long, the statement says whether the lines are stale)."""
 
     async def prepare(version: str | None) -> str | None:
-        if await report_lines.refresh(database):
-            return await caches.reports.version(database)
+        try:
+            if await report_lines.refresh(database):
+                return await caches.reports.version(database)
+        except report_lines.RefreshBusy:
+            pass
         return version
 
     return prepare
@@ -154,14 +159,20 @@ async def _rows(
     snapshot. A gig marked meanwhile (by a write after the refresh) is made again and the
     report asked again; if writes keep coming, the rows count what the lines held (the
     writes of the last moments may be missing), and the answer is not kept, so the next
-    one counts them."""
+    one counts them. While another refresh runs long (the first after the upgrade makes
+    every line): 503, try again."""
     for tries_left in range(REFRESH_TRIES - 1, -1, -1):
         async with database.read(long=True) as tx:
             rows = await tx.rows(query, values)
         exact = not rows[0].stale
         if exact or not tries_left:
             return [row for row in rows if row.gigs is not None], exact
-        await report_lines.refresh(database)
+        try:
+            await report_lines.refresh(database)
+        except report_lines.RefreshBusy:
+            raise ServiceBusy(
+                "The report's figures are being brought up to date; try again in a minute."
+            ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 

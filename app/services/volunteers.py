@@ -312,6 +312,7 @@ async def erase_rows(tx: Tx, *, volunteer_id: str) -> None:
     set to NULL by the database. Memberships go with the row (ON DELETE CASCADE). Chat
     messages from the person's phone number lose sender and text.
     """
+    await report_lines.hold_refresh(tx)
     volunteer = await _row(tx, volunteer_id, for_update=True)
     for signup_id in await tx.scalars(_UPCOMING, volunteer_id=volunteer.id, now=utcnow()):
         signup, gig = await signups.lock_for_change(tx, signup_id)

@@ -147,7 +147,10 @@ def _sqlite_triggers() -> None:
         "signups_report_mark_delete": ("AFTER DELETE ON signups", "", "OLD.gig_id"),
         "signup_members_report_mark_insert": (
             "AFTER INSERT ON signup_members", "", member_gig.format(row="NEW")),
-        "signup_members_report_mark_update": (
+        "signup_members_report_mark_update_old": (
+            "AFTER UPDATE ON signup_members",
+            f"WHEN {member_gig.format(row='OLD')} IS NOT NULL", member_gig.format(row="OLD")),
+        "signup_members_report_mark_update_new": (
             "AFTER UPDATE ON signup_members", "", member_gig.format(row="NEW")),
         "signup_members_report_mark_delete": (
             "AFTER DELETE ON signup_members",
