@@ -224,6 +224,12 @@ class ServiceBusy(AppError):
     headers = {"Retry-After": "1"}  # noqa: RUF012 (never mutated)
 
 
+class ReportsCatchingUp(ServiceBusy):
+    """The report lines are being made (the first time after the upgrade: a minute)."""
+
+    headers = {"Retry-After": "10"}  # noqa: RUF012 (never mutated)
+
+
 async def _busy(_request: Request, exc: Exception) -> JSONResponse:
     # No database connection came free in time: a load peak, not a bug.
     logger.warning("no database connection in time: %s", type(exc).__name__)

@@ -42,6 +42,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     union,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -74,15 +75,12 @@ _SIGNUPS = select(ReportRefresh.id).where(ReportRefresh.kind == "signup")
 
 #: Anything to do: gigs marked, or taken and not yet made.
 WAITING = select(or_(exists(select(ReportDirty.gig_id)), exists(_GIGS)))
-#: The marks, taken in the order of their gigs (PostgreSQL locks them in that order, so
-#: two refreshes' and a write's marks cannot wait for each other in a circle).
+#: The marks. A mark whose row a write still holds (its upsert locks it) is skipped: what
+#: that write changed is not committed yet, and its mark stays for the next refresh. So
+#: no write waits for a refresh, and a refresh waits for no write.
 TAKE_MARKED = (
     delete(ReportDirty)
-    .where(
-        ReportDirty.gig_id.in_(
-            select(ReportDirty.gig_id).order_by(ReportDirty.gig_id).with_for_update()
-        )
-    )
+    .where(ReportDirty.gig_id.in_(select(ReportDirty.gig_id).with_for_update(skip_locked=True)))
     .returning(ReportDirty.gig_id)
 )
 #: A gig already in the work list (taken by a refresh that failed) stays once.
@@ -91,6 +89,18 @@ ADD_WORK = {
     "sqlite": sqlite.insert(ReportRefresh).on_conflict_do_nothing(),
 }
 CLEAR_WORK = delete(ReportRefresh)
+#: Step two, in its snapshot: every gig marked there joins the work list (the mark stays,
+#: for the next refresh). A change the snapshot holds was committed with the marks of its
+#: old and new gig, so every line it made stale is on a gig in the work list.
+_MARKED_GIGS = select(literal("gig"), ReportDirty.gig_id).where(true())
+ADD_MARKED = {
+    "postgresql": postgresql.insert(ReportRefresh)
+    .from_select(["kind", "id"], _MARKED_GIGS)
+    .on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(ReportRefresh)
+    .from_select(["kind", "id"], _MARKED_GIGS)
+    .on_conflict_do_nothing(),
+}
 WORK_WAITING = select(func.count()).where(ReportRefresh.kind == "gig")
 
 
@@ -261,6 +271,7 @@ async def _make_lines(tx: Tx) -> int:
     gigs = int(await tx.scalar(WORK_WAITING))
     if not gigs:
         return 0
+    await tx.run(ADD_MARKED[tx.dialect.name])
     await tx.run(ADD_PEOPLE)
     await tx.run(ADD_SIGNUPS)
     await tx.run(DROP_GIG_LINES)
@@ -287,7 +298,7 @@ async def _one_at_a_time(tx: Tx, *, snapshot: bool) -> None:
         await tx.run(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
     await tx.run(text(f"SET LOCAL lock_timeout = '{WAIT_FOR_REFRESH}'"))
     await tx.run(LOCK)
-    await tx.run(text("SET LOCAL lock_timeout = 0"))
+    await tx.run(text("SET LOCAL lock_timeout TO DEFAULT"))
 
 
 async def hold_refresh(tx: Tx) -> None:

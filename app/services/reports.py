@@ -17,7 +17,7 @@ from sqlalchemy import Select
 
 from app.auth import Principal
 from app.db import Database, Row
-from app.errors import ServiceBusy
+from app.errors import ReportsCatchingUp
 from app.models.base import utcnow
 from app.schemas.report import (
     GroupBy,
@@ -170,8 +170,8 @@ async def _rows(
         try:
             await report_lines.refresh(database)
         except report_lines.RefreshBusy:
-            raise ServiceBusy(
-                "The report's figures are being brought up to date; try again in a minute."
+            raise ReportsCatchingUp(
+                "The report's figures are being brought up to date; try again in a little while."
             ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
