@@ -58,7 +58,7 @@ logger = logging.getLogger(__name__)
 #: Gigs that were offered and not called off.
 HELD = ("open", "completed")
 #: A refresh of more gigs than this (the first, after the upgrade) is logged, and on
-#: PostgreSQL the tables' statistics are taken again.
+#: PostgreSQL the report tables are vacuumed and their statistics taken again.
 BIG_REFRESH = 1000
 #: How long a report waits for a refresh that another one runs (PostgreSQL) before it
 #: answers 503 with Retry-After: the first refresh after the upgrade takes long.
@@ -71,7 +71,6 @@ _LOCK_NOT_AVAILABLE = "55P03"
 
 _GIGS = select(ReportRefresh.id).where(ReportRefresh.kind == "gig")
 _PEOPLE = select(ReportRefresh.id).where(ReportRefresh.kind == "person")
-_SIGNUPS = select(ReportRefresh.id).where(ReportRefresh.kind == "signup")
 
 #: Anything to do: gigs marked, or taken and not yet made.
 WAITING = select(or_(exists(select(ReportDirty.gig_id)), exists(_GIGS)))
@@ -125,10 +124,10 @@ def _people_of_marked_gigs() -> Any:
 
 
 def _signups_to_read() -> Any:
-    """The sign-ups whose lines are made again: of the marked gigs, and every sign-up of
-    the people in the work list (as volunteer or as named member)."""
+    """The sign-ups whose lines are made again: of the gigs in the work list, and every
+    sign-up of the people in it (as volunteer or as named member)."""
     work = aliased(ReportRefresh)
-    signups = union(
+    return union(
         select(Signup.id.label("id")).join(work, work.id == Signup.gig_id)
         .where(work.kind == "gig"),
         select(Signup.id.label("id")).join(work, work.id == Signup.volunteer_id)
@@ -136,19 +135,11 @@ def _signups_to_read() -> Any:
         select(SignupMember.signup_id.label("id")).join(work, work.id == SignupMember.volunteer_id)
         .where(work.kind == "person"),
     ).subquery("candidates")  # fmt: skip
-    return insert(ReportRefresh).from_select(
-        ["kind", "id"], select(literal("signup"), signups.c.id)
-    )
 
 
 ADD_PEOPLE = _people_of_marked_gigs()
-ADD_SIGNUPS = _signups_to_read()
 DROP_GIG_LINES = delete(ReportLine).where(ReportLine.gig_id.in_(_GIGS))
 DROP_PERSON_LINES = delete(ReportLine).where(ReportLine.person.in_(_PEOPLE))
-#: The nameless line of a sign-up that moved here from a gig not in the work list.
-DROP_SIGNUP_LINES = delete(ReportLine).where(
-    ReportLine.signup_id.in_(_SIGNUPS), ReportLine.person.is_(None)
-)
 
 
 def _lines() -> Any:
@@ -174,7 +165,7 @@ def _lines() -> Any:
         .exists()
     )
     # The sign-ups to read, from the work list (so that each is found by its index).
-    candidates = _SIGNUPS.subquery("candidates")
+    candidates = _signups_to_read()
     base = (
         select(
             Signup.id.label("signup_id"),
@@ -252,11 +243,17 @@ async def refresh(database: Database) -> int:
             return 0
     try:
         await database.write(_take_marks)
-        return await database.write(_make_lines)
+        gigs = await database.write(_make_lines)
     except DBAPIError as error:
         if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
             raise RefreshBusy from error
         raise
+    if gigs > BIG_REFRESH and not database.is_sqlite:
+        # The work list and the marks now hold as many dead rows as gigs were made: gone
+        # now, not whenever autovacuum comes, or every refresh reads through them.
+        async with database.read(long=True) as tx:
+            await tx.run(text("VACUUM ANALYZE report_refresh, report_dirty"))
+    return gigs
 
 
 async def _take_marks(tx: Tx) -> int:
@@ -273,10 +270,8 @@ async def _make_lines(tx: Tx) -> int:
         return 0
     await tx.run(ADD_MARKED[tx.dialect.name])
     await tx.run(ADD_PEOPLE)
-    await tx.run(ADD_SIGNUPS)
     await tx.run(DROP_GIG_LINES)
     await tx.run(DROP_PERSON_LINES)
-    await tx.run(DROP_SIGNUP_LINES)
     await tx.run(MAKE_LINES)
     await tx.run(CLEAR_WORK)
     if gigs > BIG_REFRESH:
@@ -284,8 +279,7 @@ async def _make_lines(tx: Tx) -> int:
         if tx.dialect.name == "postgresql":
             # Planner statistics now, not whenever autovacuum comes: a work list taken
             # for large (or never measured) makes the next refresh read every sign-up.
-            for table in (ReportRefresh, ReportDirty, ReportLine):
-                await tx.run(text(f"ANALYZE {table.__tablename__}"))
+            await tx.run(text("ANALYZE report_lines"))
     return gigs
 
 

@@ -404,7 +404,6 @@ def test_an_erasure_waits_for_a_running_refresh(
     with db_session(app) as session:  # the second step, held open
         session.execute(report_lines.LOCK)
         session.execute(report_lines.ADD_PEOPLE)
-        session.execute(report_lines.ADD_SIGNUPS)
         session.execute(report_lines.DROP_PERSON_LINES)
 
         def erase() -> None:
