@@ -28,7 +28,6 @@ whether one organisation's, whether public), so it is built and compiled once pe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -56,6 +55,7 @@ from sqlalchemy import (
 from app.models import Association, Gig, Organization, ReportDirty, ReportLine, ReportRefresh
 from app.schemas.report import GroupBy
 from app.services.report_lines import HELD
+from app.services.reports_months import by_month, month_of_start, month_start
 from app.services.reports_period import Period, midnight, month_key
 from app.services.reports_public import MIN_PEOPLE
 
@@ -139,7 +139,7 @@ def _in_period(shape: Shape) -> list[ColumnElement[bool]]:
 def _line_key(shape: Shape) -> ColumnElement[Any]:
     """A line's row."""
     if shape.group_by == "month":
-        return _month_of_start(shape.months, ReportLine.starts_at)
+        return month_of_start(shape.months, ReportLine.starts_at)
     column = {"organization": "organization_id", "association": "association_id"}
     return ReportLine.__table__.c[column.get(shape.group_by, shape.group_by)]
 
@@ -150,12 +150,8 @@ def _row_start(shape: Shape) -> ColumnElement[Any]:
     start = bindparam("start", type_=ReportLine.starts_at.type)
     if shape.group_by != "month":
         return start
-    starts = [start, *(_month_start(index) for index in range(1, shape.months))]
-    return _by_month(ReportLine.starts_at, starts)
-
-
-def _month_start(index: int) -> Any:
-    return bindparam(f"month_start_{index}", type_=ReportLine.starts_at.type)
+    starts = [start, *(month_start(index) for index in range(1, shape.months))]
+    return by_month(ReportLine.starts_at, starts)
 
 
 def _chain(shape: Shape) -> str:
@@ -205,7 +201,7 @@ def _places(shape: Shape) -> Any:
     """The public report's lines of the period, with their row's key and cell, and whether
     the person came to a gig before the row's period (`earlier`)."""
     line = ReportLine
-    month = _month_of_start(shape.months, line.starts_at)
+    month = month_of_start(shape.months, line.starts_at)
     earlier = and_(line.person.is_not(None), line.first_came < _row_start(shape))
     return (
         select(
@@ -291,7 +287,7 @@ def _counted(shape: Shape) -> Select[Any]:
     elif shape.group_by == "category":
         key = Gig.category
     elif shape.group_by == "month":
-        key = _month_of_start(shape.months, Gig.starts_at)
+        key = month_of_start(shape.months, Gig.starts_at)
     else:  # by association the key is the sign-up's
         key = cast(null(), String)
     query = select(Gig.id.label("gig_id"), key.label("key"), Gig.capacity.label("capacity")).where(
@@ -302,28 +298,6 @@ def _counted(shape: Shape) -> Select[Any]:
     if shape.scoped:
         query = query.where(Gig.organization_id == bindparam("organization_id"))
     return query
-
-
-def _month_of_start(months: int, starts_at: Any) -> ColumnElement[Any]:
-    """`YYYY-MM` of the Amsterdam month ``starts_at`` falls in, from the bound UTC starts of
-    the months (SQLite has no time zones; PostgreSQL would need its own expression)."""
-    keys = [cast(bindparam(f"month_key_{index}", type_=String), String) for index in range(months)]
-    return _by_month(starts_at, keys)
-
-
-def _by_month(
-    starts_at: Any, values: Sequence[ColumnElement[Any]], first: int = 0
-) -> ColumnElement[Any]:
-    """The value of the month ``starts_at`` falls in, of months ``first``... (one value
-    each): halving the months at each step, so a line costs a few comparisons, not one
-    per month."""
-    if len(values) == 1:
-        return values[0]
-    middle = len(values) // 2
-    return case(
-        (starts_at < _month_start(first + middle), _by_month(starts_at, values[:middle], first)),
-        else_=_by_month(starts_at, values[middle:], first + middle),
-    )
 
 
 def _totals(person_rows: CTE) -> Any:
