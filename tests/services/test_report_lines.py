@@ -300,25 +300,42 @@ def test_writes_during_reports_are_never_lost(
     check_every_report(app, client, world)
 
 
+def _past_gigs(app: FastAPI, world: World, count: int) -> list[str]:
+    gigs = world.gigs[:count]
+    past = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    with db_session(app) as session, session.begin():
+        session.execute(update(Gig).where(Gig.id.in_(gigs)).values(
+            status="completed", starts_at=past, ends_at=past + timedelta(hours=2)))  # fmt: skip
+    return gigs
+
+
+def _attended(app: FastAPI, signups: list[tuple[str, str, str, float]]) -> None:
+    """Confirmed one-person sign-ups (id, gig, volunteer, hours), attended."""
+    with db_session(app) as session, session.begin():
+        for signup_id, gig_id, volunteer_id, hours in signups:
+            session.execute(insert(Signup).values(
+                id=signup_id, gig_id=gig_id, volunteer_id=volunteer_id, size=1,
+                status="confirmed", queue_number=1, attended=True, hours=hours))  # fmt: skip
+
+
+def _no_line_names(app: FastAPI, volunteer_id: str) -> None:
+    with db_session(app) as session:
+        held = session.execute(select(ReportLine.person, ReportLine.member)).all()
+    assert all(volunteer_id not in (person, member) for person, member in held)
+
+
 def test_an_erased_volunteer_leaves_no_line(app: FastAPI, client: TestClient, world: World) -> None:
     volunteer_id = world.volunteers[0]
-    with db_session(app) as session, session.begin():
-        for index, gig_id in enumerate(world.gigs[:3]):
-            session.execute(insert(Signup).values(
-                id=f"sgn_erase_{index}", gig_id=gig_id, volunteer_id=volunteer_id, size=1,
-                status="confirmed", queue_number=1, attended=True, hours=2.0))  # fmt: skip
-        past = datetime(2026, 3, 2, 10, tzinfo=UTC)
-        session.execute(update(Gig).where(Gig.id.in_(world.gigs[:3])).values(
-            status="completed", starts_at=past, ends_at=past + timedelta(hours=2)))  # fmt: skip
+    gigs = _past_gigs(app, world, 3)
+    _attended(app, [(f"sgn_erase_{index}", gig_id, volunteer_id, 2.0)
+                    for index, gig_id in enumerate(gigs)])  # fmt: skip
     answered(client, world, "area", date(2026, 1, 1), date(2026, 4, 30), None)
     with db_session(app) as session:
         lines = session.scalars(select(ReportLine.person)).all()
     assert volunteer_id in lines
     erased = client.delete(f"/api/v1/volunteers/{volunteer_id}", headers=ADMIN)
     assert erased.status_code == 204, erased.text
-    with db_session(app) as session:
-        held = session.execute(select(ReportLine.person, ReportLine.member)).all()
-    assert all(volunteer_id not in (person, member) for person, member in held)
+    _no_line_names(app, volunteer_id)
     check_every_report(app, client, world)
 
 
@@ -353,15 +370,6 @@ def test_a_report_waits_briefly_for_a_long_refresh_then_says_try_again(
     check_every_report(app, client, world)
 
 
-def _past_gigs(app: FastAPI, world: World, count: int) -> list[str]:
-    gigs = world.gigs[:count]
-    past = datetime(2026, 3, 2, 10, tzinfo=UTC)
-    with db_session(app) as session, session.begin():
-        session.execute(update(Gig).where(Gig.id.in_(gigs)).values(
-            status="completed", starts_at=past, ends_at=past + timedelta(hours=2)))  # fmt: skip
-    return gigs
-
-
 def test_a_nameless_sign_up_moved_between_the_two_steps_of_a_refresh(
     app: FastAPI, client: TestClient, world: World
 ) -> None:
@@ -390,11 +398,8 @@ def test_an_erasure_waits_for_a_running_refresh(
     back after it: the erasure waits for the refresh to end."""
     gigs = _past_gigs(app, world, 2)
     volunteer_id = world.volunteers[1]
-    with db_session(app) as session, session.begin():
-        for index, gig_id in enumerate(gigs):
-            session.execute(insert(Signup).values(
-                id=f"sgn_kept_{index}", gig_id=gig_id, volunteer_id=volunteer_id, size=1,
-                status="confirmed", queue_number=1, attended=True, hours=2.0))  # fmt: skip
+    _attended(app, [(f"sgn_kept_{index}", gig_id, volunteer_id, 2.0)
+                    for index, gig_id in enumerate(gigs)])  # fmt: skip
     database = app.state.database
     run(database, report_lines.refresh(database))
     with db_session(app) as session, session.begin():
@@ -419,9 +424,7 @@ def test_an_erasure_waits_for_a_running_refresh(
         session.commit()
     thread.join()
     assert erased == {"status": 204}
-    with db_session(app) as session:
-        held = session.execute(select(ReportLine.person, ReportLine.member)).all()
-    assert all(volunteer_id not in (person, member) for person, member in held)
+    _no_line_names(app, volunteer_id)
     check_every_report(app, client, world)
 
 
@@ -431,12 +434,7 @@ def test_a_sign_up_given_to_another_volunteer_between_the_two_steps_of_a_refresh
     """Its line of the first volunteer (on a gig not taken) goes: no duplicate key."""
     taken, other = _past_gigs(app, world, 2)
     first, second = world.volunteers[2], world.volunteers[3]
-    with db_session(app) as session, session.begin():
-        for signup_id, gig_id, volunteer_id in (("sgn_given", other, first),
-                                                ("sgn_second", taken, second)):  # fmt: skip
-            session.execute(insert(Signup).values(
-                id=signup_id, gig_id=gig_id, volunteer_id=volunteer_id, size=1,
-                status="confirmed", queue_number=1, attended=True, hours=1.0))  # fmt: skip
+    _attended(app, [("sgn_given", other, first, 1.0), ("sgn_second", taken, second, 1.0)])
     database = app.state.database
     run(database, report_lines.refresh(database))
     with db_session(app) as session, session.begin():
